@@ -1,0 +1,105 @@
+//! Pieces every classic-control environment shares.
+
+use cinder_core::seeding::{EnvRng, rng_from_entropy, rng_from_seed};
+use cinder_core::EnvError;
+use rand::Rng;
+
+/// The internal state of an environment (`None` until the first reset or `set_state`) and the
+/// generator its resets draw from.
+#[derive(Debug, Clone)]
+pub(crate) struct Physics<const N: usize> {
+    id: &'static str,
+    names: [&'static str; N],
+    state: Option<[f64; N]>,
+    rng: EnvRng,
+}
+
+impl<const N: usize> Physics<N> {
+    /// No state yet; the generator is seeded from the operating system until a reset seeds it.
+    pub(crate) fn new(id: &'static str, names: [&'static str; N]) -> Self {
+        Self {
+            id,
+            names,
+            state: None,
+            rng: rng_from_entropy(),
+        }
+    }
+
+    /// The generator, reseeded first if `seed` is given.
+    pub(crate) fn reset_rng(&mut self, seed: Option<u64>) -> &mut EnvRng {
+        if let Some(seed) = seed {
+            self.rng = rng_from_seed(seed);
+        }
+        &mut self.rng
+    }
+
+    /// The current state, or [`EnvError::ResetNeeded`] before the first reset.
+    pub(crate) fn current(&self) -> Result<[f64; N], EnvError> {
+        self.state.ok_or_else(|| EnvError::ResetNeeded {
+            env: self.id.to_string(),
+        })
+    }
+
+    pub(crate) fn set(&mut self, state: [f64; N]) {
+        self.state = Some(state);
+    }
+
+    /// `Env::state`.
+    pub(crate) fn get_vec(&self) -> Result<Vec<f64>, EnvError> {
+        self.current().map(|s| s.to_vec())
+    }
+
+    /// `Env::set_state`: checks the length and that every component is finite.
+    pub(crate) fn set_from_slice(&mut self, state: &[f64]) -> Result<(), EnvError> {
+        let parsed: [f64; N] = state.try_into().map_err(|_| EnvError::StateLength {
+            env: self.id.to_string(),
+            expected: N,
+            got: state.len(),
+            names: self.names.join(", "),
+        })?;
+        if let Some(index) = parsed.iter().position(|v| !v.is_finite()) {
+            return Err(EnvError::NonFiniteState {
+                env: self.id.to_string(),
+                index,
+                name: self.names[index].to_string(),
+                value: parsed[index],
+            });
+        }
+        self.state = Some(parsed);
+        Ok(())
+    }
+}
+
+/// A draw from U(low, high), as `numpy.random.Generator.uniform` computes it from a U(0, 1).
+pub(crate) fn uniform(rng: &mut EnvRng, low: f64, high: f64) -> f64 {
+    low + (high - low) * rng.random::<f64>()
+}
+
+/// Writes `values` cast to f32 into `observation`.
+pub(crate) fn write_observation(observation: &mut [f32], values: &[f64]) {
+    for (o, v) in observation.iter_mut().zip(values) {
+        *o = *v as f32;
+    }
+}
+
+/// Implements the `Env` methods that only forward to the `physics` field and the space fields.
+macro_rules! env_boilerplate {
+    () => {
+        fn id(&self) -> &str {
+            Self::ID
+        }
+        fn observation_space(&self) -> &cinder_core::Space {
+            &self.observation_space
+        }
+        fn action_space(&self) -> &cinder_core::Space {
+            &self.action_space
+        }
+        fn state(&self) -> Result<Vec<f64>, cinder_core::EnvError> {
+            self.physics.get_vec()
+        }
+        fn set_state(&mut self, state: &[f64]) -> Result<(), cinder_core::EnvError> {
+            self.physics.set_from_slice(state)
+        }
+    };
+}
+pub(crate) use env_boilerplate;

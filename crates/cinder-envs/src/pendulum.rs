@@ -1,0 +1,97 @@
+//! Pendulum-v1: swing up an underactuated pendulum, as in Gymnasium 1.4.
+
+use std::f64::consts::PI;
+
+use cinder_core::{Action, BoxSpace, Env, EnvError, Space, StepOutcome};
+
+use crate::common::{Physics, env_boilerplate, uniform, write_observation};
+
+/// A frictionless pendulum to swing up and hold upright with a bounded torque.
+///
+/// - State `[theta, theta_dot]` (f64; θ = 0 is upright and is never wrapped).
+/// - Observation `[cos θ, sin θ, θ̇]` as f32.
+/// - Action: torque in `[-2, 2]`; larger values are clipped, as Gymnasium does.
+/// - Dynamics: semi-implicit Euler, dt = 0.05: θ̇ ← clip(θ̇ + (3g/(2l)·sin θ + 3/(ml²)·u)·dt, ±8),
+///   then θ ← θ + θ̇·dt.
+/// - Reward on the old state: −(normalize(θ)² + 0.1·θ̇² + 0.001·u²). Never terminates.
+/// - Reset: θ from U(−π, π), θ̇ from U(−1, 1).
+#[derive(Debug, Clone)]
+pub struct Pendulum {
+    physics: Physics<2>,
+    observation_space: Space,
+    action_space: Space,
+}
+
+impl Pendulum {
+    /// The registered id.
+    pub const ID: &'static str = "Pendulum-v1";
+    const MAX_SPEED: f64 = 8.0;
+    const MAX_TORQUE: f64 = 2.0;
+    const DT: f64 = 0.05;
+    const G: f64 = 10.0;
+    const M: f64 = 1.0;
+    const L: f64 = 1.0;
+
+    /// A new environment; call `reset` before stepping.
+    pub fn new() -> Self {
+        let high = vec![1.0, 1.0, Self::MAX_SPEED as f32];
+        let low = high.iter().map(|h| -h).collect();
+        let torque = Self::MAX_TORQUE as f32;
+        Self {
+            physics: Physics::new(Self::ID, ["theta", "theta_dot"]),
+            observation_space: Space::Box(BoxSpace::new(low, high).expect("static bounds")),
+            action_space: Space::Box(BoxSpace::new(vec![-torque], vec![torque]).expect("static")),
+        }
+    }
+
+    fn write_obs(observation: &mut [f32], [theta, theta_dot]: [f64; 2]) {
+        write_observation(observation, &[theta.cos(), theta.sin(), theta_dot]);
+    }
+}
+
+impl Default for Pendulum {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// θ wrapped into [−π, π) with a floored modulo (Python's `%`, hence `rem_euclid`).
+fn angle_normalize(x: f64) -> f64 {
+    (x + PI).rem_euclid(2.0 * PI) - PI
+}
+
+impl Env for Pendulum {
+    env_boilerplate!();
+
+    fn reset_into(&mut self, seed: Option<u64>, observation: &mut [f32]) {
+        let rng = self.physics.reset_rng(seed);
+        let theta = uniform(rng, -PI, PI);
+        let theta_dot = uniform(rng, -1.0, 1.0);
+        self.physics.set([theta, theta_dot]);
+        Self::write_obs(observation, [theta, theta_dot]);
+    }
+
+    fn step_into(
+        &mut self,
+        action: Action<'_>,
+        observation: &mut [f32],
+    ) -> Result<StepOutcome, EnvError> {
+        let values = self.action_space.continuous_values(Self::ID, action)?;
+        let [theta, theta_dot] = self.physics.current()?;
+        let u = f64::from(values[0]).clamp(-Self::MAX_TORQUE, Self::MAX_TORQUE);
+        let cost = angle_normalize(theta).powi(2) + 0.1 * (theta_dot * theta_dot) + 0.001 * (u * u);
+
+        let new_theta_dot = (theta_dot
+            + (3.0 * Self::G / (2.0 * Self::L) * theta.sin() + 3.0 / (Self::M * Self::L * Self::L) * u)
+                * Self::DT)
+            .clamp(-Self::MAX_SPEED, Self::MAX_SPEED);
+        let new_theta = theta + new_theta_dot * Self::DT;
+        self.physics.set([new_theta, new_theta_dot]);
+        Self::write_obs(observation, [new_theta, new_theta_dot]);
+        Ok(StepOutcome {
+            reward: -cost,
+            terminated: false,
+            truncated: false,
+        })
+    }
+}
