@@ -78,7 +78,11 @@ impl BoxSpace {
             ));
         }
         for (i, (&lo, &hi)) in low.iter().zip(&high).enumerate() {
-            if lo.is_nan() || hi.is_nan() || lo > hi || lo == f32::INFINITY || hi == f32::NEG_INFINITY
+            if lo.is_nan()
+                || hi.is_nan()
+                || lo > hi
+                || lo == f32::INFINITY
+                || hi == f32::NEG_INFINITY
             {
                 return Err(EnvError::InvalidSpace(format!(
                     "Box component {i} has bounds [{lo}, {hi}]"
@@ -349,15 +353,26 @@ mod tests {
         let space = Space::Discrete(Discrete::new(2).unwrap());
         let err = space.check("CartPole-v1", Action::Discrete(2)).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("CartPole-v1") && msg.contains("Discrete(2)"), "{msg}");
+        assert!(
+            msg.contains("CartPole-v1") && msg.contains("Discrete(2)"),
+            "{msg}"
+        );
         let boxed = Space::Box(BoxSpace::uniform(-2.0, 2.0, vec![1]).unwrap());
         assert_eq!(
             boxed.continuous_values("P", Action::Continuous(&[5.0])),
             Ok(&[5.0f32][..])
         );
         assert!(boxed.check("P", Action::Continuous(&[5.0])).is_err());
-        assert!(boxed.continuous_values("P", Action::Continuous(&[f32::NAN])).is_err());
-        assert!(boxed.continuous_values("P", Action::Continuous(&[0.0, 0.0])).is_err());
+        assert!(
+            boxed
+                .continuous_values("P", Action::Continuous(&[f32::NAN]))
+                .is_err()
+        );
+        assert!(
+            boxed
+                .continuous_values("P", Action::Continuous(&[0.0, 0.0]))
+                .is_err()
+        );
         assert!(boxed.continuous_values("P", Action::Discrete(0)).is_err());
     }
 

@@ -57,7 +57,10 @@ impl Acrobot {
     }
 
     fn write_obs(observation: &mut [f32], [t1, t2, dt1, dt2]: [f64; 4]) {
-        write_observation(observation, &[t1.cos(), t1.sin(), t2.cos(), t2.sin(), dt1, dt2]);
+        write_observation(
+            observation,
+            &[t1.cos(), t1.sin(), t2.cos(), t2.sin(), dt1, dt2],
+        );
     }
 
     /// Time derivative of `[θ1, θ2, θ̇1, θ̇2]` under `torque` (the "book" equations).
@@ -67,20 +70,17 @@ impl Acrobot {
         let (lc1, lc2) = (Self::LINK_COM_POS_1, Self::LINK_COM_POS_2);
         let (i1, i2) = (Self::LINK_MOI, Self::LINK_MOI);
         let g = 9.8;
-        let d1 = m1 * (lc1 * lc1)
-            + m2 * (l1 * l1 + lc2 * lc2 + 2.0 * l1 * lc2 * theta2.cos())
-            + i1
-            + i2;
+        let d1 =
+            m1 * (lc1 * lc1) + m2 * (l1 * l1 + lc2 * lc2 + 2.0 * l1 * lc2 * theta2.cos()) + i1 + i2;
         let d2 = m2 * (lc2 * lc2 + l1 * lc2 * theta2.cos()) + i2;
         let phi2 = m2 * lc2 * g * (theta1 + theta2 - PI / 2.0).cos();
         let phi1 = -m2 * l1 * lc2 * (dtheta2 * dtheta2) * theta2.sin()
             - 2.0 * m2 * l1 * lc2 * dtheta2 * dtheta1 * theta2.sin()
             + (m1 * lc1 + m2 * l1) * g * (theta1 - PI / 2.0).cos()
             + phi2;
-        let ddtheta2 = (torque + d2 / d1 * phi1
-            - m2 * l1 * lc2 * (dtheta1 * dtheta1) * theta2.sin()
-            - phi2)
-            / (m2 * (lc2 * lc2) + i2 - (d2 * d2) / d1);
+        let ddtheta2 =
+            (torque + d2 / d1 * phi1 - m2 * l1 * lc2 * (dtheta1 * dtheta1) * theta2.sin() - phi2)
+                / (m2 * (lc2 * lc2) + i2 - (d2 * d2) / d1);
         let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1;
         [dtheta1, dtheta2, ddtheta1, ddtheta2]
     }
@@ -93,9 +93,7 @@ impl Acrobot {
         let k2 = Self::derivatives(shifted(k1, half), torque);
         let k3 = Self::derivatives(shifted(k2, half), torque);
         let k4 = Self::derivatives(shifted(k3, Self::DT), torque);
-        std::array::from_fn(|i| {
-            y[i] + Self::DT / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
-        })
+        std::array::from_fn(|i| y[i] + Self::DT / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]))
     }
 }
 

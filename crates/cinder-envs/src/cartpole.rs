@@ -102,10 +102,9 @@ impl Env for CartPole {
         write_observation(observation, &state);
 
         let [x, _, theta, _] = state;
-        let terminated = x < -Self::X_THRESHOLD
-            || x > Self::X_THRESHOLD
-            || theta < -Self::THETA_THRESHOLD_RADIANS
-            || theta > Self::THETA_THRESHOLD_RADIANS;
+        // Strictly beyond a threshold: exactly ±2.4 or ±12° is not terminal.
+        let terminated = !(-Self::X_THRESHOLD..=Self::X_THRESHOLD).contains(&x)
+            || !(-Self::THETA_THRESHOLD_RADIANS..=Self::THETA_THRESHOLD_RADIANS).contains(&theta);
         let reward = if !terminated {
             1.0
         } else if self.steps_beyond_terminated.is_none() {

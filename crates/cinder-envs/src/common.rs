@@ -1,7 +1,7 @@
 //! Pieces every classic-control environment shares.
 
-use cinder_core::seeding::{EnvRng, rng_from_entropy, rng_from_seed};
 use cinder_core::EnvError;
+use cinder_core::seeding::{EnvRng, rng_from_entropy, rng_from_seed};
 use rand::Rng;
 
 /// The internal state of an environment (`None` until the first reset or `set_state`) and the

@@ -21,7 +21,8 @@ fn observation_space() -> Space {
 /// and loses `gravity·cos(3·position)`, is clipped, moves the car, the position is clipped, and
 /// the car stops dead against the left wall.
 fn move_car(position: f64, velocity: f64, push: f64) -> (f64, f64) {
-    let velocity = (velocity + (push - GRAVITY * (3.0 * position).cos())).clamp(-MAX_SPEED, MAX_SPEED);
+    let velocity =
+        (velocity + (push - GRAVITY * (3.0 * position).cos())).clamp(-MAX_SPEED, MAX_SPEED);
     let position = (position + velocity).clamp(MIN_POSITION, MAX_POSITION);
     let velocity = if position == MIN_POSITION && velocity < 0.0 {
         0.0

@@ -82,7 +82,8 @@ impl Env for Pendulum {
         let cost = angle_normalize(theta).powi(2) + 0.1 * (theta_dot * theta_dot) + 0.001 * (u * u);
 
         let new_theta_dot = (theta_dot
-            + (3.0 * Self::G / (2.0 * Self::L) * theta.sin() + 3.0 / (Self::M * Self::L * Self::L) * u)
+            + (3.0 * Self::G / (2.0 * Self::L) * theta.sin()
+                + 3.0 / (Self::M * Self::L * Self::L) * u)
                 * Self::DT)
             .clamp(-Self::MAX_SPEED, Self::MAX_SPEED);
         let new_theta = theta + new_theta_dot * Self::DT;

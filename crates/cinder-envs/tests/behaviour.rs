@@ -84,8 +84,18 @@ fn reset_distributions_match_gymnasium() {
         }
         for (i, (l, h)) in bounds.into_iter().enumerate() {
             let slack = 0.02 * (h - l);
-            assert!(lo[i] >= l && hi[i] <= h, "{id}[{i}]: [{}, {}]", lo[i], hi[i]);
-            assert!(lo[i] <= l + slack && hi[i] >= h - slack, "{id}[{i}]: [{}, {}]", lo[i], hi[i]);
+            assert!(
+                lo[i] >= l && hi[i] <= h,
+                "{id}[{i}]: [{}, {}]",
+                lo[i],
+                hi[i]
+            );
+            assert!(
+                lo[i] <= l + slack && hi[i] >= h - slack,
+                "{id}[{i}]: [{}, {}]",
+                lo[i],
+                hi[i]
+            );
         }
     }
 }
@@ -123,7 +133,11 @@ fn bad_actions_are_errors_naming_env_and_space() {
         assert!(matches!(err, EnvError::InvalidAction { .. }), "{msg}");
         assert!(msg.contains(id), "{msg}");
         assert!(msg.contains(&env.action_space().to_string()), "{msg}");
-        assert_eq!(env.state().unwrap(), before, "{id}: a refused action moved the env");
+        assert_eq!(
+            env.state().unwrap(),
+            before,
+            "{id}: a refused action moved the env"
+        );
     }
 }
 
@@ -158,7 +172,11 @@ fn step_before_reset_is_an_error() {
         let mut env = make(spec.id).unwrap();
         let values = some_action(env.action_space());
         let err = env.step(act(env.action_space(), &values)).unwrap_err();
-        assert!(matches!(err, EnvError::ResetNeeded { .. }), "{}: {err}", spec.id);
+        assert!(
+            matches!(err, EnvError::ResetNeeded { .. }),
+            "{}: {err}",
+            spec.id
+        );
     }
 }
 
@@ -169,11 +187,16 @@ fn set_state_checks_length_and_finiteness() {
         env.reset(Some(0));
         let n = env.state().unwrap().len();
         let err = env.set_state(&vec![0.0; n + 1]).unwrap_err();
-        assert!(matches!(err, EnvError::StateLength { expected, got, .. } if expected == n && got == n + 1));
+        assert!(
+            matches!(err, EnvError::StateLength { expected, got, .. } if expected == n && got == n + 1)
+        );
         assert!(err.to_string().contains(spec.id));
         let mut bad = vec![0.0; n];
         bad[n - 1] = f64::NAN;
-        assert!(matches!(env.set_state(&bad), Err(EnvError::NonFiniteState { .. })));
+        assert!(matches!(
+            env.set_state(&bad),
+            Err(EnvError::NonFiniteState { .. })
+        ));
         let good: Vec<f64> = (0..n).map(|i| 0.01 * i as f64).collect();
         env.set_state(&good).unwrap();
         assert_eq!(env.state().unwrap(), good);
@@ -204,7 +227,12 @@ fn time_limits_truncate_at_the_registered_step() {
             // Hold the env at its start state so no episode terminates before the limit.
             env.set_state(&start).unwrap();
             let step = env.step(act(env.action_space(), &values)).unwrap();
-            assert_eq!(step.truncated, t == spec.max_episode_steps, "{} step {t}", spec.id);
+            assert_eq!(
+                step.truncated,
+                t == spec.max_episode_steps,
+                "{} step {t}",
+                spec.id
+            );
         }
     }
 }

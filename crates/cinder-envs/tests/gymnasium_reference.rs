@@ -92,7 +92,11 @@ fn check_env(name: &str, rollout_state_tol: f64, rollout_reward_tol: f64) {
     assert_eq!(spec.reward_threshold, data["reward_threshold"].as_f64());
 
     let mut env = spec.make_unwrapped();
-    check_space("observation space", env.observation_space(), &data["observation_space"]);
+    check_space(
+        "observation space",
+        env.observation_space(),
+        &data["observation_space"],
+    );
     check_space("action space", env.action_space(), &data["action_space"]);
 
     let cases = data["cases"].as_array().unwrap();

@@ -32,7 +32,10 @@ fn matches_single_envs_seeded_seed_plus_index_with_autoreset() {
             let row = &step.observations[i * 4..(i + 1) * 4];
             if single.terminated || single.truncated {
                 finished += 1;
-                assert_eq!(&step.final_observations[i * 4..(i + 1) * 4], &single.observation[..]);
+                assert_eq!(
+                    &step.final_observations[i * 4..(i + 1) * 4],
+                    &single.observation[..]
+                );
                 assert_eq!(row, &env.reset(None)[..], "autoreset observation");
                 assert!(step.finished_episodes.iter().any(|e| e.env_index == i));
             } else {
@@ -100,7 +103,11 @@ fn malformed_batches_are_refused_before_any_env_moves() {
     }
     let mut pendulums = VecEnv::from_fn(2, |_| make("Pendulum-v1")).unwrap();
     pendulums.reset(Some(0));
-    assert!(pendulums.step(Actions::Continuous(&[0.0, f32::NAN])).is_err());
+    assert!(
+        pendulums
+            .step(Actions::Continuous(&[0.0, f32::NAN]))
+            .is_err()
+    );
     assert!(pendulums.step(Actions::Continuous(&[0.0])).is_err());
     let after: Vec<Vec<f64>> = vec_env.envs().iter().map(|e| e.state().unwrap()).collect();
     assert_eq!(before, after);
@@ -109,9 +116,15 @@ fn malformed_batches_are_refused_before_any_env_moves() {
 #[test]
 fn construction_errors() {
     assert!(VecEnv::new(vec![]).is_err());
-    let mixed = VecEnv::new(vec![make("CartPole-v1").unwrap(), make("Acrobot-v1").unwrap()]);
+    let mixed = VecEnv::new(vec![
+        make("CartPole-v1").unwrap(),
+        make("Acrobot-v1").unwrap(),
+    ]);
     let err = mixed.err().unwrap().to_string();
-    assert!(err.contains("CartPole-v1") && err.contains("Acrobot-v1"), "{err}");
+    assert!(
+        err.contains("CartPole-v1") && err.contains("Acrobot-v1"),
+        "{err}"
+    );
     let mut fresh = cartpoles(1);
     assert!(matches!(
         fresh.step(Actions::Discrete(&[0])),

@@ -79,20 +79,34 @@ fn normalize_observation_standardises_and_its_statistics_round_trip() {
     }
     // Late observations are roughly standardised: mean near 0, variance near 1.
     for j in 0..4 {
-        let xs: Vec<f64> = seen.iter().skip(j).step_by(4).map(|&v| f64::from(v)).collect();
+        let xs: Vec<f64> = seen
+            .iter()
+            .skip(j)
+            .step_by(4)
+            .map(|&v| f64::from(v))
+            .collect();
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;
-        assert!(mean.abs() < 0.3 && (0.5..1.5).contains(&var), "{j}: {mean} {var}");
+        assert!(
+            mean.abs() < 0.3 && (0.5..1.5).contains(&var),
+            "{j}: {mean} {var}"
+        );
     }
 
     let saved: RunningMeanStd = env.statistics().clone();
     let json = serde_json::to_string(&saved).unwrap();
     let mut restored = NormalizeObservation::new(make("CartPole-v1").unwrap()).unwrap();
-    restored.set_statistics(serde_json::from_str(&json).unwrap()).unwrap();
+    restored
+        .set_statistics(serde_json::from_str(&json).unwrap())
+        .unwrap();
     restored.set_update_statistics(false);
     env.set_update_statistics(false);
     assert_eq!(restored.reset(Some(5)), env.reset(Some(5)));
-    assert_eq!(restored.statistics(), &saved, "frozen statistics must not move");
+    assert_eq!(
+        restored.statistics(),
+        &saved,
+        "frozen statistics must not move"
+    );
 
     let wrong = RunningMeanStd::new(3);
     assert!(restored.set_statistics(wrong).is_err());

@@ -1,1 +1,26 @@
-pub fn x(){}
+//! Neural-network building blocks for Cinder, on burn.
+//!
+//! - [`device`]: pick a burn [`Device`](burn::tensor::Device) from a string (`flex`, `ndarray`,
+//!   `wgpu`); [`device::test_device`] is the one place tests get their device from.
+//! - [`mlp`]: a multi-layer perceptron builder (sizes, activation, orthogonal init with gains).
+//! - [`distributions`]: [`Categorical`] (with action masks), [`DiagGaussian`] and
+//!   [`TanhGaussian`] on batched tensors: sample, log-prob, entropy, mode.
+//! - [`target`]: soft (`tau`) and hard target-network updates.
+//! - [`grad_clip`]: gradient clipping by the global norm over all parameters.
+//!
+//! Library code never names a backend: it takes a `&Device`.
+#![warn(missing_docs)]
+
+pub mod device;
+pub mod distributions;
+pub mod error;
+pub mod grad_clip;
+pub mod mlp;
+pub mod target;
+
+pub use device::{DeviceKind, parse_device};
+pub use distributions::{Categorical, DiagGaussian, TanhGaussian};
+pub use error::NnError;
+pub use grad_clip::clip_grad_norm;
+pub use mlp::{Activation, Mlp, MlpConfig};
+pub use target::{hard_update, soft_update};

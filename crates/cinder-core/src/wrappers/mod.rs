@@ -14,9 +14,9 @@ pub use normalize_observation::NormalizeObservation;
 pub use rescale_action::RescaleAction;
 pub use time_limit::TimeLimit;
 
+use crate::Env;
 use crate::error::EnvError;
 use crate::space::BoxSpace;
-use crate::Env;
 
 /// Forwards the [`Env`] methods a wrapper does not change to its `env` field.
 macro_rules! forward_env {

@@ -1,0 +1,114 @@
+//! Choosing a burn device by name.
+//!
+//! burn 0.22 makes the backend a run-time [`Device`]; a binary built with several backend
+//! features can choose among them without recompiling. Cinder's default CPU device is `flex`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use burn::tensor::Device;
+
+use crate::error::NnError;
+
+/// The backends Cinder runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeviceKind {
+    /// burn-flex: the fast pure-Rust CPU backend (the default).
+    Flex,
+    /// burn-ndarray: the older CPU backend, kept in the test matrix.
+    Ndarray,
+    /// burn-wgpu: GPUs through Vulkan / Metal / DX12 (Mesa's lavapipe on CPU-only machines).
+    Wgpu,
+}
+
+impl DeviceKind {
+    /// Every kind, in the order the test matrix runs them.
+    pub const ALL: [DeviceKind; 3] = [DeviceKind::Flex, DeviceKind::Ndarray, DeviceKind::Wgpu];
+
+    /// The name `parse_device` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceKind::Flex => "flex",
+            DeviceKind::Ndarray => "ndarray",
+            DeviceKind::Wgpu => "wgpu",
+        }
+    }
+
+    /// The device, if its backend was compiled in.
+    pub fn device(self) -> Result<Device, NnError> {
+        match self {
+            #[cfg(feature = "flex")]
+            DeviceKind::Flex => Ok(Device::flex()),
+            #[cfg(feature = "ndarray")]
+            #[allow(deprecated)]
+            // burn-ndarray is deprecated upstream; we keep it in the matrix.
+            DeviceKind::Ndarray => Ok(Device::ndarray()),
+            #[cfg(feature = "wgpu")]
+            DeviceKind::Wgpu => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
+            #[allow(unreachable_patterns)]
+            other => Err(NnError::DeviceNotCompiled(other.name())),
+        }
+    }
+}
+
+impl fmt::Display for DeviceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for DeviceKind {
+    type Err = NnError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DeviceKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| NnError::UnknownDevice(s.to_string()))
+    }
+}
+
+/// The device called `name` (`flex`, `ndarray` or `wgpu`).
+pub fn parse_device(name: &str) -> Result<Device, NnError> {
+    name.parse::<DeviceKind>()?.device()
+}
+
+/// Environment variable that selects the device of the test suite (`cargo xtask test
+/// --device ...` sets it).
+pub const TEST_DEVICE_VAR: &str = "CINDER_TEST_DEVICE";
+
+/// The device tests run on: the one named by `CINDER_TEST_DEVICE`, `flex` when unset.
+///
+/// Every test that touches tensors gets its device here, so the same test bodies run on each
+/// backend of the matrix.
+///
+/// # Panics
+///
+/// If the variable names an unknown or uncompiled device: a misconfigured test run must fail
+/// loudly rather than silently test another backend.
+pub fn test_device() -> Device {
+    let name = std::env::var(TEST_DEVICE_VAR).unwrap_or_else(|_| "flex".to_string());
+    parse_device(&name).unwrap_or_else(|e| panic!("{TEST_DEVICE_VAR}={name}: {e}"))
+}
+
+/// The kind behind [`test_device`].
+pub fn test_device_kind() -> DeviceKind {
+    let name = std::env::var(TEST_DEVICE_VAR).unwrap_or_else(|_| "flex".to_string());
+    name.parse()
+        .unwrap_or_else(|e| panic!("{TEST_DEVICE_VAR}={name}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_errors() {
+        for kind in DeviceKind::ALL {
+            assert_eq!(kind.name().parse::<DeviceKind>().unwrap(), kind);
+        }
+        assert_eq!(" FLEX ".parse::<DeviceKind>().unwrap(), DeviceKind::Flex);
+        let err = parse_device("cuda").unwrap_err();
+        assert!(err.to_string().contains("flex, ndarray, wgpu"), "{err}");
+    }
+}

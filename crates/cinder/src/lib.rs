@@ -1,0 +1,25 @@
+//! # Cinder
+//!
+//! Reinforcement learning in Rust on the burn deep-learning framework. This facade re-exports
+//! the workspace's crates:
+//!
+//! - [`core`] (`cinder-core`): spaces, the [`Env`](core::Env) trait, [`VecEnv`](core::VecEnv),
+//!   wrappers, seeding.
+//! - [`envs`] (`cinder-envs`): Gymnasium-exact classic control and [`envs::make`].
+//! - [`nn`] (`cinder-nn`): MLPs, action distributions, target networks, global-norm gradient
+//!   clipping, device selection.
+//!
+//! ```
+//! use cinder::core::{Action, Env};
+//! let mut env = cinder::envs::make("Pendulum-v1")?;
+//! env.reset(Some(0));
+//! let step = env.step(Action::Continuous(&[1.0]))?;
+//! assert!(!step.terminated);
+//! # Ok::<(), cinder::core::EnvError>(())
+//! ```
+#![warn(missing_docs)]
+
+pub use burn;
+pub use cinder_core as core;
+pub use cinder_envs as envs;
+pub use cinder_nn as nn;
