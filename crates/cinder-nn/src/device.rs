@@ -111,4 +111,11 @@ mod tests {
         let err = parse_device("cuda").unwrap_err();
         assert!(err.to_string().contains("flex, ndarray, wgpu"), "{err}");
     }
+
+    /// The matrix really runs each leg on its backend (e.g. `Device<NdArray(Cpu)>`).
+    #[test]
+    fn test_device_is_the_requested_backend() {
+        let shown = format!("{:?}", test_device()).to_ascii_lowercase();
+        assert!(shown.contains(test_device_kind().name()), "{shown}");
+    }
 }

@@ -11,6 +11,8 @@
 //! Library code never names a backend: it takes a `&Device`.
 #![warn(missing_docs)]
 
+pub use burn;
+
 pub mod device;
 pub mod distributions;
 pub mod error;

@@ -22,7 +22,7 @@ impl ModuleVisitor for Flatten {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let value = param.val().inner();
         let shape = value.dims().to_vec();
-        let n = shape.iter().product();
+        let n: usize = shape.iter().product();
         self.params.push((shape, value.reshape([n])));
     }
 }

@@ -29,7 +29,7 @@ fn inputs(device: &Device) -> (Tensor<2>, Tensor<2>) {
 /// losses seen.
 fn train(model: Mlp, device: &Device) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let device = device.clone().autodiff();
-    let mut model = model.fork(&device);
+    let mut model = model.fork(&device).train();
     let (x, y) = inputs(&device);
     let first = to_f32(model.forward(x.clone()));
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();

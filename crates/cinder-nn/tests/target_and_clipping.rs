@@ -118,7 +118,7 @@ fn norm(v: &[f32]) -> f64 {
 
 #[test]
 fn clipping_scales_all_gradients_to_the_global_norm() {
-    let model = net().fork(&test_device().autodiff());
+    let model = net().fork(&test_device().autodiff()).train();
     let grads = big_gradients(&model);
     let before = flat_grads(&model, &grads);
     let total = norm(&before);
@@ -145,7 +145,7 @@ fn clipping_scales_all_gradients_to_the_global_norm() {
 
 #[test]
 fn clipping_leaves_small_gradients_alone() {
-    let model = net().fork(&test_device().autodiff());
+    let model = net().fork(&test_device().autodiff()).train();
     let grads = big_gradients(&model);
     let before = flat_grads(&model, &grads);
     let (clipped, _) = clip_grad_norm(&model, grads, 1e12).unwrap();

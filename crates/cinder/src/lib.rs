@@ -19,7 +19,7 @@
 //! ```
 #![warn(missing_docs)]
 
-pub use burn;
 pub use cinder_core as core;
 pub use cinder_envs as envs;
 pub use cinder_nn as nn;
+pub use cinder_nn::burn;

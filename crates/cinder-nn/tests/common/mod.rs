@@ -4,11 +4,11 @@
 use burn::tensor::{Int, Tensor};
 
 pub fn to_f32<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().to_vec::<f32>().unwrap()
+    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
 }
 
 pub fn to_i64<const D: usize>(t: Tensor<D, Int>) -> Vec<i64> {
-    t.into_data().convert::<i64>().to_vec::<i64>().unwrap()
+    t.into_data().convert::<i64>().try_to_vec::<i64>().unwrap()
 }
 
 pub fn assert_close(what: &str, got: &[f32], want: &[f64], tol: f64) {
