@@ -38,47 +38,43 @@ pub struct EnvSpec {
     /// The mean return at which the task counts as solved, if one is registered.
     pub reward_threshold: Option<f64>,
     build: fn() -> Box<dyn Env>,
+    build_limited: fn(usize) -> Result<Box<dyn Env>, EnvError>,
 }
 
 impl EnvSpec {
+    const fn of<E: Env + Default + 'static>(
+        id: &'static str,
+        max_episode_steps: usize,
+        reward_threshold: Option<f64>,
+    ) -> Self {
+        Self {
+            id,
+            max_episode_steps,
+            reward_threshold,
+            build: || Box::new(E::default()),
+            // TimeLimit over the concrete type: one dynamic call per step, not two.
+            build_limited: |limit| Ok(Box::new(TimeLimit::new(E::default(), limit)?)),
+        }
+    }
+
     /// A fresh environment without its time limit.
     pub fn make_unwrapped(&self) -> Box<dyn Env> {
         (self.build)()
+    }
+
+    /// A fresh environment in its registered [`TimeLimit`].
+    pub fn make(&self) -> Result<Box<dyn Env>, EnvError> {
+        (self.build_limited)(self.max_episode_steps)
     }
 }
 
 /// Every registered environment, with Gymnasium 1.4's registration values.
 pub const REGISTRY: &[EnvSpec] = &[
-    EnvSpec {
-        id: CartPole::ID,
-        max_episode_steps: 500,
-        reward_threshold: Some(475.0),
-        build: || Box::new(CartPole::new()),
-    },
-    EnvSpec {
-        id: Pendulum::ID,
-        max_episode_steps: 200,
-        reward_threshold: None,
-        build: || Box::new(Pendulum::new()),
-    },
-    EnvSpec {
-        id: MountainCar::ID,
-        max_episode_steps: 200,
-        reward_threshold: Some(-110.0),
-        build: || Box::new(MountainCar::new()),
-    },
-    EnvSpec {
-        id: MountainCarContinuous::ID,
-        max_episode_steps: 999,
-        reward_threshold: Some(90.0),
-        build: || Box::new(MountainCarContinuous::new()),
-    },
-    EnvSpec {
-        id: Acrobot::ID,
-        max_episode_steps: 500,
-        reward_threshold: Some(-100.0),
-        build: || Box::new(Acrobot::new()),
-    },
+    EnvSpec::of::<CartPole>(CartPole::ID, 500, Some(475.0)),
+    EnvSpec::of::<Pendulum>(Pendulum::ID, 200, None),
+    EnvSpec::of::<MountainCar>(MountainCar::ID, 200, Some(-110.0)),
+    EnvSpec::of::<MountainCarContinuous>(MountainCarContinuous::ID, 999, Some(90.0)),
+    EnvSpec::of::<Acrobot>(Acrobot::ID, 500, Some(-100.0)),
 ];
 
 /// The registered ids.
@@ -99,9 +95,5 @@ pub fn spec(id: &str) -> Result<&'static EnvSpec, EnvError> {
 
 /// The environment `id` wrapped in its registered [`TimeLimit`], as `gymnasium.make(id)`.
 pub fn make(id: &str) -> Result<Box<dyn Env>, EnvError> {
-    let spec = spec(id)?;
-    Ok(Box::new(TimeLimit::new(
-        spec.make_unwrapped(),
-        spec.max_episode_steps,
-    )?))
+    spec(id)?.make()
 }
