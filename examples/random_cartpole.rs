@@ -3,9 +3,9 @@
 //! Eight CartPoles are stepped as one `VecEnv`; every finished episode's return is printed.
 //! Run with `cargo run --release --example random_cartpole`.
 
-use cinder::core::seeding::rng_from_seed;
-use cinder::core::{Actions, EnvError, VecEnv};
-use cinder::envs::make;
+use cinder_core::seeding::rng_from_seed;
+use cinder_core::{Actions, EnvError, VecEnv};
+use cinder_envs::make;
 
 fn main() -> Result<(), EnvError> {
     let num_envs = 8;
