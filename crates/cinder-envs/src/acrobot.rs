@@ -97,12 +97,6 @@ impl Acrobot {
     }
 }
 
-impl Default for Acrobot {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// Brings `x` into `[low, high]` by repeated shifts of `high − low` (Gymnasium's `wrap`).
 fn wrap(mut x: f64, low: f64, high: f64) -> f64 {
     let period = high - low;

@@ -53,12 +53,6 @@ impl CartPole {
     }
 }
 
-impl Default for CartPole {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Env for CartPole {
     env_boilerplate!();
 

@@ -103,3 +103,15 @@ macro_rules! env_boilerplate {
     };
 }
 pub(crate) use env_boilerplate;
+
+/// `impl Default` as `Self::new()` for each environment type.
+macro_rules! default_is_new {
+    ($($env:ty),* $(,)?) => {
+        $(impl Default for $env {
+            fn default() -> Self {
+                Self::new()
+            }
+        })*
+    };
+}
+pub(crate) use default_is_new;

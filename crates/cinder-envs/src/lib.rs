@@ -28,6 +28,14 @@ pub use pendulum::Pendulum;
 
 use cinder_core::{Env, EnvError, TimeLimit};
 
+common::default_is_new!(
+    CartPole,
+    Pendulum,
+    MountainCar,
+    MountainCarContinuous,
+    Acrobot
+);
+
 /// A registered environment: how to build it and the limits Gymnasium registers with it.
 #[derive(Debug, Clone, Copy)]
 pub struct EnvSpec {

@@ -65,12 +65,6 @@ impl MountainCar {
     }
 }
 
-impl Default for MountainCar {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Env for MountainCar {
     env_boilerplate!();
 
@@ -127,12 +121,6 @@ impl MountainCarContinuous {
             observation_space: observation_space(),
             action_space: Space::Box(BoxSpace::new(vec![-1.0], vec![1.0]).expect("static")),
         }
-    }
-}
-
-impl Default for MountainCarContinuous {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

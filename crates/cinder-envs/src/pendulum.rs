@@ -49,12 +49,6 @@ impl Pendulum {
     }
 }
 
-impl Default for Pendulum {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// θ wrapped into [−π, π) with a floored modulo (Python's `%`, hence `rem_euclid`).
 fn angle_normalize(x: f64) -> f64 {
     (x + PI).rem_euclid(2.0 * PI) - PI

@@ -114,3 +114,40 @@ fn normalize_observation_standardises_and_its_statistics_round_trip() {
     nan.var[0] = f64::NAN;
     assert!(restored.set_statistics(nan).is_err());
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// ClipAction of any finite action steps exactly like the clamped action.
+        #[test]
+        fn clip_action_equals_the_clamped_action(a in -1e6f32..1e6, seed in 0u64..1000) {
+            let mut clipped = ClipAction::new(Pendulum::new()).unwrap();
+            let mut plain = Pendulum::new();
+            clipped.reset(Some(seed));
+            plain.reset(Some(seed));
+            let x = clipped.step(Action::Continuous(&[a])).unwrap();
+            let y = plain.step(Action::Continuous(&[a.clamp(-2.0, 2.0)])).unwrap();
+            prop_assert_eq!(x, y);
+        }
+
+        /// RescaleAction from [-1, 1] lands every action inside the env's bounds, at the
+        /// affine image of the action.
+        #[test]
+        fn rescale_action_is_affine_and_in_bounds(a in 0.0f32..=1.0, seed in 0u64..1000) {
+            // [0, 1] onto Pendulum's [-2, 2]: a ↦ 4a − 2.
+            let mut rescaled = RescaleAction::new(Pendulum::new(), 0.0, 1.0).unwrap();
+            let mut plain = Pendulum::new();
+            rescaled.reset(Some(seed));
+            plain.reset(Some(seed));
+            rescaled.step(Action::Continuous(&[a])).unwrap();
+            plain.step(Action::Continuous(&[4.0 * a - 2.0])).unwrap();
+            let (x, y) = (rescaled.state().unwrap(), plain.state().unwrap());
+            for (x, y) in x.iter().zip(&y) {
+                // One f32 rounding of the torque moves θ̇ by at most 3·2.4e-7·dt.
+                prop_assert!((x - y).abs() < 1e-7, "{x} vs {y}");
+            }
+        }
+    }
+}

@@ -11,6 +11,9 @@ pub enum NnError {
     /// A device whose backend was not compiled in.
     #[error("device `{0}` is not available: build with the cargo feature `{0}`")]
     DeviceNotCompiled(&'static str),
+    /// A network configuration that cannot be built.
+    #[error("invalid network configuration: {0}")]
+    InvalidConfig(String),
     /// `tau` outside `[0, 1]`.
     #[error("tau must lie in [0, 1], got {0}")]
     InvalidTau(f64),

@@ -5,6 +5,8 @@ use burn::module::{Initializer, Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, activation};
 
+use crate::error::NnError;
+
 /// The non-linearity between hidden layers.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
 pub enum Activation {
@@ -58,12 +60,23 @@ pub struct Mlp {
 }
 
 impl MlpConfig {
-    /// Builds the network on `device`.
-    pub fn init(&self, device: &Device) -> Mlp {
+    /// Builds the network on `device`; every layer size must be positive and the gains finite.
+    pub fn init(&self, device: &Device) -> Result<Mlp, NnError> {
         let sizes: Vec<usize> = std::iter::once(self.input)
             .chain(self.hidden.iter().copied())
             .chain(std::iter::once(self.output))
             .collect();
+        if sizes.contains(&0) {
+            return Err(NnError::InvalidConfig(format!(
+                "MLP layer sizes must be positive, got {sizes:?}"
+            )));
+        }
+        if !(self.hidden_gain.is_finite() && self.output_gain.is_finite()) {
+            return Err(NnError::InvalidConfig(format!(
+                "MLP init gains must be finite, got hidden {} and output {}",
+                self.hidden_gain, self.output_gain
+            )));
+        }
         let last = sizes.len() - 2;
         let layers = sizes
             .windows(2)
@@ -82,10 +95,10 @@ impl MlpConfig {
                 layer
             })
             .collect();
-        Mlp {
+        Ok(Mlp {
             layers,
             activation: self.activation,
-        }
+        })
     }
 }
 

@@ -46,7 +46,9 @@ fn train(model: Mlp, device: &Device) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
 
 #[test]
 fn forward_backward_and_adam_agree_with_flex() {
-    let model = MlpConfig::new(4, vec![32, 32], 2).init(&Device::flex());
+    let model = MlpConfig::new(4, vec![32, 32], 2)
+        .init(&Device::flex())
+        .unwrap();
     let (ref_first, ref_after, ref_loss) = train(model.clone(), &Device::flex());
     let (first, after, loss) = train(model, &test_device());
     for (a, b) in first.iter().zip(&ref_first) {

@@ -13,6 +13,7 @@ fn net() -> Mlp {
     MlpConfig::new(3, vec![8, 8], 2)
         .with_activation(Activation::Relu)
         .init(&test_device())
+        .unwrap()
 }
 
 struct Values(Vec<Vec<f32>>);
@@ -63,8 +64,8 @@ fn soft_update_interpolates_with_tau_the_online_weight() {
 #[test]
 fn soft_update_keeps_an_autodiff_target_trainable() {
     let device = test_device().autodiff();
-    let online = MlpConfig::new(3, vec![4], 1).init(&device);
-    let target = MlpConfig::new(3, vec![4], 1).init(&device);
+    let online = MlpConfig::new(3, vec![4], 1).init(&device).unwrap();
+    let target = MlpConfig::new(3, vec![4], 1).init(&device).unwrap();
     let target = soft_update(target, &online, 0.5).unwrap();
     let x = Tensor::<2>::random([5, 3], Distribution::Normal(0.0, 1.0), &device);
     let grads = GradientsParams::from_grads(target.forward(x).sum().backward(), &target);
@@ -83,7 +84,7 @@ fn soft_update_refuses_bad_tau_and_other_architectures() {
         Some(NnError::InvalidTau(1.5))
     );
     assert!(soft_update(net(), &online, -0.1).is_err());
-    let other = MlpConfig::new(3, vec![8], 2).init(&test_device());
+    let other = MlpConfig::new(3, vec![8], 2).init(&test_device()).unwrap();
     assert!(matches!(
         soft_update(other, &online, 0.5),
         Err(NnError::ArchitectureMismatch(_))
@@ -155,4 +156,22 @@ fn clipping_leaves_small_gradients_alone() {
         clip_grad_norm(&model, grads, 0.0).err(),
         Some(NnError::InvalidMaxNorm(0.0))
     );
+}
+
+#[test]
+fn mlp_config_errors_instead_of_panicking() {
+    let device = test_device();
+    assert!(matches!(
+        MlpConfig::new(0, vec![8], 2).init(&device),
+        Err(NnError::InvalidConfig(_))
+    ));
+    assert!(MlpConfig::new(3, vec![8, 0], 2).init(&device).is_err());
+    assert!(
+        MlpConfig::new(3, vec![8], 2)
+            .with_output_gain(f64::NAN)
+            .init(&device)
+            .is_err()
+    );
+    let linear = MlpConfig::new(3, vec![], 2).init(&device).unwrap();
+    assert_eq!((linear.input_size(), linear.output_size()), (3, 2));
 }

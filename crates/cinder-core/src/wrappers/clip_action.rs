@@ -1,8 +1,8 @@
 use crate::env::{Action, Env, StepOutcome};
 use crate::error::EnvError;
-use crate::space::{BoxSpace, Space};
+use crate::space::Space;
 
-use super::{box_action_space, forward_env};
+use super::{ActionMap, forward_env};
 
 /// Clips continuous actions into the wrapped environment's bounds (Gymnasium's `ClipAction`).
 ///
@@ -11,26 +11,14 @@ use super::{box_action_space, forward_env};
 #[derive(Debug, Clone)]
 pub struct ClipAction<E> {
     env: E,
-    inner_space: BoxSpace,
-    action_space: Space,
-    clipped: Vec<f32>,
+    actions: ActionMap,
 }
 
 impl<E: Env> ClipAction<E> {
     /// Wraps `env`, whose action space must be a box.
     pub fn new(env: E) -> Result<Self, EnvError> {
-        let inner_space = box_action_space(&env, "ClipAction")?;
-        let action_space = Space::Box(BoxSpace::uniform(
-            f32::NEG_INFINITY,
-            f32::INFINITY,
-            inner_space.shape().to_vec(),
-        )?);
-        Ok(Self {
-            clipped: vec![0.0; inner_space.flat_dim()],
-            env,
-            inner_space,
-            action_space,
-        })
+        let actions = ActionMap::new(&env, "ClipAction", f32::NEG_INFINITY, f32::INFINITY)?;
+        Ok(Self { env, actions })
     }
 }
 
@@ -38,7 +26,7 @@ impl<E: Env> Env for ClipAction<E> {
     forward_env!(observation_space, reset_into);
 
     fn action_space(&self) -> &Space {
-        &self.action_space
+        &self.actions.outer
     }
 
     fn step_into(
@@ -46,10 +34,7 @@ impl<E: Env> Env for ClipAction<E> {
         action: Action<'_>,
         observation: &mut [f32],
     ) -> Result<StepOutcome, EnvError> {
-        let values = self.action_space.continuous_values(self.env.id(), action)?;
-        self.clipped.copy_from_slice(values);
-        self.inner_space.clip(&mut self.clipped);
-        self.env
-            .step_into(Action::Continuous(&self.clipped), observation)
+        let clipped = self.actions.apply(self.env.id(), action, |_, a| a)?;
+        self.env.step_into(clipped, observation)
     }
 }

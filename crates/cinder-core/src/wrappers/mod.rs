@@ -15,8 +15,9 @@ pub use rescale_action::RescaleAction;
 pub use time_limit::TimeLimit;
 
 use crate::Env;
+use crate::env::Action;
 use crate::error::EnvError;
-use crate::space::BoxSpace;
+use crate::space::{BoxSpace, Space};
 
 /// Forwards the [`Env`] methods a wrapper does not change to its `env` field.
 macro_rules! forward_env {
@@ -50,13 +51,49 @@ macro_rules! forward_env {
 }
 use forward_env;
 
-/// The box action space of `env`, or an error naming `wrapper` if its actions are discrete.
-fn box_action_space<E: Env>(env: &E, wrapper: &str) -> Result<BoxSpace, EnvError> {
-    env.action_space()
-        .as_box()
-        .cloned()
-        .ok_or_else(|| EnvError::IncompatibleEnv {
-            context: format!("{wrapper}({})", env.id()),
-            reason: format!("needs a Box action space, got {}", env.action_space()),
+/// The action side of a wrapper that maps continuous actions before the wrapped env sees them:
+/// actions are checked against the wrapper's own space (length, no NaN), mapped component by
+/// component, then clipped into the wrapped env's bounds. [`ClipAction`] and [`RescaleAction`]
+/// are this with the identity and an affine map.
+#[derive(Debug, Clone)]
+struct ActionMap {
+    inner: BoxSpace,
+    outer: Space,
+    mapped: Vec<f32>,
+}
+
+impl ActionMap {
+    /// For `env`, whose action space must be a box; the wrapper takes actions in
+    /// `[low, high]` on every component.
+    fn new<E: Env>(env: &E, wrapper: &str, low: f32, high: f32) -> Result<Self, EnvError> {
+        let inner =
+            env.action_space()
+                .as_box()
+                .cloned()
+                .ok_or_else(|| EnvError::IncompatibleEnv {
+                    context: format!("{wrapper}({})", env.id()),
+                    reason: format!("needs a Box action space, got {}", env.action_space()),
+                })?;
+        let outer = Space::Box(BoxSpace::uniform(low, high, inner.shape().to_vec())?);
+        Ok(Self {
+            mapped: vec![0.0; inner.flat_dim()],
+            inner,
+            outer,
         })
+    }
+
+    /// `action` mapped by `f(component, value)` and clipped into the inner bounds.
+    fn apply(
+        &mut self,
+        env_id: &str,
+        action: Action<'_>,
+        f: impl Fn(usize, f32) -> f32,
+    ) -> Result<Action<'_>, EnvError> {
+        let values = self.outer.continuous_values(env_id, action)?;
+        for (i, (out, &a)) in self.mapped.iter_mut().zip(values).enumerate() {
+            *out = f(i, a);
+        }
+        self.inner.clip(&mut self.mapped);
+        Ok(Action::Continuous(&self.mapped))
+    }
 }
