@@ -1,11 +1,17 @@
 //! `VecEnv` on real environments: autoreset keeps final observations, seeding matches single
 //! environments seeded `seed + i`, malformed batches move nothing.
 
-use cinder_core::{Action, Actions, Env, EnvError, VecEnv};
+use cinder_core::{Action, Actions, Env, EnvError, EpisodeRecord, VecEnv};
 use cinder_envs::make;
 
 fn cartpoles(n: usize) -> VecEnv {
     VecEnv::from_fn(n, |_| make("CartPole-v1")).unwrap()
+}
+
+fn states(vec_env: &VecEnv) -> Vec<Vec<f64>> {
+    (0..vec_env.num_envs())
+        .map(|i| vec_env.env(i).unwrap().state().unwrap())
+        .collect()
 }
 
 #[test]
@@ -91,7 +97,7 @@ fn truncation_is_reported_and_keeps_the_final_observation() {
 fn malformed_batches_are_refused_before_any_env_moves() {
     let mut vec_env = cartpoles(2);
     vec_env.reset(Some(0));
-    let before: Vec<Vec<f64>> = vec_env.envs().iter().map(|e| e.state().unwrap()).collect();
+    let before = states(&vec_env);
     for actions in [
         Actions::Discrete(&[0]),
         Actions::Discrete(&[0, 2]),
@@ -109,7 +115,7 @@ fn malformed_batches_are_refused_before_any_env_moves() {
             .is_err()
     );
     assert!(pendulums.step(Actions::Continuous(&[0.0])).is_err());
-    let after: Vec<Vec<f64>> = vec_env.envs().iter().map(|e| e.state().unwrap()).collect();
+    let after = states(&vec_env);
     assert_eq!(before, after);
 }
 
@@ -130,4 +136,41 @@ fn construction_errors() {
         fresh.step(Actions::Discrete(&[0])),
         Err(EnvError::ResetNeeded { .. })
     ));
+}
+
+/// Everything a run produces, for a given seed, whatever the number of worker threads.
+fn pendulum_run(num_workers: usize) -> (Vec<f32>, Vec<f64>, Vec<EpisodeRecord>, Vec<Vec<f64>>) {
+    let mut vec_env = VecEnv::from_fn(7, |_| make("Pendulum-v1"))
+        .unwrap()
+        .with_num_workers(num_workers)
+        .unwrap();
+    let mut obs = vec_env.reset(Some(3)).to_vec();
+    let mut rewards = Vec::new();
+    let mut episodes = Vec::new();
+    for t in 0..450 {
+        let actions: Vec<f32> = (0..7)
+            .map(|i| ((t * 7 + i) as f32 * 0.37).sin() * 2.5)
+            .collect();
+        let step = vec_env.step(Actions::Continuous(&actions)).unwrap();
+        obs.extend_from_slice(step.observations);
+        obs.extend_from_slice(step.final_observations);
+        rewards.extend_from_slice(step.rewards);
+        episodes.extend_from_slice(step.finished_episodes);
+    }
+    (obs, rewards, episodes, states(&vec_env))
+}
+
+#[test]
+fn results_do_not_depend_on_the_number_of_workers() {
+    let reference = pendulum_run(1);
+    assert_eq!(
+        reference.2.len(),
+        14,
+        "two time limits per env in 450 steps"
+    );
+    for workers in [2, 3, 7, 16] {
+        assert_eq!(pendulum_run(workers), reference, "{workers} workers");
+    }
+    assert!(cartpoles(2).with_num_workers(0).is_err());
+    assert_eq!(cartpoles(2).with_num_workers(8).unwrap().num_workers(), 2);
 }
