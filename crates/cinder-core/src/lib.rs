@@ -25,5 +25,5 @@ pub use env::{Action, Env, Step, StepOutcome};
 pub use error::EnvError;
 pub use running_stats::RunningMeanStd;
 pub use space::{BoxSpace, Discrete, OwnedAction, Space};
-pub use vec_env::{Actions, EpisodeRecord, VecEnv, VecStep};
+pub use vec_env::{ActionBatch, Actions, EpisodeRecord, VecEnv, VecStep};
 pub use wrappers::{ClipAction, NormalizeObservation, RescaleAction, TimeLimit};

@@ -25,6 +25,43 @@ pub enum Actions<'a> {
     Continuous(&'a [f32]),
 }
 
+/// Owned actions for every environment of a [`VecEnv`], as a policy produces them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionBatch {
+    /// One index per environment.
+    Discrete(Vec<usize>),
+    /// `num_envs × action_dim` values, environment-major.
+    Continuous(Vec<f32>),
+}
+
+impl ActionBatch {
+    /// The borrowed form [`VecEnv::step`] takes.
+    pub fn as_actions(&self) -> Actions<'_> {
+        match self {
+            ActionBatch::Discrete(a) => Actions::Discrete(a),
+            ActionBatch::Continuous(a) => Actions::Continuous(a),
+        }
+    }
+
+    /// An empty batch of the kind `space` takes.
+    pub fn empty_for(space: &Space) -> Self {
+        match space {
+            Space::Discrete(_) => ActionBatch::Discrete(Vec::new()),
+            Space::Box(_) => ActionBatch::Continuous(Vec::new()),
+        }
+    }
+
+    /// Appends `other`'s actions; `false` (and nothing appended) if the kinds differ.
+    pub fn extend_from(&mut self, other: &ActionBatch) -> bool {
+        match (self, other) {
+            (ActionBatch::Discrete(a), ActionBatch::Discrete(b)) => a.extend_from_slice(b),
+            (ActionBatch::Continuous(a), ActionBatch::Continuous(b)) => a.extend_from_slice(b),
+            _ => return false,
+        }
+        true
+    }
+}
+
 /// Return and length of an episode that finished during a step.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EpisodeRecord {

@@ -1,0 +1,129 @@
+//! On-policy rollout storage: host struct-of-arrays, time-major (`[step][env]`).
+
+use cinder_core::{ActionBatch, EpisodeRecord};
+
+use crate::advantages::{Transitions, gae};
+
+/// The transitions of `steps` lockstep steps of `num_envs` environments.
+///
+/// Row `t * num_envs + i` of every per-transition array is environment `i` at step `t`. An
+/// episode that ended by truncation keeps its real final observation in
+/// [`Rollout::final_observations`] (the state its value bootstraps from); the observations
+/// after the last step, [`Rollout::last_observations`], bootstrap the episodes still running.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollout {
+    /// Environments stepped together.
+    pub num_envs: usize,
+    /// Values in one observation.
+    pub observation_dim: usize,
+    /// Observations acted on, `len × observation_dim`.
+    pub observations: Vec<f32>,
+    /// The actions taken, one per transition (`len` indices or `len × action_dim` values).
+    pub actions: ActionBatch,
+    /// Log-probabilities of the actions under the policy that acted.
+    pub log_probs: Vec<f32>,
+    /// Rewards.
+    pub rewards: Vec<f32>,
+    /// The step reached a terminal state.
+    pub terminated: Vec<bool>,
+    /// The episode was cut after the step (time limit); may be set with `terminated`.
+    pub truncated: Vec<bool>,
+    /// Transition indices of the steps truncated without terminating, in order.
+    pub final_indices: Vec<usize>,
+    /// Final observations of the truncated episodes, one row per entry of `final_indices`.
+    pub final_observations: Vec<f32>,
+    /// Observations after the last step, `num_envs × observation_dim`.
+    pub last_observations: Vec<f32>,
+    /// Episodes that finished during the rollout.
+    pub episodes: Vec<EpisodeRecord>,
+}
+
+impl Rollout {
+    /// Number of transitions (`steps × num_envs`).
+    pub fn len(&self) -> usize {
+        self.rewards.len()
+    }
+
+    /// Whether no transition was stored.
+    pub fn is_empty(&self) -> bool {
+        self.rewards.is_empty()
+    }
+
+    /// Number of lockstep steps.
+    pub fn steps(&self) -> usize {
+        self.len() / self.num_envs
+    }
+
+    /// `V(s'_t)` of every transition: the value of the next row of the same environment,
+    /// of the final observation for truncated steps, of the last observation for the final
+    /// step (terminated steps get the next row's value, which GAE masks out).
+    ///
+    /// `values` holds `V(s_t)` per transition, `final_values` `V` of each final observation,
+    /// `last_values` `V` of each last observation.
+    pub fn next_values(
+        &self,
+        values: &[f32],
+        final_values: &[f32],
+        last_values: &[f32],
+    ) -> Vec<f64> {
+        let n = self.num_envs;
+        let len = self.len();
+        let mut next: Vec<f64> = (0..len)
+            .map(|k| {
+                let v = if k + n < len {
+                    values[k + n]
+                } else {
+                    last_values[k % n]
+                };
+                f64::from(v)
+            })
+            .collect();
+        for (&k, &v) in self.final_indices.iter().zip(final_values) {
+            next[k] = f64::from(v);
+        }
+        next
+    }
+
+    /// GAE advantages and TD(λ) returns of every transition (see [`crate::advantages`]),
+    /// computed per environment along time.
+    pub fn advantages(
+        &self,
+        values: &[f32],
+        final_values: &[f32],
+        last_values: &[f32],
+        gamma: f64,
+        lambda: f64,
+    ) -> (Vec<f32>, Vec<f32>) {
+        let next_values = self.next_values(values, final_values, last_values);
+        let (n, steps) = (self.num_envs, self.steps());
+        let mut advantages = vec![0.0; self.len()];
+        let mut returns = vec![0.0; self.len()];
+        let column = |i: usize| (0..steps).map(move |t| t * n + i);
+        for i in 0..n {
+            let rewards: Vec<f64> = column(i).map(|k| f64::from(self.rewards[k])).collect();
+            let vals: Vec<f64> = column(i).map(|k| f64::from(values[k])).collect();
+            let next: Vec<f64> = column(i).map(|k| next_values[k]).collect();
+            let terminated: Vec<bool> = column(i).map(|k| self.terminated[k]).collect();
+            let truncated: Vec<bool> = column(i).map(|k| self.truncated[k]).collect();
+            let (mut adv, mut ret) = (vec![0.0; steps], vec![0.0; steps]);
+            gae(
+                Transitions {
+                    rewards: &rewards,
+                    values: &vals,
+                    next_values: &next,
+                    terminated: &terminated,
+                    truncated: &truncated,
+                },
+                gamma,
+                lambda,
+                &mut adv,
+                &mut ret,
+            );
+            for (t, k) in column(i).enumerate() {
+                advantages[k] = adv[t] as f32;
+                returns[k] = ret[t] as f32;
+            }
+        }
+        (advantages, returns)
+    }
+}

@@ -1,0 +1,145 @@
+//! The on-policy sampler: a policy acting on a [`VecEnv`] until a budget of transitions or
+//! episodes is collected.
+
+use cinder_core::{ActionBatch, EnvError, VecEnv};
+use thiserror::Error;
+
+use crate::rollout::Rollout;
+
+/// What an actor returns for a batch of observations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acted {
+    /// One action per environment.
+    pub actions: ActionBatch,
+    /// `log π(a | s)` of each action under the acting policy.
+    pub log_probs: Vec<f32>,
+}
+
+/// Anything that chooses actions for a batch of observations (a policy on its acting device).
+pub trait Actor {
+    /// Actions for `num_envs` observations given flat, environment-major.
+    fn act(&mut self, observations: &[f32], num_envs: usize) -> Result<Acted, SampleError>;
+}
+
+/// How much one call to [`Sampler::collect`] gathers (Pyrado's `min_steps` / `min_rollouts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// At least this many transitions (rounded up to whole lockstep steps of all envs).
+    MinSteps(usize),
+    /// Until at least this many episodes finished; episodes still running at that moment are
+    /// kept as partial, bootstrapped trajectories. Needs environments whose episodes end (a
+    /// time limit), or `collect` does not return.
+    MinRollouts(usize),
+}
+
+/// Errors while sampling.
+#[derive(Debug, Error)]
+pub enum SampleError {
+    /// An environment refused a step.
+    #[error(transparent)]
+    Env(#[from] EnvError),
+    /// The actor failed or returned a batch of the wrong size or kind.
+    #[error("actor: {0}")]
+    Actor(String),
+    /// A budget of zero transitions or episodes.
+    #[error("sampling budget must be positive, got {0:?}")]
+    EmptyBudget(Budget),
+}
+
+/// Steps a [`VecEnv`] with an [`Actor`]; episodes carry over from one `collect` to the next.
+pub struct Sampler {
+    envs: VecEnv,
+    observations: Vec<f32>,
+}
+
+impl Sampler {
+    /// Resets `envs` (seeding environment `i` with `seed + i` when a seed is given).
+    pub fn new(mut envs: VecEnv, seed: Option<u64>) -> Self {
+        let observations = envs.reset(seed).to_vec();
+        Self { envs, observations }
+    }
+
+    /// The vector environment.
+    pub fn envs(&self) -> &VecEnv {
+        &self.envs
+    }
+
+    /// Acts and steps until `budget` is met, and returns the transitions.
+    pub fn collect<A: Actor + ?Sized>(
+        &mut self,
+        actor: &mut A,
+        budget: Budget,
+    ) -> Result<Rollout, SampleError> {
+        if matches!(budget, Budget::MinSteps(0) | Budget::MinRollouts(0)) {
+            return Err(SampleError::EmptyBudget(budget));
+        }
+        let n = self.envs.num_envs();
+        let dim = self.envs.observation_dim();
+        let action_dim = self.envs.action_space().flat_dim();
+        let mut rollout = Rollout {
+            num_envs: n,
+            observation_dim: dim,
+            observations: Vec::new(),
+            actions: ActionBatch::empty_for(self.envs.action_space()),
+            log_probs: Vec::new(),
+            rewards: Vec::new(),
+            terminated: Vec::new(),
+            truncated: Vec::new(),
+            final_indices: Vec::new(),
+            final_observations: Vec::new(),
+            last_observations: Vec::new(),
+            episodes: Vec::new(),
+        };
+        loop {
+            let acted = actor.act(&self.observations, n)?;
+            let expected = match acted.actions {
+                ActionBatch::Discrete(_) => n,
+                ActionBatch::Continuous(_) => n * action_dim,
+            };
+            let got = match &acted.actions {
+                ActionBatch::Discrete(a) => a.len(),
+                ActionBatch::Continuous(a) => a.len(),
+            };
+            if got != expected
+                || acted.log_probs.len() != n
+                || !rollout.actions.extend_from(&acted.actions)
+            {
+                return Err(SampleError::Actor(format!(
+                    "expected {expected} action values of the space {} and {n} log-probs, got \
+                     {got} ({:?}) and {} log-probs",
+                    self.envs.action_space(),
+                    std::mem::discriminant(&acted.actions),
+                    acted.log_probs.len()
+                )));
+            }
+            let first = rollout.rewards.len();
+            rollout.observations.extend_from_slice(&self.observations);
+            rollout.log_probs.extend_from_slice(&acted.log_probs);
+            let step = self.envs.step(acted.actions.as_actions())?;
+            rollout
+                .rewards
+                .extend(step.rewards.iter().map(|&r| r as f32));
+            rollout.terminated.extend_from_slice(step.terminated);
+            rollout.truncated.extend_from_slice(step.truncated);
+            for i in 0..n {
+                if step.truncated[i] && !step.terminated[i] {
+                    rollout.final_indices.push(first + i);
+                    rollout
+                        .final_observations
+                        .extend_from_slice(&step.final_observations[i * dim..(i + 1) * dim]);
+                }
+            }
+            rollout.episodes.extend_from_slice(step.finished_episodes);
+            self.observations.copy_from_slice(step.observations);
+            let done = match budget {
+                Budget::MinSteps(k) => rollout.rewards.len() >= k,
+                Budget::MinRollouts(k) => rollout.episodes.len() >= k,
+            };
+            if done {
+                break;
+            }
+        }
+        rollout.last_observations = self.observations.clone();
+        Ok(rollout)
+    }
+}

@@ -1,0 +1,142 @@
+//! The sampler on real environments: budgets, truncation bookkeeping, bootstrapping values,
+//! determinism across worker counts, and actor errors.
+
+use cinder_core::{ActionBatch, VecEnv};
+use cinder_data::{Acted, Actor, Budget, Rollout, SampleError, Sampler};
+use cinder_envs::make;
+
+/// A deterministic actor: pushes the cart toward the pole's lean, with a pseudo log-prob.
+struct Lean;
+
+impl Actor for Lean {
+    fn act(&mut self, obs: &[f32], n: usize) -> Result<Acted, SampleError> {
+        let rows = obs.chunks_exact(obs.len() / n);
+        Ok(Acted {
+            actions: ActionBatch::Discrete(rows.clone().map(|o| usize::from(o[2] > 0.0)).collect()),
+            log_probs: rows.map(|o| -o[0].abs()).collect(),
+        })
+    }
+}
+
+/// A torque that depends on the observation, for Pendulum.
+struct Swing;
+
+impl Actor for Swing {
+    fn act(&mut self, obs: &[f32], n: usize) -> Result<Acted, SampleError> {
+        let rows = obs.chunks_exact(3);
+        Ok(Acted {
+            actions: ActionBatch::Continuous(rows.clone().map(|o| 2.0 * o[2].signum()).collect()),
+            log_probs: vec![0.0; n],
+        })
+    }
+}
+
+fn sampler(id: &str, n: usize, workers: usize, seed: u64) -> Sampler {
+    let envs = VecEnv::from_fn(n, |_| make(id))
+        .unwrap()
+        .with_num_workers(workers)
+        .unwrap();
+    Sampler::new(envs, Some(seed))
+}
+
+#[test]
+fn budgets_are_met_in_whole_lockstep_steps() {
+    let mut s = sampler("CartPole-v1", 8, 1, 0);
+    let rollout = s.collect(&mut Lean, Budget::MinSteps(100)).unwrap();
+    assert_eq!((rollout.len(), rollout.steps()), (104, 13));
+    assert_eq!(rollout.observations.len(), 104 * 4);
+    let rollout = s.collect(&mut Lean, Budget::MinRollouts(5)).unwrap();
+    assert!(rollout.episodes.len() >= 5);
+    let ended = rollout.terminated.iter().filter(|t| **t).count();
+    assert_eq!(
+        ended,
+        rollout.episodes.len(),
+        "CartPole episodes here end by termination"
+    );
+    assert!(matches!(
+        s.collect(&mut Lean, Budget::MinSteps(0)),
+        Err(SampleError::EmptyBudget(_))
+    ));
+}
+
+#[test]
+fn same_seed_same_rollouts_for_any_number_of_workers() {
+    let run = |workers| -> Vec<Rollout> {
+        let mut s = sampler("CartPole-v1", 6, workers, 11);
+        (0..3)
+            .map(|_| s.collect(&mut Lean, Budget::MinSteps(300)).unwrap())
+            .collect()
+    };
+    let reference = run(1);
+    assert!(reference.iter().map(|r| r.episodes.len()).sum::<usize>() > 3);
+    for workers in [2, 4, 6] {
+        assert_eq!(run(workers), reference, "{workers} workers");
+    }
+}
+
+/// V(s) = sum of the observation: easy to evaluate on the host for every kind of row.
+fn value(rows: &[f32], dim: usize) -> Vec<f32> {
+    rows.chunks_exact(dim).map(|o| o.iter().sum()).collect()
+}
+
+#[test]
+fn truncated_steps_bootstrap_from_their_final_observation() {
+    let n = 3;
+    let mut s = sampler("Pendulum-v1", n, 2, 5);
+    let rollout = s.collect(&mut Swing, Budget::MinSteps(250 * n)).unwrap();
+    // Every env hits the 200-step limit once, at step 199.
+    assert_eq!(
+        rollout.final_indices,
+        (0..n).map(|i| 199 * n + i).collect::<Vec<_>>()
+    );
+    let values = value(&rollout.observations, 3);
+    let finals = value(&rollout.final_observations, 3);
+    let lasts = value(&rollout.last_observations, 3);
+    let next = rollout.next_values(&values, &finals, &lasts);
+    for k in 0..rollout.len() {
+        let want = if let Some(j) = rollout.final_indices.iter().position(|&f| f == k) {
+            finals[j]
+        } else if k + n < rollout.len() {
+            values[k + n]
+        } else {
+            lasts[k % n]
+        };
+        assert_eq!(next[k], f64::from(want), "transition {k}");
+    }
+    // The final observation is the pre-reset one, not the next row's reset observation.
+    let k = rollout.final_indices[0];
+    assert_ne!(finals[0], values[k + n]);
+
+    // GAE over the rollout: returns = advantages + values, and a truncated step's advantage is
+    // its own one-step TD error (the recursion is cut there).
+    let (gamma, lambda) = (0.99, 0.95);
+    let (adv, ret) = rollout.advantages(&values, &finals, &lasts, gamma, lambda);
+    for k in 0..rollout.len() {
+        assert!((ret[k] - (adv[k] + values[k])).abs() < 1e-3);
+    }
+    let delta = f64::from(rollout.rewards[k]) + gamma * f64::from(finals[0]) - f64::from(values[k]);
+    assert!(
+        (f64::from(adv[k]) - delta).abs() < 1e-4,
+        "{} vs {delta}",
+        adv[k]
+    );
+}
+
+struct Broken;
+
+impl Actor for Broken {
+    fn act(&mut self, _: &[f32], n: usize) -> Result<Acted, SampleError> {
+        Ok(Acted {
+            actions: ActionBatch::Continuous(vec![0.0; n]),
+            log_probs: vec![0.0; n],
+        })
+    }
+}
+
+#[test]
+fn a_malformed_actor_batch_is_an_error() {
+    let mut s = sampler("CartPole-v1", 2, 1, 0);
+    let err = s.collect(&mut Broken, Budget::MinSteps(10)).unwrap_err();
+    assert!(matches!(err, SampleError::Actor(_)), "{err}");
+    assert!(err.to_string().contains("Discrete(2)"), "{err}");
+}
