@@ -1,7 +1,7 @@
 //! The on-policy sampler: a policy acting on a [`VecEnv`] until a budget of transitions or
 //! episodes is collected.
 
-use cinder_core::{ActionBatch, EnvError, VecEnv};
+use cinder_core::{ActionBatch, Actions, EnvError, Space, VecEnv};
 use thiserror::Error;
 
 use crate::rollout::Rollout;
@@ -47,16 +47,24 @@ pub enum SampleError {
 }
 
 /// Steps a [`VecEnv`] with an [`Actor`]; episodes carry over from one `collect` to the next.
+///
+/// Continuous actions are stored as the actor returned them (their log-probabilities refer to
+/// those values) and clipped into the action space only for the environments, as SB3 does.
 pub struct Sampler {
     envs: VecEnv,
     observations: Vec<f32>,
+    clipped: Vec<f32>,
 }
 
 impl Sampler {
     /// Resets `envs` (seeding environment `i` with `seed + i` when a seed is given).
     pub fn new(mut envs: VecEnv, seed: Option<u64>) -> Self {
         let observations = envs.reset(seed).to_vec();
-        Self { envs, observations }
+        Self {
+            envs,
+            observations,
+            clipped: Vec::new(),
+        }
     }
 
     /// The vector environment.
@@ -115,7 +123,18 @@ impl Sampler {
             let first = rollout.rewards.len();
             rollout.observations.extend_from_slice(&self.observations);
             rollout.log_probs.extend_from_slice(&acted.log_probs);
-            let step = self.envs.step(acted.actions.as_actions())?;
+            let env_actions = match (&acted.actions, self.envs.action_space()) {
+                (ActionBatch::Continuous(raw), Space::Box(bounds)) => {
+                    self.clipped.clear();
+                    self.clipped.extend_from_slice(raw);
+                    for row in self.clipped.chunks_exact_mut(action_dim) {
+                        bounds.clip(row);
+                    }
+                    Actions::Continuous(&self.clipped)
+                }
+                (actions, _) => actions.as_actions(),
+            };
+            let step = self.envs.step(env_actions)?;
             rollout
                 .rewards
                 .extend(step.rewards.iter().map(|&r| r as f32));

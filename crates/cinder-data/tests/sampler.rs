@@ -140,3 +140,27 @@ fn a_malformed_actor_batch_is_an_error() {
     assert!(matches!(err, SampleError::Actor(_)), "{err}");
     assert!(err.to_string().contains("Discrete(2)"), "{err}");
 }
+
+struct Wild;
+
+impl Actor for Wild {
+    fn act(&mut self, _: &[f32], n: usize) -> Result<Acted, SampleError> {
+        Ok(Acted {
+            actions: ActionBatch::Continuous(vec![7.5; n]),
+            log_probs: vec![-1.0; n],
+        })
+    }
+}
+
+#[test]
+fn continuous_actions_are_stored_raw_and_clipped_for_the_env() {
+    let mut s = sampler("MountainCarContinuous-v0", 2, 1, 0);
+    let rollout = s.collect(&mut Wild, Budget::MinSteps(2)).unwrap();
+    assert_eq!(rollout.actions, ActionBatch::Continuous(vec![7.5, 7.5]));
+    // The env saw a = 1 (clipped): its reward is -0.1·1², not -0.1·7.5².
+    assert!(
+        (rollout.rewards[0] - -0.1).abs() < 1e-6,
+        "{}",
+        rollout.rewards[0]
+    );
+}
