@@ -56,3 +56,25 @@ pub(crate) fn check_range(
         })
     }
 }
+
+/// The checks every optimised component shares: a positive learning rate, at least one epoch
+/// and one transition per minibatch, and a positive gradient-norm clip when there is one.
+pub(crate) fn check_optimisation(
+    lr: f64,
+    num_epoch: usize,
+    batch_size: usize,
+    max_grad_norm: Option<f64>,
+) -> Result<(), PgError> {
+    check_range("lr", lr, lr > 0.0, "positive")?;
+    check_range("num_epoch", num_epoch as f64, num_epoch > 0, "at least 1")?;
+    check_range(
+        "batch_size",
+        batch_size as f64,
+        batch_size > 0,
+        "at least 1",
+    )?;
+    if let Some(norm) = max_grad_norm {
+        check_range("max_grad_norm", norm, norm > 0.0, "positive")?;
+    }
+    Ok(())
+}

@@ -10,7 +10,7 @@ use cinder_core::seeding::EnvRng;
 use cinder_data::Rollout;
 use cinder_nn::{Activation, Mlp, MlpConfig};
 
-use crate::error::{PgError, check_range};
+use crate::error::{PgError, check_optimisation, check_range};
 use crate::optimize::{descend, minibatches};
 use crate::tensors::{indices, matrix, read_floats, vector};
 
@@ -69,23 +69,7 @@ impl GaeConfig {
             (0.0..=1.0).contains(&self.lambda),
             "in [0, 1]",
         )?;
-        check_range("lr", self.lr, self.lr > 0.0, "positive")?;
-        check_range(
-            "num_epoch",
-            self.num_epoch as f64,
-            self.num_epoch > 0,
-            "at least 1",
-        )?;
-        check_range(
-            "batch_size",
-            self.batch_size as f64,
-            self.batch_size > 0,
-            "at least 1",
-        )?;
-        if let Some(norm) = self.max_grad_norm {
-            check_range("max_grad_norm", norm, norm > 0.0, "positive")?;
-        }
-        Ok(())
+        check_optimisation(self.lr, self.num_epoch, self.batch_size, self.max_grad_norm)
     }
 }
 

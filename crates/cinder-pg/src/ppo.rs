@@ -18,7 +18,7 @@ use cinder_core::Space;
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_data::Rollout;
 
-use crate::error::{PgError, check_range};
+use crate::error::{PgError, check_optimisation, check_range};
 use crate::gae::Gae;
 use crate::optimize::{descend, minibatches};
 use crate::policy::{ActionTensor, Policy, PolicyConfig};
@@ -61,24 +61,8 @@ impl PpoConfig {
     /// Checks every hyper-parameter's range.
     pub fn validate(&self) -> Result<(), PgError> {
         check_range("eps_clip", self.eps_clip, self.eps_clip > 0.0, "positive")?;
-        check_range("lr", self.lr, self.lr > 0.0, "positive")?;
-        check_range(
-            "num_epoch",
-            self.num_epoch as f64,
-            self.num_epoch > 0,
-            "at least 1",
-        )?;
-        check_range(
-            "batch_size",
-            self.batch_size as f64,
-            self.batch_size > 0,
-            "at least 1",
-        )?;
         check_range("entropy_coeff", self.entropy_coeff, true, "finite")?;
-        if let Some(norm) = self.max_grad_norm {
-            check_range("max_grad_norm", norm, norm > 0.0, "positive")?;
-        }
-        Ok(())
+        check_optimisation(self.lr, self.num_epoch, self.batch_size, self.max_grad_norm)
     }
 }
 

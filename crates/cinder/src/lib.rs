@@ -6,8 +6,10 @@
 //! - [`core`] (`cinder-core`): spaces, the [`Env`](core::Env) trait, [`VecEnv`](core::VecEnv),
 //!   wrappers, seeding.
 //! - [`envs`] (`cinder-envs`): Gymnasium-exact classic control and [`envs::make`].
+//! - [`data`] (`cinder-data`): GAE, on-policy rollouts, the sampler.
 //! - [`nn`] (`cinder-nn`): MLPs, action distributions, target networks, global-norm gradient
 //!   clipping, device selection.
+//! - [`pg`] (`cinder-pg`): stochastic policies, the GAE critic, PPO.
 //!
 //! ```
 //! use cinder::core::{Action, Env};
@@ -20,6 +22,8 @@
 #![warn(missing_docs)]
 
 pub use cinder_core as core;
+pub use cinder_data as data;
 pub use cinder_envs as envs;
 pub use cinder_nn as nn;
 pub use cinder_nn::burn;
+pub use cinder_pg as pg;
