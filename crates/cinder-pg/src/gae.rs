@@ -11,7 +11,7 @@ use cinder_data::Rollout;
 use cinder_nn::{Activation, Mlp, MlpConfig};
 
 use crate::error::{PgError, check_optimisation, check_range};
-use crate::optimize::{descend, minibatches};
+use crate::optimize::{accumulate, descend, minibatches};
 use crate::tensors::{indices, matrix, read_floats, vector};
 
 /// Hyper-parameters of the GAE critic (Pyrado's `GAE` names; SB3 defaults where Pyrado has
@@ -183,10 +183,7 @@ impl Gae {
                 let target = targets.clone().select(0, rows).reshape([batch.len(), 1]);
                 let loss = (predicted - target).powi_scalar(2).mean();
                 let detached = loss.clone().detach().inner() / count;
-                epoch_loss = Some(match epoch_loss {
-                    Some(sum) => sum + detached,
-                    None => detached,
-                });
+                accumulate(&mut epoch_loss, detached);
                 self.vfcn = descend(
                     self.vfcn.clone(),
                     &mut self.optim,

@@ -36,3 +36,12 @@ pub(crate) fn minibatches(n: usize, batch_size: usize, rng: &mut EnvRng) -> Vec<
         .map(<[usize]>::to_vec)
         .collect()
 }
+
+/// Adds `x` to the running sum `total` (kept on the device, so statistics of many minibatches
+/// cost one read-back at the end).
+pub(crate) fn accumulate(total: &mut Option<Tensor<1>>, x: Tensor<1>) {
+    *total = Some(match total.take() {
+        Some(sum) => sum + x,
+        None => x,
+    });
+}

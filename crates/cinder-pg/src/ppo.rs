@@ -20,7 +20,7 @@ use cinder_data::Rollout;
 
 use crate::error::{PgError, check_optimisation, check_range};
 use crate::gae::Gae;
-use crate::optimize::{descend, minibatches};
+use crate::optimize::{accumulate, descend, minibatches};
 use crate::policy::{ActionTensor, Policy, PolicyConfig};
 use crate::tensors::{indices, matrix, read_floats, vector};
 
@@ -166,10 +166,7 @@ impl Ppo {
                     ],
                     0,
                 ) / count;
-                sums = Some(match sums {
-                    Some(s) => s + stats,
-                    None => stats,
-                });
+                accumulate(&mut sums, stats);
                 self.policy = descend(
                     self.policy.clone(),
                     &mut self.optim,
