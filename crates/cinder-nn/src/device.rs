@@ -87,11 +87,12 @@ pub const TEST_DEVICE_VAR: &str = "CINDER_TEST_DEVICE";
 /// If the variable names an unknown or uncompiled device: a misconfigured test run must fail
 /// loudly rather than silently test another backend.
 pub fn test_device() -> Device {
-    let name = std::env::var(TEST_DEVICE_VAR).unwrap_or_else(|_| "flex".to_string());
-    parse_device(&name).unwrap_or_else(|e| panic!("{TEST_DEVICE_VAR}={name}: {e}"))
+    let kind = test_device_kind();
+    kind.device()
+        .unwrap_or_else(|e| panic!("{TEST_DEVICE_VAR}={kind}: {e}"))
 }
 
-/// The kind behind [`test_device`].
+/// The kind [`test_device`] returns: the one named by `CINDER_TEST_DEVICE`, `flex` when unset.
 pub fn test_device_kind() -> DeviceKind {
     let name = std::env::var(TEST_DEVICE_VAR).unwrap_or_else(|_| "flex".to_string());
     name.parse()

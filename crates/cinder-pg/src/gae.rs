@@ -172,9 +172,10 @@ impl Gae {
         let n = rollout.len();
         let obs = matrix(&rollout.observations, n, &self.device);
         let targets = vector(returns, &self.device);
+        // Only the last pass's loss is reported: earlier passes add no statistics ops.
         let mut last_epoch_loss = None;
-        for _ in 0..self.config.num_epoch {
-            let mut epoch_loss = None;
+        for epoch in 0..self.config.num_epoch {
+            let last_epoch = epoch + 1 == self.config.num_epoch;
             let batches = minibatches(n, self.config.batch_size, rng);
             let count = batches.len() as f64;
             for batch in batches {
@@ -182,8 +183,9 @@ impl Gae {
                 let predicted = self.vfcn.forward(obs.clone().select(0, rows.clone()));
                 let target = targets.clone().select(0, rows).reshape([batch.len(), 1]);
                 let loss = (predicted - target).powi_scalar(2).mean();
-                let detached = loss.clone().detach().inner() / count;
-                accumulate(&mut epoch_loss, detached);
+                if last_epoch {
+                    accumulate(&mut last_epoch_loss, loss.clone().detach().inner() / count);
+                }
                 self.vfcn = descend(
                     self.vfcn.clone(),
                     &mut self.optim,
@@ -192,7 +194,6 @@ impl Gae {
                     self.config.max_grad_norm,
                 )?;
             }
-            last_epoch_loss = epoch_loss;
         }
         let loss = match last_epoch_loss {
             Some(l) => read_floats(l)?[0],

@@ -134,11 +134,12 @@ impl Ppo {
         let advantages = vector(&estimates.advantages, dev);
         let eps = self.config.eps_clip;
 
-        let mut last_epoch = None;
-        for _ in 0..self.config.num_epoch {
+        // Statistics of the last pass only: earlier passes add no statistics ops.
+        let mut last_epoch_sums: Option<Tensor<1>> = None;
+        for epoch in 0..self.config.num_epoch {
+            let last_epoch = epoch + 1 == self.config.num_epoch;
             let batches = minibatches(n, self.config.batch_size, &mut self.rng);
             let count = batches.len() as f32;
-            let mut sums: Option<Tensor<1>> = None;
             for batch in batches {
                 let rows = indices(&batch, dev);
                 let dist = self
@@ -153,20 +154,21 @@ impl Ppo {
                 let entropy = dist.entropy().mean();
                 let loss =
                     policy_loss.clone() - entropy.clone().mul_scalar(self.config.entropy_coeff);
-
-                let clip_fraction = (ratio.detach().sub_scalar(1.0).abs())
-                    .greater_elem(eps)
-                    .float()
-                    .mean();
-                let stats = Tensor::cat(
-                    vec![
-                        policy_loss.detach().inner(),
-                        entropy.detach().inner(),
-                        clip_fraction.inner(),
-                    ],
-                    0,
-                ) / count;
-                accumulate(&mut sums, stats);
+                if last_epoch {
+                    let clip_fraction = (ratio.detach().sub_scalar(1.0).abs())
+                        .greater_elem(eps)
+                        .float()
+                        .mean();
+                    let stats = Tensor::cat(
+                        vec![
+                            policy_loss.detach().inner(),
+                            entropy.detach().inner(),
+                            clip_fraction.inner(),
+                        ],
+                        0,
+                    ) / count;
+                    accumulate(&mut last_epoch_sums, stats);
+                }
                 self.policy = descend(
                     self.policy.clone(),
                     &mut self.optim,
@@ -175,9 +177,8 @@ impl Ppo {
                     self.config.max_grad_norm,
                 )?;
             }
-            last_epoch = sums;
         }
-        let [policy_loss, entropy, clip_fraction] = match last_epoch {
+        let [policy_loss, entropy, clip_fraction] = match last_epoch_sums {
             Some(s) => <[f32; 3]>::try_from(read_floats(s)?)
                 .map_err(|v| PgError::ReadBack(format!("expected 3 statistics, got {v:?}")))?,
             None => [0.0; 3],
