@@ -7,6 +7,10 @@
 //! - `cargo xtask ci`: `cargo fmt --check`, `cargo clippy --all-targets -D warnings`, then the
 //!   test matrix on all devices.
 //! - `cargo xtask bench envs`: environment throughput (release), printed as a markdown table.
+//! - `cargo xtask bench acting`: steps/s of the sampler with a 64-64 policy, 1 and 8 envs.
+//! - `cargo xtask bench onpolicy [--seeds 0,1,2] [--only ppo-cartpole,...]`: trains each
+//!   on-policy benchmark with the release `cinder` binary and its presets, and prints wall time
+//!   and deterministic evaluation per seed as a markdown table.
 
 use std::process::Command;
 
@@ -17,7 +21,9 @@ const TEST_DEVICE_VAR: &str = "CINDER_TEST_DEVICE";
 const USAGE: &str = "usage: cargo xtask <command>
   test [--device flex|ndarray|wgpu|all] [-- <test args>]         run the test matrix (default: all)
   ci                                                               fmt check, clippy, all devices
-  bench envs                                                       env steps/s (release)";
+  bench envs                                                       env steps/s (release)
+  bench acting                                                     sampler steps/s (release)
+  bench onpolicy [--seeds 0,1,2] [--only NAME,...]                 train A2C/PPO/PPO2 (release)";
 
 fn main() {
     if let Err(e) = run(std::env::args().skip(1).collect()) {
@@ -137,6 +143,11 @@ fn ci() -> Result<()> {
 
 fn bench(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
+        Some("acting") => cargo(
+            &["bench", "--package", "cinder-pg", "--bench", "acting"],
+            &[],
+        ),
+        Some("onpolicy") => onpolicy(&args[1..]),
         Some("envs") => cargo(
             &[
                 "bench",
@@ -147,7 +158,97 @@ fn bench(args: &[String]) -> Result<()> {
             ],
             &[],
         ),
-        Some(other) => bail!("unknown benchmark `{other}`; known: envs"),
-        None => bail!("which benchmark? known: envs\n{USAGE}"),
+        Some(other) => bail!("unknown benchmark `{other}`; known: envs, acting, onpolicy"),
+        None => bail!("which benchmark? known: envs, acting, onpolicy\n{USAGE}"),
     }
+}
+
+/// The on-policy benchmarks: name, algorithm, environment, pass bar of the mean deterministic
+/// return (each with its shipped preset: budgets and hyper-parameters live there).
+const ONPOLICY: &[(&str, &str, &str, f64)] = &[
+    ("ppo-cartpole", "ppo", "CartPole-v1", 475.0),
+    ("ppo2-cartpole", "ppo2", "CartPole-v1", 475.0),
+    ("a2c-cartpole", "a2c", "CartPole-v1", 475.0),
+    ("ppo-pendulum", "ppo", "Pendulum-v1", -250.0),
+];
+
+fn onpolicy(args: &[String]) -> Result<()> {
+    let mut seeds = vec![0u64, 1, 2];
+    let mut only: Option<Vec<String>> = None;
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--seeds" => {
+                seeds = value
+                    .split(',')
+                    .map(|s| s.trim().parse().with_context(|| format!("bad seed `{s}`")))
+                    .collect::<Result<_>>()?
+            }
+            "--only" => only = Some(value.split(',').map(str::to_string).collect()),
+            other => bail!("unknown flag `{other}`\n{USAGE}"),
+        }
+    }
+    cargo(
+        &[
+            "build",
+            "--release",
+            "--package",
+            "cinder",
+            "--bin",
+            "cinder",
+        ],
+        &[],
+    )?;
+    let out = std::path::Path::new("target/bench-runs");
+    println!("\n| benchmark | seed | steps | wall s | steps/s | eval mean ± std | bar | pass |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (name, algo, env, bar) in ONPOLICY {
+        if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
+            continue;
+        }
+        for seed in &seeds {
+            let dir = out.join(format!("{name}-seed{seed}"));
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)?;
+            }
+            let status = Command::new("target/release/cinder")
+                .args([
+                    "train",
+                    algo,
+                    "--env",
+                    env,
+                    "--seed",
+                    &seed.to_string(),
+                    "--quiet",
+                ])
+                .arg("--out")
+                .arg(&dir)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .context("could not start target/release/cinder")?;
+            if !status.success() {
+                bail!("{name} seed {seed} failed ({status})");
+            }
+            let run = std::fs::read_dir(&dir)?
+                .next()
+                .context("no run directory")??
+                .path();
+            let summary: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(run.join("summary.json"))?)?;
+            let number = |key: &str| summary[key].as_f64().unwrap_or(f64::NAN);
+            let mean = number("eval_mean");
+            println!(
+                "| {name} | {seed} | {} | {:.1} | {:.0} | {mean:.1} ± {:.1} | {bar} | {} |",
+                number("total_steps"),
+                number("wall_seconds"),
+                number("steps_per_second"),
+                number("eval_std"),
+                if mean >= *bar { "yes" } else { "no" }
+            );
+        }
+    }
+    Ok(())
 }

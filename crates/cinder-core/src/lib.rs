@@ -9,6 +9,7 @@
 //! - [`wrappers`]: [`TimeLimit`], [`ClipAction`], [`RescaleAction`], [`NormalizeObservation`].
 //! - [`seeding`]: one seed makes every environment and sampler reproducible.
 //! - [`running_stats`]: running mean and variance (observation normalisation, standardisers).
+//! - [`train`]: the training loop every algorithm shares, its log sinks and snapshots.
 //!
 //! Library errors are typed: see [`EnvError`].
 #![warn(missing_docs)]
@@ -18,6 +19,7 @@ pub mod error;
 pub mod running_stats;
 pub mod seeding;
 pub mod space;
+pub mod train;
 pub mod vec_env;
 pub mod wrappers;
 
@@ -25,5 +27,6 @@ pub use env::{Action, Env, Step, StepOutcome};
 pub use error::EnvError;
 pub use running_stats::RunningMeanStd;
 pub use space::{BoxSpace, Discrete, OwnedAction, Space};
+pub use train::{Algorithm, Iteration, Metric, TrainConfig, TrainError, TrainSummary, train};
 pub use vec_env::{ActionBatch, Actions, EpisodeRecord, VecEnv, VecStep};
 pub use wrappers::{ClipAction, NormalizeObservation, RescaleAction, TimeLimit};

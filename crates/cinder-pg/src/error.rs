@@ -34,6 +34,9 @@ pub enum PgError {
     /// A network-level error (configuration, clipping).
     #[error(transparent)]
     Nn(#[from] NnError),
+    /// A snapshot file is missing, corrupt or does not fit the networks.
+    #[error("snapshot: {0}")]
+    Snapshot(String),
     /// Sampling failed.
     #[error(transparent)]
     Sample(#[from] SampleError),

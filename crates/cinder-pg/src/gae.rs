@@ -7,12 +7,15 @@ use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::tensor::Device;
 use cinder_core::Space;
 use cinder_core::seeding::EnvRng;
+use cinder_core::train::Snapshot;
 use cinder_data::Rollout;
 use cinder_nn::{Activation, Mlp, MlpConfig};
 
 use crate::error::{PgError, check_optimisation, check_range};
-use crate::optimize::{accumulate, descend, minibatches};
-use crate::tensors::{indices, matrix, read_floats, vector};
+use crate::optimize::{FitSettings, fit, stats_array, stats_vector};
+use crate::persist::{load_module, load_optim, save_module, save_optim};
+use crate::schedule::Schedule;
+use crate::tensors::{matrix, read_floats, vector};
 
 /// Hyper-parameters of the GAE critic (Pyrado's `GAE` names; SB3 defaults where Pyrado has
 /// none).
@@ -32,6 +35,8 @@ pub struct GaeConfig {
     pub max_grad_norm: Option<f64>,
     /// Adam learning rate of the value function.
     pub lr: f64,
+    /// How the learning rate changes over training.
+    pub lr_schedule: Schedule,
     /// Hidden layers of the value network.
     pub hidden: Vec<usize>,
     /// Its non-linearity.
@@ -48,6 +53,7 @@ impl Default for GaeConfig {
             standardize_adv: true,
             max_grad_norm: None,
             lr: 5e-4,
+            lr_schedule: Schedule::Constant,
             hidden: vec![64, 64],
             activation: Activation::Tanh,
         }
@@ -69,6 +75,7 @@ impl GaeConfig {
             (0.0..=1.0).contains(&self.lambda),
             "in [0, 1]",
         )?;
+        self.lr_schedule.validate("lr_schedule")?;
         check_optimisation(self.lr, self.num_epoch, self.batch_size, self.max_grad_norm)
     }
 }
@@ -90,6 +97,7 @@ pub struct Gae {
     optim: ModuleOptimizer,
     config: GaeConfig,
     device: Device,
+    updates: usize,
 }
 
 impl Gae {
@@ -107,9 +115,10 @@ impl Gae {
             .init(&device)?;
         Ok(Self {
             vfcn,
-            optim: AdamConfig::new().with_epsilon(1e-8).init(),
+            optim: adam(),
             config,
             device,
+            updates: 0,
         })
     }
 
@@ -161,56 +170,96 @@ impl Gae {
         Ok(self.gae(rollout)?.returns)
     }
 
-    /// Fits `V` to `returns` by mean squared error over `num_epoch` shuffled passes; returns
-    /// the mean loss of the last pass.
+    /// Fits `V` to `returns` by mean squared error over `num_epoch` shuffled passes, at the
+    /// scheduled learning rate for `progress` ∈ [0, 1]; returns the mean loss of the last pass.
     pub fn update(
         &mut self,
         rollout: &Rollout,
         returns: &[f32],
         rng: &mut EnvRng,
+        progress: f64,
     ) -> Result<f32, PgError> {
         let n = rollout.len();
         let obs = matrix(&rollout.observations, n, &self.device);
         let targets = vector(returns, &self.device);
-        // Only the last pass's loss is reported: earlier passes add no statistics ops.
-        let mut last_epoch_loss = None;
-        for epoch in 0..self.config.num_epoch {
-            let last_epoch = epoch + 1 == self.config.num_epoch;
-            let batches = minibatches(n, self.config.batch_size, rng);
-            let count = batches.len() as f64;
-            for batch in batches {
-                let rows = indices(&batch, &self.device);
-                let predicted = self.vfcn.forward(obs.clone().select(0, rows.clone()));
-                let target = targets.clone().select(0, rows).reshape([batch.len(), 1]);
-                let loss = (predicted - target).powi_scalar(2).mean();
-                if last_epoch {
-                    accumulate(&mut last_epoch_loss, loss.clone().detach().inner() / count);
-                }
-                self.vfcn = descend(
-                    self.vfcn.clone(),
-                    &mut self.optim,
-                    loss,
-                    self.config.lr,
-                    self.config.max_grad_norm,
-                )?;
-            }
-        }
-        let loss = match last_epoch_loss {
-            Some(l) => read_floats(l)?[0],
-            None => 0.0,
+        let settings = FitSettings {
+            num_epoch: self.config.num_epoch,
+            batch_size: self.config.batch_size,
+            lr: self.lr(progress),
+            max_grad_norm: self.config.max_grad_norm,
         };
-        if !loss.is_finite() {
-            return Err(PgError::NonFinite {
-                what: "value-function loss",
-                value: loss,
-            });
-        }
-        Ok(loss)
+        let (vfcn, stats) = fit(
+            self.vfcn.clone(),
+            &mut self.optim,
+            n,
+            settings,
+            rng,
+            &self.device,
+            |vfcn, rows, last_epoch| {
+                let predicted = vfcn
+                    .forward(obs.clone().select(0, rows.clone()))
+                    .flatten(0, 1);
+                let loss = (predicted - targets.clone().select(0, rows))
+                    .powi_scalar(2)
+                    .mean();
+                let stats = last_epoch.then(|| stats_vector(vec![loss.clone()]));
+                (loss, stats)
+            },
+        )?;
+        self.vfcn = vfcn;
+        self.updates += 1;
+        let [loss] = stats_array(stats)?;
+        finite("value-function loss", loss)
+    }
+
+    /// The learning rate at `progress` after the updates so far.
+    pub fn lr(&self, progress: f64) -> f64 {
+        self.config
+            .lr_schedule
+            .value(self.config.lr, progress, self.updates)
+    }
+
+    /// The value network.
+    pub fn value_function(&self) -> &Mlp {
+        &self.vfcn
+    }
+
+    /// Replaces the value network (A2C and PPO2 train it jointly with the policy).
+    pub(crate) fn set_value_function(&mut self, vfcn: Mlp) {
+        self.vfcn = vfcn;
+    }
+
+    /// Adds the value network and its optimiser state to `snapshot`.
+    pub fn save(&self, snapshot: &mut Snapshot) -> Result<(), PgError> {
+        save_module(snapshot, "critic.bpk", &self.vfcn)?;
+        save_optim(snapshot, "critic_optim.bpk", &self.optim)
+    }
+
+    /// Restores what [`Gae::save`] stored.
+    pub fn load(&mut self, snapshot: &Snapshot) -> Result<(), PgError> {
+        self.vfcn = load_module(snapshot, "critic.bpk", self.vfcn.clone())?;
+        let optim = std::mem::replace(&mut self.optim, adam());
+        self.optim = load_optim(snapshot, "critic_optim.bpk", optim)?;
+        Ok(())
+    }
+}
+
+/// Adam with PyTorch's epsilon (burn's default is 1e-5).
+pub(crate) fn adam() -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(1e-8).init()
+}
+
+/// `value` if finite, else [`PgError::NonFinite`] naming `what`.
+pub(crate) fn finite(what: &'static str, value: f32) -> Result<f32, PgError> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(PgError::NonFinite { what, value })
     }
 }
 
 /// `(x − mean) / (std + 1e-8)` in place.
-fn standardize(x: &mut [f32]) {
+pub(crate) fn standardize(x: &mut [f32]) {
     let n = x.len() as f64;
     if n < 2.0 {
         return;

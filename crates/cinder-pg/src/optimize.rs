@@ -1,17 +1,73 @@
-//! One gradient step, and minibatch shuffling: written once for every algorithm here.
+//! The minibatch loop every learner here shares: shuffled passes over a batch of data, one
+//! gradient step per minibatch, statistics summed on the device and read back once.
 
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Int, Tensor};
 use cinder_core::seeding::EnvRng;
 use cinder_nn::clip_grad_norm;
 use rand::seq::SliceRandom;
 
 use crate::error::PgError;
+use crate::tensors::{indices, read_floats};
+
+/// How one fit runs: passes, minibatch size, step size and gradient clipping.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FitSettings {
+    /// Passes over the data.
+    pub num_epoch: usize,
+    /// Rows per minibatch (the last one of a pass may be smaller).
+    pub batch_size: usize,
+    /// Optimiser step size.
+    pub lr: f64,
+    /// Global gradient-norm clip, if any.
+    pub max_grad_norm: Option<f64>,
+}
+
+/// Minimises a loss over `rows` rows of data: for each of `num_epoch` shuffled passes and each
+/// minibatch, `loss(module, minibatch_rows, last_epoch)` gives the loss and, in the last pass,
+/// a vector of detached statistics. Returns the updated module and the statistics averaged over
+/// the last pass's minibatches.
+pub(crate) fn fit<M, F>(
+    mut module: M,
+    optim: &mut ModuleOptimizer,
+    rows: usize,
+    settings: FitSettings,
+    rng: &mut EnvRng,
+    device: &Device,
+    mut loss: F,
+) -> Result<(M, Vec<f32>), PgError>
+where
+    M: Module,
+    F: FnMut(&M, Tensor<1, Int>, bool) -> (Tensor<1>, Option<Tensor<1>>),
+{
+    let mut last_epoch_sums: Option<Tensor<1>> = None;
+    for epoch in 0..settings.num_epoch {
+        let last_epoch = epoch + 1 == settings.num_epoch;
+        let batches = minibatches(rows, settings.batch_size, rng);
+        let count = batches.len() as f32;
+        for batch in batches {
+            let (loss, stats) = loss(&module, indices(&batch, device), last_epoch);
+            if let Some(stats) = stats {
+                let stats = stats / count;
+                last_epoch_sums = Some(match last_epoch_sums.take() {
+                    Some(sum) => sum + stats,
+                    None => stats,
+                });
+            }
+            module = descend(module, optim, loss, settings.lr, settings.max_grad_norm)?;
+        }
+    }
+    let stats = match last_epoch_sums {
+        Some(sums) => read_floats(sums)?,
+        None => Vec::new(),
+    };
+    Ok((module, stats))
+}
 
 /// Back-propagates `loss`, clips the gradients to a global norm of `max_grad_norm` when given,
 /// and takes one optimiser step of size `lr` on `module`.
-pub(crate) fn descend<M: Module>(
+fn descend<M: Module>(
     module: M,
     optim: &mut ModuleOptimizer,
     loss: Tensor<1>,
@@ -26,9 +82,8 @@ pub(crate) fn descend<M: Module>(
     Ok(optim.step(lr, module, grads))
 }
 
-/// The indices `0..n` shuffled and cut into minibatches of `batch_size` (the last may be
-/// smaller).
-pub(crate) fn minibatches(n: usize, batch_size: usize, rng: &mut EnvRng) -> Vec<Vec<usize>> {
+/// The indices `0..n` shuffled and cut into minibatches of `batch_size`.
+fn minibatches(n: usize, batch_size: usize, rng: &mut EnvRng) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(rng);
     order
@@ -37,11 +92,16 @@ pub(crate) fn minibatches(n: usize, batch_size: usize, rng: &mut EnvRng) -> Vec<
         .collect()
 }
 
-/// Adds `x` to the running sum `total` (kept on the device, so statistics of many minibatches
-/// cost one read-back at the end).
-pub(crate) fn accumulate(total: &mut Option<Tensor<1>>, x: Tensor<1>) {
-    *total = Some(match total.take() {
-        Some(sum) => sum + x,
-        None => x,
-    });
+/// `[a, b, ...]` of detached scalar statistics as one vector.
+pub(crate) fn stats_vector(stats: Vec<Tensor<1>>) -> Tensor<1> {
+    Tensor::cat(stats.into_iter().map(|s| s.detach().inner()).collect(), 0)
+}
+
+/// The statistics of a fit as a fixed-size array (zeros if no minibatch ran).
+pub(crate) fn stats_array<const N: usize>(stats: Vec<f32>) -> Result<[f32; N], PgError> {
+    if stats.is_empty() {
+        return Ok([0.0; N]);
+    }
+    <[f32; N]>::try_from(stats)
+        .map_err(|v| PgError::ReadBack(format!("expected {N} statistics, got {v:?}")))
 }

@@ -12,17 +12,21 @@
 //!
 //! with `A_t` from the [`Gae`] critic, which is then fitted to the TD(λ) returns.
 
-use burn::optim::{AdamConfig, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 use cinder_core::Space;
 use cinder_core::seeding::{EnvRng, rng_from_seed};
+use cinder_core::train::{Metric, Snapshot};
 use cinder_data::Rollout;
 
 use crate::error::{PgError, check_optimisation, check_range};
-use crate::gae::Gae;
-use crate::optimize::{accumulate, descend, minibatches};
+use crate::gae::{Gae, adam, finite};
+use crate::on_policy::OnPolicyLearner;
+use crate::optimize::{FitSettings, fit, stats_array, stats_vector};
+use crate::persist::{load_module, load_optim, save_module, save_optim};
 use crate::policy::{ActionTensor, Policy, PolicyConfig};
-use crate::tensors::{indices, matrix, read_floats, vector};
+use crate::schedule::Schedule;
+use crate::tensors::{matrix, vector};
 
 /// PPO's hyper-parameters (Pyrado's names; SB3's defaults).
 #[derive(Debug, Clone, PartialEq)]
@@ -31,10 +35,14 @@ pub struct PpoConfig {
     pub num_epoch: usize,
     /// Clip range ε of the probability ratio, > 0.
     pub eps_clip: f64,
+    /// How ε changes over training (RL Zoo's `lin_0.2` is [`Schedule::Linear`]).
+    pub clip_schedule: Schedule,
     /// Transitions per minibatch.
     pub batch_size: usize,
     /// Adam learning rate of the policy.
     pub lr: f64,
+    /// How the learning rate changes over training.
+    pub lr_schedule: Schedule,
     /// Global gradient-norm clip of the policy, if any.
     pub max_grad_norm: Option<f64>,
     /// Weight of the entropy bonus.
@@ -48,8 +56,10 @@ impl Default for PpoConfig {
         Self {
             num_epoch: 10,
             eps_clip: 0.2,
+            clip_schedule: Schedule::Constant,
             batch_size: 64,
             lr: 3e-4,
+            lr_schedule: Schedule::Constant,
             max_grad_norm: Some(0.5),
             entropy_coeff: 0.0,
             policy: PolicyConfig::default(),
@@ -62,21 +72,52 @@ impl PpoConfig {
     pub fn validate(&self) -> Result<(), PgError> {
         check_range("eps_clip", self.eps_clip, self.eps_clip > 0.0, "positive")?;
         check_range("entropy_coeff", self.entropy_coeff, true, "finite")?;
+        self.clip_schedule.validate("clip_schedule")?;
+        self.lr_schedule.validate("lr_schedule")?;
         check_optimisation(self.lr, self.num_epoch, self.batch_size, self.max_grad_norm)
+    }
+
+    /// The learning rate and clip range at `progress` after `updates` updates.
+    pub(crate) fn scheduled(&self, progress: f64, updates: usize) -> (f64, f64) {
+        (
+            self.lr_schedule.value(self.lr, progress, updates),
+            self.clip_schedule.value(self.eps_clip, progress, updates),
+        )
+    }
+
+    pub(crate) fn fit_settings(&self, lr: f64) -> FitSettings {
+        FitSettings {
+            num_epoch: self.num_epoch,
+            batch_size: self.batch_size,
+            lr,
+            max_grad_norm: self.max_grad_norm,
+        }
     }
 }
 
-/// What one PPO update did, averaged over its last epoch.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PpoStats {
-    /// Clipped surrogate loss.
-    pub policy_loss: f32,
-    /// Mean policy entropy.
-    pub entropy: f32,
-    /// Fraction of transitions whose ratio was clipped.
-    pub clip_fraction: f32,
-    /// Value-function loss of the critic's last epoch.
-    pub value_loss: f32,
+/// The clipped surrogate (eq. 7) of a minibatch: returns the loss `−mean(min(r A, clip(r) A))`
+/// and the ratios `r`.
+pub(crate) fn clipped_surrogate(
+    log_probs: Tensor<1>,
+    old_log_probs: Tensor<1>,
+    advantages: Tensor<1>,
+    eps: f64,
+) -> (Tensor<1>, Tensor<1>) {
+    let ratio = (log_probs - old_log_probs).exp();
+    let unclipped = ratio.clone() * advantages.clone();
+    let clipped = ratio.clone().clamp(1.0 - eps, 1.0 + eps) * advantages;
+    (unclipped.min_pair(clipped).mean().neg(), ratio)
+}
+
+/// Fraction of ratios outside `[1 − ε, 1 + ε]` (a detached statistic).
+pub(crate) fn clip_fraction(ratio: Tensor<1>, eps: f64) -> Tensor<1> {
+    ratio
+        .detach()
+        .sub_scalar(1.0)
+        .abs()
+        .greater_elem(eps)
+        .float()
+        .mean()
 }
 
 /// The PPO learner: policy, its optimiser and the critic.
@@ -87,6 +128,7 @@ pub struct Ppo {
     config: PpoConfig,
     device: Device,
     rng: EnvRng,
+    updates: usize,
 }
 
 impl Ppo {
@@ -105,26 +147,29 @@ impl Ppo {
         let policy = Policy::new(&config.policy, observation_space, action_space, &device)?;
         Ok(Self {
             policy,
-            optim: AdamConfig::new().with_epsilon(1e-8).init(),
+            optim: adam(),
             critic,
             config,
             device,
             rng: rng_from_seed(seed),
+            updates: 0,
         })
-    }
-
-    /// The current policy (on the learning device).
-    pub fn policy(&self) -> &Policy {
-        &self.policy
     }
 
     /// The critic.
     pub fn critic(&self) -> &Gae {
         &self.critic
     }
+}
 
-    /// One PPO update from `rollout`, sampled by the current policy.
-    pub fn update(&mut self, rollout: &Rollout) -> Result<PpoStats, PgError> {
+impl OnPolicyLearner for Ppo {
+    fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// One PPO update from `rollout`, sampled by the current policy: `num_epoch` passes of
+    /// the clipped surrogate on the policy, then the critic's own fit to the TD(λ) returns.
+    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Vec<Metric>, PgError> {
         let estimates = self.critic.gae(rollout)?;
         let n = rollout.len();
         let dev = &self.device;
@@ -132,71 +177,58 @@ impl Ppo {
         let actions = ActionTensor::from_batch(&rollout.actions, n, dev);
         let old_log_probs = vector(&rollout.log_probs, dev);
         let advantages = vector(&estimates.advantages, dev);
-        let eps = self.config.eps_clip;
+        let (lr, eps) = self.config.scheduled(progress, self.updates);
+        let entropy_coeff = self.config.entropy_coeff;
 
-        // Statistics of the last pass only: earlier passes add no statistics ops.
-        let mut last_epoch_sums: Option<Tensor<1>> = None;
-        for epoch in 0..self.config.num_epoch {
-            let last_epoch = epoch + 1 == self.config.num_epoch;
-            let batches = minibatches(n, self.config.batch_size, &mut self.rng);
-            let count = batches.len() as f32;
-            for batch in batches {
-                let rows = indices(&batch, dev);
-                let dist = self
-                    .policy
-                    .distribution(obs.clone().select(0, rows.clone()));
-                let log_probs = dist.log_prob(&actions.select(rows.clone()));
-                let ratio = (log_probs - old_log_probs.clone().select(0, rows.clone())).exp();
-                let adv = advantages.clone().select(0, rows);
-                let unclipped = ratio.clone() * adv.clone();
-                let clipped = ratio.clone().clamp(1.0 - eps, 1.0 + eps) * adv;
-                let policy_loss = unclipped.min_pair(clipped).mean().neg();
+        let (policy, stats) = fit(
+            self.policy.clone(),
+            &mut self.optim,
+            n,
+            self.config.fit_settings(lr),
+            &mut self.rng,
+            dev,
+            |policy, rows, last_epoch| {
+                let dist = policy.distribution(obs.clone().select(0, rows.clone()));
+                let (policy_loss, ratio) = clipped_surrogate(
+                    dist.log_prob(&actions.select(rows.clone())),
+                    old_log_probs.clone().select(0, rows.clone()),
+                    advantages.clone().select(0, rows),
+                    eps,
+                );
                 let entropy = dist.entropy().mean();
-                let loss =
-                    policy_loss.clone() - entropy.clone().mul_scalar(self.config.entropy_coeff);
-                if last_epoch {
-                    let clip_fraction = (ratio.detach().sub_scalar(1.0).abs())
-                        .greater_elem(eps)
-                        .float()
-                        .mean();
-                    let stats = Tensor::cat(
-                        vec![
-                            policy_loss.detach().inner(),
-                            entropy.detach().inner(),
-                            clip_fraction.inner(),
-                        ],
-                        0,
-                    ) / count;
-                    accumulate(&mut last_epoch_sums, stats);
-                }
-                self.policy = descend(
-                    self.policy.clone(),
-                    &mut self.optim,
-                    loss,
-                    self.config.lr,
-                    self.config.max_grad_norm,
-                )?;
-            }
-        }
-        let [policy_loss, entropy, clip_fraction] = match last_epoch_sums {
-            Some(s) => <[f32; 3]>::try_from(read_floats(s)?)
-                .map_err(|v| PgError::ReadBack(format!("expected 3 statistics, got {v:?}")))?,
-            None => [0.0; 3],
-        };
-        if !policy_loss.is_finite() {
-            return Err(PgError::NonFinite {
-                what: "policy loss",
-                value: policy_loss,
-            });
-        }
-        let value_loss = self
-            .critic
-            .update(rollout, &estimates.returns, &mut self.rng)?;
-        Ok(PpoStats {
-            policy_loss,
-            entropy,
-            clip_fraction,
-            value_loss,
-        })
+                let loss = policy_loss.clone() - entropy.clone().mul_scalar(entropy_coeff);
+                let stats = last_epoch
+                    .then(|| stats_vector(vec![policy_loss, entropy, clip_fraction(ratio, eps)]));
+                (loss, stats)
+            },
+        )?;
+        self.policy = policy;
+        self.updates += 1;
+        let [policy_loss, entropy, clip_fraction] = stats_array(stats)?;
+        finite("policy loss", policy_loss)?;
+        let value_loss =
+            self.critic
+                .update(rollout, &estimates.returns, &mut self.rng, progress)?;
+        Ok(vec![
+            Metric::new("policy_loss", policy_loss.into()),
+            Metric::new("value_loss", value_loss.into()),
+            Metric::new("entropy", entropy.into()),
+            Metric::new("clip_fraction", clip_fraction.into()),
+            Metric::new("lr", lr),
+            Metric::new("clip_range", eps),
+        ])
+    }
+
+    fn save(&self, snapshot: &mut Snapshot) -> Result<(), PgError> {
+        save_module(snapshot, "policy.bpk", &self.policy)?;
+        save_optim(snapshot, "policy_optim.bpk", &self.optim)?;
+        self.critic.save(snapshot)
+    }
+
+    fn load(&mut self, snapshot: &Snapshot) -> Result<(), PgError> {
+        self.policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
+        let optim = std::mem::replace(&mut self.optim, adam());
+        self.optim = load_optim(snapshot, "policy_optim.bpk", optim)?;
+        self.critic.load(snapshot)
     }
 }

@@ -1,18 +1,36 @@
-//! One PPO update on every device of the matrix, for discrete and continuous actions: the
-//! statistics are finite and in range, the policy moves, and acting on the CPU while learning
-//! on the test device works.
+//! One update of every learner on every device of the matrix, for discrete and continuous
+//! actions: the statistics are finite and in range, the policy moves, and acting on the CPU
+//! while learning on the test device works. Bad hyper-parameters are errors naming them.
 
 use burn::tensor::Device;
 use cinder_core::VecEnv;
+use cinder_core::train::Metric;
 use cinder_data::{Actor, Budget, Sampler};
 use cinder_envs::make;
 use cinder_nn::device::test_device;
-use cinder_pg::{Gae, GaeConfig, PgError, PolicyActor, Ppo, PpoConfig};
+use cinder_pg::{
+    A2c, A2cConfig, Gae, GaeConfig, OnPolicyLearner, PgError, PolicyActor, Ppo, Ppo2, Ppo2Config,
+    PpoConfig,
+};
 
-fn one_update(id: &str) -> (Vec<f32>, Vec<f32>) {
+fn metric(metrics: &[Metric], name: &str) -> f64 {
+    metrics
+        .iter()
+        .find(|m| m.name == name)
+        .unwrap_or_else(|| panic!("no metric {name} in {metrics:?}"))
+        .value
+}
+
+/// Samples 128 steps of `id` with a fresh learner made by `make_learner`, updates once and
+/// returns the metrics and the log-probabilities of fixed actions before and after.
+fn one_update<L: OnPolicyLearner>(
+    id: &str,
+    make_learner: impl FnOnce(Gae, &cinder_core::Space, &cinder_core::Space, &Device) -> L,
+) -> (Vec<Metric>, Vec<f32>, Vec<f32>) {
     let learn = test_device();
     learn.seed(1);
     let act = Device::flex();
+    act.seed(1);
     let envs = VecEnv::from_fn(4, |_| make(id)).unwrap();
     let (obs_space, act_space) = (
         envs.observation_space().clone(),
@@ -20,41 +38,80 @@ fn one_update(id: &str) -> (Vec<f32>, Vec<f32>) {
     );
     let mut sampler = Sampler::new(envs, Some(0));
     let critic = Gae::new(GaeConfig::default(), &obs_space, &learn).unwrap();
-    let config = PpoConfig {
+    let mut learner = make_learner(critic, &obs_space, &act_space, &learn);
+    let mut actor = PolicyActor::new(learner.policy(), &act, true);
+    let rollout = sampler.collect(&mut actor, Budget::MinSteps(128)).unwrap();
+    let obs = &rollout.observations[..4 * obs_space.flat_dim()];
+    let before = actor.act(obs, 4).unwrap().log_probs;
+    let metrics = learner.update(&rollout, 0.0).unwrap();
+    for m in &metrics {
+        assert!(m.value.is_finite(), "{metrics:?}");
+    }
+    assert!(metric(&metrics, "entropy") != 0.0, "{metrics:?}");
+    assert!(metric(&metrics, "value_loss") >= 0.0, "{metrics:?}");
+    actor.sync(learner.policy());
+    let after = actor.act(obs, 4).unwrap().log_probs;
+    (metrics, before, after)
+}
+
+fn ppo_config() -> PpoConfig {
+    PpoConfig {
         num_epoch: 2,
         batch_size: 32,
         lr: 1e-2,
         ..PpoConfig::default()
+    }
+}
+
+fn check_ppo(id: &str) {
+    let (metrics, before, after) = one_update(id, |critic, obs, act, dev| {
+        Ppo::new(ppo_config(), critic, obs, act, dev, 0).unwrap()
+    });
+    assert!((0.0..=1.0).contains(&metric(&metrics, "clip_fraction")));
+    assert_ne!(before, after);
+}
+
+fn check_ppo2(id: &str) {
+    let config = Ppo2Config {
+        ppo: ppo_config(),
+        vfcn_coeff: 0.5,
     };
-    let mut ppo = Ppo::new(config, critic, &obs_space, &act_space, &learn, 0).unwrap();
-    let mut actor = PolicyActor::new(ppo.policy(), &act, false);
-    let rollout = sampler.collect(&mut actor, Budget::MinSteps(128)).unwrap();
-    let stats = ppo.update(&rollout).unwrap();
-    assert!(
-        stats.policy_loss.is_finite() && stats.value_loss.is_finite(),
-        "{stats:?}"
-    );
-    assert!(stats.entropy > 0.0, "{stats:?}");
-    assert!((0.0..=1.0).contains(&stats.clip_fraction), "{stats:?}");
-
-    // The greedy action's log-probabilities before and after the update differ.
-    let obs = &rollout.observations[..4 * obs_space.flat_dim()];
-    let before = actor.act(obs, 4).unwrap().log_probs;
-    actor.sync(ppo.policy());
-    let after = actor.act(obs, 4).unwrap().log_probs;
-    (before, after)
+    let (metrics, before, after) = one_update(id, |critic, obs, act, dev| {
+        Ppo2::new(config, critic, obs, act, dev, 0).unwrap()
+    });
+    assert!((0.0..=1.0).contains(&metric(&metrics, "clip_fraction")));
+    assert_ne!(before, after);
 }
 
-#[test]
-fn ppo_updates_a_discrete_policy() {
-    let (before, after) = one_update("CartPole-v1");
+fn check_a2c(id: &str) {
+    let config = A2cConfig {
+        batch_size: 64,
+        lr: 1e-2,
+        ..A2cConfig::default()
+    };
+    let (metrics, before, after) = one_update(id, |critic, obs, act, dev| {
+        A2c::new(config, critic, obs, act, dev, 0).unwrap()
+    });
+    assert_eq!(metric(&metrics, "lr"), 1e-2);
     assert_ne!(before, after);
 }
 
 #[test]
-fn ppo_updates_a_gaussian_policy() {
-    let (before, after) = one_update("Pendulum-v1");
-    assert_ne!(before, after);
+fn ppo_updates_discrete_and_gaussian_policies() {
+    check_ppo("CartPole-v1");
+    check_ppo("Pendulum-v1");
+}
+
+#[test]
+fn ppo2_updates_discrete_and_gaussian_policies() {
+    check_ppo2("CartPole-v1");
+    check_ppo2("Pendulum-v1");
+}
+
+#[test]
+fn a2c_updates_discrete_and_gaussian_policies() {
+    check_a2c("CartPole-v1");
+    check_a2c("Pendulum-v1");
 }
 
 #[test]
@@ -90,14 +147,30 @@ fn bad_hyper_parameters_are_errors_naming_them() {
             "{err}"
         );
     }
-    let critic = Gae::new(GaeConfig::default(), &space, &device).unwrap();
     let actions = make("CartPole-v1").unwrap().action_space().clone();
+    let critic = || Gae::new(GaeConfig::default(), &space, &device).unwrap();
     let bad = PpoConfig {
         eps_clip: 0.0,
         ..PpoConfig::default()
     };
-    let err = Ppo::new(bad, critic, &space, &actions, &device, 0)
+    let err = Ppo::new(bad.clone(), critic(), &space, &actions, &device, 0)
         .err()
         .unwrap();
     assert!(err.to_string().contains("eps_clip"), "{err}");
+    let bad2 = Ppo2Config {
+        vfcn_coeff: -1.0,
+        ..Ppo2Config::default()
+    };
+    let err = Ppo2::new(bad2, critic(), &space, &actions, &device, 0)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("vfcn_coeff"), "{err}");
+    let bad_a2c = A2cConfig {
+        lr: -1.0,
+        ..A2cConfig::default()
+    };
+    let err = A2c::new(bad_a2c, critic(), &space, &actions, &device, 0)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("`lr`"), "{err}");
 }

@@ -9,7 +9,10 @@
 //! - [`data`] (`cinder-data`): GAE, on-policy rollouts, the sampler.
 //! - [`nn`] (`cinder-nn`): MLPs, action distributions, target networks, global-norm gradient
 //!   clipping, device selection.
-//! - [`pg`] (`cinder-pg`): stochastic policies, the GAE critic, PPO.
+//! - [`pg`] (`cinder-pg`): stochastic policies, the GAE critic, A2C, PPO, PPO2.
+//!
+//! and holds what the `cinder` binary is made of: [`settings`] (presets and overrides resolved
+//! into an algorithm) and [`run`] (run directories, training, evaluation of a saved run).
 //!
 //! ```
 //! use cinder::core::{Action, Env};
@@ -27,3 +30,6 @@ pub use cinder_envs as envs;
 pub use cinder_nn as nn;
 pub use cinder_nn::burn;
 pub use cinder_pg as pg;
+
+pub mod run;
+pub mod settings;

@@ -1,0 +1,281 @@
+//! Where the training loop's numbers go: a live progress bar, `progress.csv`, TensorBoard
+//! events, snapshots and, at the end, `learning_curve.png` — all under one run directory.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::snapshot::{SnapshotMeta, write_snapshot};
+use super::tensorboard::EventWriter;
+use super::{Evaluation, Metric, Snapshot, TrainError};
+use crate::vec_env::EpisodeRecord;
+
+/// One iteration's line of the log.
+#[derive(Debug, Clone, Copy)]
+pub struct LogRow<'a> {
+    /// 1-based iteration.
+    pub iteration: usize,
+    /// Environment steps so far.
+    pub total_steps: usize,
+    /// Training episodes finished so far.
+    pub total_episodes: usize,
+    /// Seconds since training started.
+    pub wall_seconds: f64,
+    /// Steps per second of this iteration (sampling and update).
+    pub steps_per_second: f64,
+    /// Episodes finished in this iteration.
+    pub episodes: &'a [EpisodeRecord],
+    /// The algorithm's statistics.
+    pub metrics: &'a [Metric],
+    /// The evaluation run after this iteration, if any.
+    pub eval: Option<&'a Evaluation>,
+}
+
+/// Mean, min and max of episode returns and the mean length, if any episode finished.
+fn episode_stats(episodes: &[EpisodeRecord]) -> Option<[f64; 4]> {
+    if episodes.is_empty() {
+        return None;
+    }
+    let n = episodes.len() as f64;
+    let returns = episodes.iter().map(|e| e.episode_return);
+    Some([
+        returns.clone().sum::<f64>() / n,
+        returns.clone().fold(f64::INFINITY, f64::min),
+        returns.fold(f64::NEG_INFINITY, f64::max),
+        episodes.iter().map(|e| e.length as f64).sum::<f64>() / n,
+    ])
+}
+
+/// The run's log sinks. [`RunLogger::quiet`] writes nothing (library use, tests);
+/// [`RunLogger::create`] writes every sink into a run directory.
+pub struct RunLogger {
+    dir: Option<PathBuf>,
+    csv: Option<BufWriter<File>>,
+    events: Option<EventWriter>,
+    show_bar: bool,
+    bar: Option<ProgressBar>,
+    bar_counts_steps: bool,
+    run_info: serde_json::Value,
+    train_curve: Vec<(f64, f64)>,
+    eval_curve: Vec<(f64, f64)>,
+}
+
+const CSV: &str = "progress.csv";
+
+impl RunLogger {
+    /// A logger with no files and no progress bar.
+    pub fn quiet() -> Self {
+        Self {
+            dir: None,
+            csv: None,
+            events: None,
+            show_bar: false,
+            bar: None,
+            bar_counts_steps: false,
+            run_info: serde_json::Value::Null,
+            train_curve: Vec::new(),
+            eval_curve: Vec::new(),
+        }
+    }
+
+    /// A logger writing into the existing directory `dir`; `run_info` goes into every
+    /// snapshot's metadata; `progress_bar` shows a live bar on the terminal.
+    pub fn create(
+        dir: &Path,
+        run_info: serde_json::Value,
+        progress_bar: bool,
+    ) -> Result<Self, TrainError> {
+        let csv_path = dir.join(CSV);
+        let csv = File::create(&csv_path).map_err(|source| TrainError::Io {
+            path: csv_path,
+            source,
+        })?;
+        Ok(Self {
+            dir: Some(dir.to_path_buf()),
+            csv: Some(BufWriter::new(csv)),
+            events: Some(EventWriter::create(dir)?),
+            show_bar: progress_bar,
+            bar: None,
+            bar_counts_steps: false,
+            run_info,
+            train_curve: Vec::new(),
+            eval_curve: Vec::new(),
+        })
+    }
+
+    /// Called by the loop before the first iteration.
+    pub(crate) fn start(&mut self, total_steps: Option<usize>, max_iter: Option<usize>) {
+        if !self.show_bar {
+            return;
+        }
+        self.bar_counts_steps = total_steps.is_some();
+        let (len, unit) = match (total_steps, max_iter) {
+            (Some(steps), _) => (steps, "steps"),
+            (None, iters) => (iters.unwrap_or(0), "iterations"),
+        };
+        let bar = ProgressBar::new(len as u64).with_style(
+            ProgressStyle::with_template(&format!(
+                "{{elapsed_precise}} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{per_sec}}) {{msg}}"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        self.bar = Some(bar);
+    }
+
+    /// Writes one iteration to every sink.
+    pub fn log(&mut self, row: &LogRow<'_>) -> Result<(), TrainError> {
+        let stats = episode_stats(row.episodes);
+        if let Some([mean, ..]) = stats {
+            self.train_curve.push((row.total_steps as f64, mean));
+        }
+        if let Some(e) = row.eval {
+            self.eval_curve.push((row.total_steps as f64, e.mean));
+        }
+        if let Some(bar) = &self.bar {
+            let pos = if self.bar_counts_steps {
+                row.total_steps
+            } else {
+                row.iteration
+            };
+            bar.set_position(pos as u64);
+            let mut msg = match stats {
+                Some([mean, ..]) => format!("return {mean:.1}"),
+                None => String::new(),
+            };
+            if let Some(e) = self.eval_curve.last() {
+                msg.push_str(&format!("  eval {:.1}", e.1));
+            }
+            bar.set_message(msg);
+        }
+        self.write_csv(row, stats)?;
+        if let Some(events) = &mut self.events {
+            let mut scalars: Vec<(String, f64)> = vec![
+                ("time/steps_per_second".into(), row.steps_per_second),
+                ("time/episodes".into(), row.total_episodes as f64),
+            ];
+            if let Some([mean, min, max, len]) = stats {
+                scalars.extend([
+                    ("rollout/return_mean".into(), mean),
+                    ("rollout/return_min".into(), min),
+                    ("rollout/return_max".into(), max),
+                    ("rollout/episode_length".into(), len),
+                ]);
+            }
+            scalars.extend(
+                row.metrics
+                    .iter()
+                    .map(|m| (format!("train/{}", m.name), m.value)),
+            );
+            if let Some(e) = row.eval {
+                scalars.extend([
+                    ("eval/return_mean".into(), e.mean),
+                    ("eval/return_std".into(), e.std),
+                ]);
+            }
+            let tagged: Vec<(&str, f64)> = scalars.iter().map(|(t, v)| (t.as_str(), *v)).collect();
+            events.scalars(row.total_steps as i64, &tagged)?;
+        }
+        Ok(())
+    }
+
+    fn write_csv(&mut self, row: &LogRow<'_>, stats: Option<[f64; 4]>) -> Result<(), TrainError> {
+        let Some(csv) = &mut self.csv else {
+            return Ok(());
+        };
+        let mut line = String::new();
+        if row.iteration == 1 {
+            line.push_str(
+                "iteration,total_steps,total_episodes,wall_seconds,steps_per_second,episodes,\
+                 return_mean,return_min,return_max,episode_length_mean",
+            );
+            for m in row.metrics {
+                line.push(',');
+                line.push_str(m.name);
+            }
+            line.push_str(",eval_mean,eval_std\n");
+        }
+        let blank_or = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        line.push_str(&format!(
+            "{},{},{},{:.3},{:.1},{}",
+            row.iteration,
+            row.total_steps,
+            row.total_episodes,
+            row.wall_seconds,
+            row.steps_per_second,
+            row.episodes.len()
+        ));
+        for i in 0..4 {
+            line.push(',');
+            line.push_str(&blank_or(stats.map(|s| s[i])));
+        }
+        for m in row.metrics {
+            line.push_str(&format!(",{}", m.value));
+        }
+        line.push_str(&format!(
+            ",{},{}\n",
+            blank_or(row.eval.map(|e| e.mean)),
+            blank_or(row.eval.map(|e| e.std))
+        ));
+        let path = self.dir.clone().unwrap_or_default().join(CSV);
+        csv.write_all(line.as_bytes())
+            .and_then(|()| csv.flush())
+            .map_err(|source| TrainError::Io { path, source })
+    }
+
+    /// Writes `snapshot` to `snapshots/<mode>` of the run directory (nothing when quiet).
+    pub(crate) fn save_snapshot(
+        &mut self,
+        snapshot: &Snapshot,
+        dir_name: &str,
+        iteration: usize,
+        total_steps: usize,
+        eval: &Evaluation,
+    ) -> Result<(), TrainError> {
+        let Some(dir) = &self.dir else {
+            return Ok(());
+        };
+        let meta = SnapshotMeta {
+            iteration,
+            total_steps,
+            eval_mean: eval.mean,
+            files: Vec::new(),
+            run: self.run_info.clone(),
+        };
+        let target = dir.join("snapshots").join(dir_name);
+        std::fs::create_dir_all(dir.join("snapshots")).map_err(|source| TrainError::Io {
+            path: dir.join("snapshots"),
+            source,
+        })?;
+        write_snapshot(&target, snapshot, meta)
+    }
+
+    /// Leaves the progress bar where it is (training failed).
+    pub(crate) fn abandon(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.abandon();
+        }
+        if let Some(events) = &mut self.events {
+            let _ = events.flush();
+        }
+    }
+
+    /// Flushes the event file, closes the bar and draws `learning_curve.png`.
+    pub(crate) fn finish(&mut self) -> Result<(), TrainError> {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        }
+        if let Some(events) = &mut self.events {
+            events.flush()?;
+        }
+        if let Some(dir) = &self.dir {
+            super::plot::learning_curve(
+                &dir.join("learning_curve.png"),
+                &self.train_curve,
+                &self.eval_curve,
+            )?;
+        }
+        Ok(())
+    }
+}

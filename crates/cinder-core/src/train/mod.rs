@@ -1,0 +1,340 @@
+//! The training loop every algorithm family shares (Pyrado's `Algorithm.train`): iterate,
+//! log, evaluate every `eval_every` iterations on separate environments with the deterministic
+//! policy, snapshot, and stop at `max_iter`, a total number of steps or a return threshold.
+//!
+//! An algorithm plugs in through [`Algorithm`]; the loop owns everything else: the
+//! [`RunLogger`] sinks (progress bar, `progress.csv`, TensorBoard events, learning-curve PNG)
+//! and the [`snapshot`] files.
+
+mod evaluate;
+mod logger;
+mod plot;
+pub mod snapshot;
+pub mod tensorboard;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use thiserror::Error;
+
+use crate::vec_env::{ActionBatch, EpisodeRecord, VecEnv};
+pub use evaluate::{Evaluation, evaluate};
+pub use logger::{LogRow, RunLogger};
+pub use snapshot::{Snapshot, SnapshotMode};
+
+/// One named scalar an algorithm reports per iteration (a loss, the entropy, the learning rate).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metric {
+    /// Column / tag name, e.g. `policy_loss`.
+    pub name: &'static str,
+    /// Its value.
+    pub value: f64,
+}
+
+impl Metric {
+    /// `name = value`.
+    pub fn new(name: &'static str, value: f64) -> Self {
+        Self { name, value }
+    }
+}
+
+/// What one iteration of an algorithm did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Iteration {
+    /// Environment steps taken (transitions over all environments).
+    pub steps: usize,
+    /// Episodes that finished during the iteration.
+    pub episodes: Vec<EpisodeRecord>,
+    /// The algorithm's own statistics, in a fixed order from one iteration to the next.
+    pub metrics: Vec<Metric>,
+}
+
+/// A learner the [`train`] loop can drive.
+pub trait Algorithm {
+    /// The algorithm's error type.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Gathers experience and updates once. `progress` ∈ [0, 1] is the fraction of the training
+    /// budget already used (what learning-rate and clip schedules read).
+    fn iterate(&mut self, progress: f64) -> Result<Iteration, Self::Error>;
+
+    /// The deterministic policy's actions for `num_envs` observations given flat (evaluation).
+    fn act_deterministic(
+        &mut self,
+        observations: &[f32],
+        num_envs: usize,
+    ) -> Result<ActionBatch, Self::Error>;
+
+    /// Everything needed to restore the learner (weights, optimiser states), as named files.
+    fn snapshot(&self) -> Result<Snapshot, Self::Error>;
+
+    /// Restores the learner from a snapshot taken by [`Algorithm::snapshot`].
+    fn restore(&mut self, snapshot: &Snapshot) -> Result<(), Self::Error>;
+}
+
+/// When the loop stops and how it evaluates and snapshots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    /// Stop after this many iterations.
+    pub max_iter: Option<usize>,
+    /// Stop once this many environment steps are taken.
+    pub total_steps: Option<usize>,
+    /// Stop once the evaluation mean return reaches this value.
+    pub return_threshold: Option<f64>,
+    /// Evaluate every this many iterations (0: only at the end).
+    pub eval_every: usize,
+    /// Episodes per evaluation.
+    pub eval_episodes: usize,
+    /// Seed of the evaluation environments' resets (the same for every evaluation).
+    pub eval_seed: u64,
+    /// Which snapshots to keep.
+    pub snapshot_mode: SnapshotMode,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            max_iter: None,
+            total_steps: Some(100_000),
+            return_threshold: None,
+            eval_every: 10,
+            eval_episodes: 10,
+            eval_seed: 1_000_000,
+            snapshot_mode: SnapshotMode::Latest,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks that the loop can end and that evaluations are possible.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let invalid = |name: &'static str, reason: &'static str| {
+            Err(TrainError::InvalidConfig { name, reason })
+        };
+        if self.max_iter.is_none() && self.total_steps.is_none() {
+            return invalid(
+                "max_iter",
+                "set max_iter or total_steps, or training never ends",
+            );
+        }
+        if self.max_iter == Some(0) {
+            return invalid("max_iter", "must be at least 1");
+        }
+        if self.total_steps == Some(0) {
+            return invalid("total_steps", "must be at least 1");
+        }
+        if self.eval_episodes == 0 {
+            return invalid("eval_episodes", "must be at least 1");
+        }
+        if self.return_threshold.is_some_and(|t| !t.is_finite()) {
+            return invalid("return_threshold", "must be finite");
+        }
+        Ok(())
+    }
+
+    /// Fraction of the budget used after `iterations` iterations and `steps` steps.
+    fn progress(&self, iterations: usize, steps: usize) -> f64 {
+        let by_iter = self.max_iter.map(|m| iterations as f64 / m as f64);
+        let by_steps = self.total_steps.map(|t| steps as f64 / t as f64);
+        by_iter
+            .into_iter()
+            .chain(by_steps)
+            .fold(0.0, f64::max)
+            .min(1.0)
+    }
+}
+
+/// Why training stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// `max_iter` iterations ran.
+    MaxIter,
+    /// `total_steps` steps were taken.
+    TotalSteps,
+    /// An evaluation reached `return_threshold`.
+    ReturnThreshold,
+}
+
+/// The outcome of a training run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSummary {
+    /// Iterations run.
+    pub iterations: usize,
+    /// Environment steps taken.
+    pub total_steps: usize,
+    /// Training episodes finished.
+    pub total_episodes: usize,
+    /// Wall time of the loop, evaluations included.
+    pub wall_seconds: f64,
+    /// `total_steps / wall_seconds`.
+    pub steps_per_second: f64,
+    /// The evaluation after the last iteration.
+    pub final_eval: Evaluation,
+    /// Why the loop stopped.
+    pub stop_reason: StopReason,
+}
+
+/// Errors of the training loop.
+#[derive(Debug, Error)]
+pub enum TrainError {
+    /// A loop setting that cannot work.
+    #[error("invalid training setting `{name}`: {reason}")]
+    InvalidConfig {
+        /// The setting.
+        name: &'static str,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The algorithm failed in iteration `iteration` (1-based; 0 = before the first).
+    #[error("iteration {iteration}: {source}")]
+    Algorithm {
+        /// Where it failed.
+        iteration: usize,
+        /// The algorithm's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A reported metric was NaN or infinite: training stops, earlier snapshots are kept.
+    #[error(
+        "iteration {iteration}: {name} is {value}; training stopped, the last good snapshot is kept"
+    )]
+    NonFinite {
+        /// The iteration (1-based).
+        iteration: usize,
+        /// The metric.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// A file or directory could not be written or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A snapshot exists but is not usable.
+    #[error("snapshot {path}: {reason}")]
+    BadSnapshot {
+        /// The snapshot directory or file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An environment refused a step during evaluation.
+    #[error("evaluation: {0}")]
+    Env(#[from] crate::EnvError),
+    /// The learning-curve plot could not be drawn.
+    #[error("plot {path}: {reason}")]
+    Plot {
+        /// The PNG file.
+        path: PathBuf,
+        /// The drawing backend's message.
+        reason: String,
+    },
+}
+
+/// Runs `algorithm` until `config` says stop, evaluating on `eval_envs` and writing through
+/// `logger` (its run directory receives the snapshots).
+pub fn train<A: Algorithm + ?Sized>(
+    algorithm: &mut A,
+    eval_envs: &mut VecEnv,
+    config: &TrainConfig,
+    logger: &mut RunLogger,
+) -> Result<TrainSummary, TrainError> {
+    config.validate()?;
+    let start = Instant::now();
+    let (mut iterations, mut steps, mut episodes) = (0usize, 0usize, 0usize);
+    let mut best_eval = f64::NEG_INFINITY;
+    logger.start(config.total_steps, config.max_iter);
+    let (stop_reason, final_eval) = loop {
+        let iter_start = Instant::now();
+        let progress = config.progress(iterations, steps);
+        let iteration = algorithm
+            .iterate(progress)
+            .map_err(|e| TrainError::Algorithm {
+                iteration: iterations + 1,
+                source: Box::new(e),
+            })?;
+        iterations += 1;
+        steps += iteration.steps;
+        episodes += iteration.episodes.len();
+        if let Some(bad) = iteration.metrics.iter().find(|m| !m.value.is_finite()) {
+            logger.abandon();
+            return Err(TrainError::NonFinite {
+                iteration: iterations,
+                name: bad.name,
+                value: bad.value,
+            });
+        }
+        let stop = if config.max_iter.is_some_and(|m| iterations >= m) {
+            Some(StopReason::MaxIter)
+        } else if config.total_steps.is_some_and(|t| steps >= t) {
+            Some(StopReason::TotalSteps)
+        } else {
+            None
+        };
+        let due = config.eval_every > 0 && iterations.is_multiple_of(config.eval_every);
+        let eval = if due || stop.is_some() {
+            let e = evaluate(algorithm, eval_envs, config.eval_episodes, config.eval_seed)
+                .map_err(|e| e.in_iteration(iterations))?;
+            Some(e)
+        } else {
+            None
+        };
+        let row = LogRow {
+            iteration: iterations,
+            total_steps: steps,
+            total_episodes: episodes,
+            wall_seconds: start.elapsed().as_secs_f64(),
+            steps_per_second: iteration.steps as f64 / iter_start.elapsed().as_secs_f64(),
+            episodes: &iteration.episodes,
+            metrics: &iteration.metrics,
+            eval: eval.as_ref(),
+        };
+        logger.log(&row)?;
+        if let Some(e) = &eval {
+            let improved = e.mean > best_eval;
+            best_eval = best_eval.max(e.mean);
+            let target = match config.snapshot_mode {
+                SnapshotMode::Best if !improved => None,
+                mode => mode.dir_name(),
+            };
+            if let Some(dir_name) = target {
+                let files = algorithm.snapshot().map_err(|e| TrainError::Algorithm {
+                    iteration: iterations,
+                    source: Box::new(e),
+                })?;
+                logger.save_snapshot(&files, dir_name, iterations, steps, e)?;
+            }
+        }
+        let threshold_met =
+            matches!((config.return_threshold, &eval), (Some(t), Some(e)) if e.mean >= t);
+        match (stop, eval) {
+            (Some(reason), Some(e)) => break (reason, e),
+            (None, Some(e)) if threshold_met => break (StopReason::ReturnThreshold, e),
+            _ => {}
+        }
+    };
+    let wall_seconds = start.elapsed().as_secs_f64();
+    logger.finish()?;
+    Ok(TrainSummary {
+        iterations,
+        total_steps: steps,
+        total_episodes: episodes,
+        wall_seconds,
+        steps_per_second: steps as f64 / wall_seconds.max(1e-9),
+        final_eval,
+        stop_reason,
+    })
+}
+
+impl TrainError {
+    /// Attaches `iteration` to an error raised without one.
+    fn in_iteration(self, iteration: usize) -> Self {
+        match self {
+            TrainError::Algorithm { source, .. } => TrainError::Algorithm { iteration, source },
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! The training loop with a scripted algorithm: stopping rules, evaluation counts, every log
+//! sink's files (CSV rows, TensorBoard records with valid checksums, PNG), snapshot modes and
+//! the NaN stop that keeps the last good snapshot.
+
+use std::path::Path;
+
+use cinder_core::train::snapshot::read_snapshot;
+use cinder_core::train::tensorboard::masked_crc;
+use cinder_core::train::{
+    Algorithm, Iteration, Metric, RunLogger, Snapshot, SnapshotMode, StopReason, TrainConfig,
+    TrainError, evaluate, train,
+};
+use cinder_core::{ActionBatch, Env, EnvError, EpisodeRecord, Space, VecEnv};
+
+/// An env whose episodes last `len` steps and pay the action as reward each step.
+struct Counter {
+    len: usize,
+    t: usize,
+}
+
+impl Env for Counter {
+    fn id(&self) -> &str {
+        "Counter"
+    }
+    fn observation_space(&self) -> &Space {
+        static SPACE: std::sync::OnceLock<Space> = std::sync::OnceLock::new();
+        SPACE.get_or_init(|| Space::Box(cinder_core::BoxSpace::new(vec![0.0], vec![1e6]).unwrap()))
+    }
+    fn action_space(&self) -> &Space {
+        static SPACE: std::sync::OnceLock<Space> = std::sync::OnceLock::new();
+        SPACE.get_or_init(|| Space::Discrete(cinder_core::Discrete::new(3).unwrap()))
+    }
+    fn reset_into(&mut self, _seed: Option<u64>, obs: &mut [f32]) {
+        self.t = 0;
+        obs[0] = 0.0;
+    }
+    fn step_into(
+        &mut self,
+        action: cinder_core::Action<'_>,
+        obs: &mut [f32],
+    ) -> Result<cinder_core::StepOutcome, EnvError> {
+        let cinder_core::Action::Discrete(a) = action else {
+            panic!("discrete env")
+        };
+        self.t += 1;
+        obs[0] = self.t as f32;
+        Ok(cinder_core::StepOutcome {
+            reward: a as f64,
+            terminated: self.t >= self.len,
+            truncated: false,
+        })
+    }
+}
+
+/// An algorithm that "learns" by raising its greedy action each iteration; one metric turns
+/// NaN at `nan_at`.
+struct Scripted {
+    action: usize,
+    iterations: usize,
+    nan_at: Option<usize>,
+    progress: Vec<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("scripted failure")]
+struct Never;
+
+impl Algorithm for Scripted {
+    type Error = Never;
+
+    fn iterate(&mut self, progress: f64) -> Result<Iteration, Never> {
+        self.iterations += 1;
+        self.progress.push(progress);
+        self.action = (self.action + 1).min(2);
+        let loss = if self.nan_at == Some(self.iterations) {
+            f64::NAN
+        } else {
+            1.0 / self.iterations as f64
+        };
+        Ok(Iteration {
+            steps: 100,
+            episodes: vec![EpisodeRecord {
+                env_index: 0,
+                episode_return: self.iterations as f64,
+                length: 10,
+                terminated: true,
+            }],
+            metrics: vec![Metric::new("loss", loss), Metric::new("lr", 0.1)],
+        })
+    }
+
+    fn act_deterministic(&mut self, _obs: &[f32], n: usize) -> Result<ActionBatch, Never> {
+        Ok(ActionBatch::Discrete(vec![self.action; n]))
+    }
+
+    fn snapshot(&self) -> Result<Snapshot, Never> {
+        let mut s = Snapshot::new();
+        s.insert("state.bin", vec![self.action as u8, self.iterations as u8]);
+        Ok(s)
+    }
+
+    fn restore(&mut self, snapshot: &Snapshot) -> Result<(), Never> {
+        let bytes = snapshot.file("state.bin").unwrap();
+        self.action = bytes[0] as usize;
+        self.iterations = bytes[1] as usize;
+        Ok(())
+    }
+}
+
+fn scripted(nan_at: Option<usize>) -> Scripted {
+    Scripted {
+        action: 0,
+        iterations: 0,
+        nan_at,
+        progress: Vec::new(),
+    }
+}
+
+fn counter_envs(n: usize) -> VecEnv {
+    VecEnv::from_fn(
+        n,
+        |_| Ok(Box::new(Counter { len: 5, t: 0 }) as Box<dyn Env>),
+    )
+    .unwrap()
+}
+
+/// Reads a TFRecord file, checking both checksums of every record; returns the payloads.
+fn tf_records(path: &Path) -> Vec<Vec<u8>> {
+    let bytes = std::fs::read(path).unwrap();
+    let mut records = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let len_bytes = &bytes[at..at + 8];
+        let len = u64::from_le_bytes(len_bytes.try_into().unwrap()) as usize;
+        let len_crc = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap());
+        assert_eq!(len_crc, masked_crc(len_bytes));
+        let payload = &bytes[at + 12..at + 12 + len];
+        let crc = u32::from_le_bytes(bytes[at + 12 + len..at + 16 + len].try_into().unwrap());
+        assert_eq!(crc, masked_crc(payload));
+        records.push(payload.to_vec());
+        at += 16 + len;
+    }
+    records
+}
+
+#[test]
+fn evaluation_splits_episodes_across_envs_and_is_deterministic() {
+    let mut algo = scripted(None);
+    algo.action = 2;
+    let mut envs = counter_envs(3);
+    let eval = evaluate(&mut algo, &mut envs, 7, 0).unwrap();
+    assert_eq!(eval.returns, vec![10.0; 7]);
+    assert_eq!(eval.lengths, vec![5; 7]);
+    assert_eq!((eval.mean, eval.std), (10.0, 0.0));
+}
+
+#[test]
+fn loop_stops_at_total_steps_and_writes_every_sink() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut logger =
+        RunLogger::create(dir.path(), serde_json::json!({"algo": "scripted"}), false).unwrap();
+    let config = TrainConfig {
+        total_steps: Some(1_000),
+        eval_every: 3,
+        eval_episodes: 4,
+        snapshot_mode: SnapshotMode::Latest,
+        ..TrainConfig::default()
+    };
+    let mut algo = scripted(None);
+    let summary = train(&mut algo, &mut counter_envs(2), &config, &mut logger).unwrap();
+    assert_eq!(summary.iterations, 10);
+    assert_eq!(summary.total_steps, 1_000);
+    assert_eq!(summary.stop_reason, StopReason::TotalSteps);
+    assert_eq!(summary.final_eval.returns.len(), 4);
+    assert_eq!(summary.final_eval.mean, 10.0);
+    // Schedules see the budget used before each iteration.
+    assert_eq!(algo.progress[0], 0.0);
+    assert!((algo.progress[9] - 0.9).abs() < 1e-12);
+
+    let csv = std::fs::read_to_string(dir.path().join("progress.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 11, "{csv}");
+    assert!(lines[0].starts_with("iteration,total_steps,total_episodes,"));
+    assert!(lines[0].ends_with(",loss,lr,eval_mean,eval_std"));
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let third: Vec<&str> = lines[3].split(',').collect();
+    assert_eq!(header.len(), third.len());
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    assert_eq!(third[col("total_steps")], "300");
+    assert_eq!(third[col("return_mean")], "3");
+    assert_eq!(third[col("eval_mean")], "10"); // evaluated after iteration 3
+    assert_eq!(lines[2].split(',').nth(col("eval_mean")).unwrap(), "");
+
+    let events: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("events.out.tfevents.")
+        })
+        .collect();
+    assert_eq!(events.len(), 1);
+    let records = tf_records(&events[0]);
+    assert_eq!(records.len(), 11); // version record + one per iteration
+    assert!(records[0].windows(13).any(|w| w == b"brain.Event:2"));
+    assert!(
+        records[1]
+            .windows(15)
+            .any(|w| w == b"train/loss\x15\0\0\x80\x3f"),
+        "loss 1.0 as f32"
+    );
+
+    let png = std::fs::read(dir.path().join("learning_curve.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+
+    let (snapshot, meta) = read_snapshot(&dir.path().join("snapshots/latest")).unwrap();
+    assert_eq!(meta.iteration, 10);
+    assert_eq!(meta.run["algo"], "scripted");
+    assert_eq!(snapshot.file("state.bin").unwrap(), &[2, 10]);
+}
+
+#[test]
+fn loop_stops_at_max_iter_or_threshold() {
+    let config = TrainConfig {
+        max_iter: Some(4),
+        total_steps: None,
+        eval_every: 0,
+        ..TrainConfig::default()
+    };
+    let summary = train(
+        &mut scripted(None),
+        &mut counter_envs(1),
+        &config,
+        &mut RunLogger::quiet(),
+    )
+    .unwrap();
+    assert_eq!(
+        (summary.iterations, summary.stop_reason),
+        (4, StopReason::MaxIter)
+    );
+
+    // Greedy action 1 (iteration 1) scores 5, action 2 (from iteration 2) scores 10.
+    let config = TrainConfig {
+        total_steps: Some(1_000_000),
+        eval_every: 1,
+        return_threshold: Some(9.5),
+        ..TrainConfig::default()
+    };
+    let summary = train(
+        &mut scripted(None),
+        &mut counter_envs(2),
+        &config,
+        &mut RunLogger::quiet(),
+    )
+    .unwrap();
+    assert_eq!(
+        (summary.iterations, summary.stop_reason),
+        (2, StopReason::ReturnThreshold)
+    );
+}
+
+#[test]
+fn nan_metric_stops_naming_the_iteration_and_keeps_the_last_good_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut logger = RunLogger::create(dir.path(), serde_json::Value::Null, false).unwrap();
+    let config = TrainConfig {
+        total_steps: Some(10_000),
+        eval_every: 2,
+        snapshot_mode: SnapshotMode::Latest,
+        ..TrainConfig::default()
+    };
+    let err = train(
+        &mut scripted(Some(5)),
+        &mut counter_envs(1),
+        &config,
+        &mut logger,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TrainError::NonFinite {
+                iteration: 5,
+                name: "loss",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("iteration 5"), "{err}");
+    let (snapshot, meta) = read_snapshot(&dir.path().join("snapshots/latest")).unwrap();
+    assert_eq!(meta.iteration, 4);
+    let mut restored = scripted(None);
+    restored.restore(&snapshot).unwrap();
+    assert_eq!(restored.iterations, 4);
+}
+
+#[test]
+fn best_mode_writes_only_improvements() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut logger = RunLogger::create(dir.path(), serde_json::Value::Null, false).unwrap();
+    let config = TrainConfig {
+        max_iter: Some(6),
+        total_steps: None,
+        eval_every: 1,
+        snapshot_mode: SnapshotMode::Best,
+        ..TrainConfig::default()
+    };
+    train(
+        &mut scripted(None),
+        &mut counter_envs(1),
+        &config,
+        &mut logger,
+    )
+    .unwrap();
+    assert!(!dir.path().join("snapshots/latest").exists());
+    let (_, meta) = read_snapshot(&dir.path().join("snapshots/best")).unwrap();
+    assert_eq!(
+        meta.iteration, 2,
+        "returns stop improving after iteration 2"
+    );
+}
+
+#[test]
+fn loop_settings_that_cannot_work_are_errors() {
+    for (config, name) in [
+        (
+            TrainConfig {
+                max_iter: None,
+                total_steps: None,
+                ..TrainConfig::default()
+            },
+            "max_iter",
+        ),
+        (
+            TrainConfig {
+                total_steps: Some(0),
+                ..TrainConfig::default()
+            },
+            "total_steps",
+        ),
+        (
+            TrainConfig {
+                eval_episodes: 0,
+                ..TrainConfig::default()
+            },
+            "eval_episodes",
+        ),
+    ] {
+        let err = train(
+            &mut scripted(None),
+            &mut counter_envs(1),
+            &config,
+            &mut RunLogger::quiet(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, TrainError::InvalidConfig { name: n, .. } if n == name),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,231 @@
+//! Snapshots: save → write → read → load gives identical deterministic actions and an
+//! identical next update (optimiser state included); corrupt or mismatched snapshots are
+//! errors naming the file.
+
+use burn::tensor::Device;
+use cinder_core::train::snapshot::{SnapshotMeta, read_snapshot, write_snapshot};
+use cinder_core::train::{Algorithm, Snapshot};
+use cinder_core::{Space, VecEnv};
+use cinder_data::{Actor, Budget, Rollout, Sampler};
+use cinder_envs::make;
+use cinder_nn::device::test_device;
+use cinder_pg::{
+    A2c, A2cConfig, Gae, GaeConfig, OnPolicy, OnPolicyLearner, PolicyActor, PolicyConfig, Ppo,
+    Ppo2, Ppo2Config, PpoConfig,
+};
+
+type Make = fn(Gae, &Space, &Space, &Device, &PolicyConfig) -> Box<dyn OnPolicyLearner>;
+
+const LEARNERS: [(&str, Make); 3] = [
+    ("ppo", |critic, obs, act, dev, policy| {
+        let config = PpoConfig {
+            batch_size: 1 << 20,
+            num_epoch: 2,
+            lr: 1e-2,
+            policy: policy.clone(),
+            ..PpoConfig::default()
+        };
+        Box::new(Ppo::new(config, critic, obs, act, dev, 0).unwrap())
+    }),
+    ("ppo2", |critic, obs, act, dev, policy| {
+        let ppo = PpoConfig {
+            batch_size: 1 << 20,
+            num_epoch: 2,
+            lr: 1e-2,
+            policy: policy.clone(),
+            ..PpoConfig::default()
+        };
+        let config = Ppo2Config {
+            ppo,
+            vfcn_coeff: 0.5,
+        };
+        Box::new(Ppo2::new(config, critic, obs, act, dev, 0).unwrap())
+    }),
+    ("a2c", |critic, obs, act, dev, policy| {
+        let config = A2cConfig {
+            batch_size: 1 << 20,
+            lr: 1e-2,
+            policy: policy.clone(),
+            ..A2cConfig::default()
+        };
+        Box::new(A2c::new(config, critic, obs, act, dev, 0).unwrap())
+    }),
+];
+
+fn learner(
+    make_learner: Make,
+    id: &str,
+    seed: u64,
+    hidden: Vec<usize>,
+) -> Box<dyn OnPolicyLearner> {
+    let device = test_device();
+    device.seed(seed);
+    let env = make(id).unwrap();
+    let critic_config = GaeConfig {
+        batch_size: 1 << 20,
+        num_epoch: 2,
+        hidden: hidden.clone(),
+        ..GaeConfig::default()
+    };
+    let critic = Gae::new(critic_config, env.observation_space(), &device).unwrap();
+    let policy = PolicyConfig {
+        hidden,
+        ..PolicyConfig::default()
+    };
+    make_learner(
+        critic,
+        env.observation_space(),
+        env.action_space(),
+        &device,
+        &policy,
+    )
+}
+
+fn rollout(id: &str, learner: &dyn OnPolicyLearner, seed: u64) -> Rollout {
+    let envs = VecEnv::from_fn(4, |_| make(id)).unwrap();
+    let mut actor = PolicyActor::new(learner.policy(), &Device::flex(), false);
+    Sampler::new(envs, Some(seed))
+        .collect(&mut actor, Budget::MinSteps(64))
+        .unwrap()
+}
+
+/// Greedy log-probabilities and actions for 4 observations.
+fn greedy_log_probs_and_actions(learner: &dyn OnPolicyLearner, obs: &[f32]) -> (Vec<f32>, String) {
+    let mut actor = PolicyActor::new(learner.policy(), &Device::flex(), true);
+    let acted = actor.act(obs, 4).unwrap();
+    (acted.log_probs, format!("{:?}", acted.actions))
+}
+
+fn round_trip(snapshot: &Snapshot) -> Snapshot {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latest");
+    let meta = SnapshotMeta {
+        iteration: 1,
+        total_steps: 64,
+        eval_mean: 0.0,
+        files: Vec::new(),
+        run: serde_json::Value::Null,
+    };
+    write_snapshot(&path, snapshot, meta.clone()).unwrap();
+    // Overwriting keeps exactly one complete snapshot.
+    write_snapshot(&path, snapshot, meta).unwrap();
+    read_snapshot(&path).unwrap().0
+}
+
+fn close(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= 1e-4 * (1.0 + x.abs()))
+}
+
+#[test]
+fn restored_learners_act_and_continue_identically() {
+    for id in ["CartPole-v1", "Pendulum-v1"] {
+        for (name, make_learner) in LEARNERS {
+            let mut original = learner(make_learner, id, 1, vec![32, 32]);
+            let first = rollout(id, original.as_ref(), 0);
+            original.update(&first, 0.0).unwrap();
+            let mut snapshot = Snapshot::new();
+            original.save(&mut snapshot).unwrap();
+            let snapshot = round_trip(&snapshot);
+
+            let mut restored = learner(make_learner, id, 99, vec![32, 32]);
+            let obs = first.observations[..4 * first.observation_dim].to_vec();
+            let (fresh, _) = greedy_log_probs_and_actions(restored.as_ref(), &obs);
+            restored.load(&snapshot).unwrap();
+            let (a, actions_a) = greedy_log_probs_and_actions(original.as_ref(), &obs);
+            let (b, actions_b) = greedy_log_probs_and_actions(restored.as_ref(), &obs);
+            assert_eq!(actions_a, actions_b, "{name} {id}: greedy actions differ");
+            assert_eq!(a, b, "{name} {id}: log-probs differ");
+            assert_ne!(a, fresh, "{name} {id}: the fresh learner already matched");
+
+            // The next update (Adam / RMSprop moments included) is the same.
+            let second = rollout(id, original.as_ref(), 1);
+            original.update(&second, 0.5).unwrap();
+            restored.update(&second, 0.5).unwrap();
+            let (a, _) = greedy_log_probs_and_actions(original.as_ref(), &obs);
+            let (b, _) = greedy_log_probs_and_actions(restored.as_ref(), &obs);
+            assert!(
+                close(&a, &b),
+                "{name} {id}: after one more update {a:?} vs {b:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn corrupt_and_mismatched_snapshots_are_errors_naming_the_file() {
+    let (_, make_learner) = LEARNERS[0];
+    let original = learner(make_learner, "CartPole-v1", 1, vec![32, 32]);
+    let mut snapshot = Snapshot::new();
+    original.save(&mut snapshot).unwrap();
+
+    // A flipped byte on disk is caught by the checksum.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latest");
+    let meta = SnapshotMeta {
+        iteration: 1,
+        total_steps: 1,
+        eval_mean: 0.0,
+        files: Vec::new(),
+        run: serde_json::Value::Null,
+    };
+    write_snapshot(&path, &snapshot, meta).unwrap();
+    let file = path.join("policy.bpk");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&file, bytes).unwrap();
+    let err = read_snapshot(&path).unwrap_err().to_string();
+    assert!(err.contains("policy.bpk"), "{err}");
+
+    // Another architecture: the file is named, nothing panics.
+    let mut other = learner(make_learner, "CartPole-v1", 1, vec![16]);
+    let err = other.load(&snapshot).unwrap_err().to_string();
+    assert!(
+        err.contains("policy.bpk") || err.contains("critic.bpk"),
+        "{err}"
+    );
+
+    // Garbage instead of a burnpack record.
+    let mut garbage = snapshot.clone();
+    garbage.insert("policy.bpk", b"not a burnpack file".to_vec());
+    let mut fresh = learner(make_learner, "CartPole-v1", 1, vec![32, 32]);
+    let err = fresh.load(&garbage).unwrap_err().to_string();
+    assert!(err.contains("policy.bpk"), "{err}");
+
+    // A missing file.
+    let empty = Snapshot::new();
+    let err = fresh.load(&empty).unwrap_err().to_string();
+    assert!(err.contains("missing file"), "{err}");
+}
+
+#[test]
+fn on_policy_algorithm_restores_its_actors() {
+    let make_algo = |seed| {
+        let device = test_device();
+        device.seed(seed);
+        let envs = VecEnv::from_fn(2, |_| make("CartPole-v1")).unwrap();
+        let critic = Gae::new(GaeConfig::default(), envs.observation_space(), &device).unwrap();
+        let ppo = Ppo::new(
+            PpoConfig::default(),
+            critic,
+            envs.observation_space(),
+            envs.action_space(),
+            &device,
+            seed,
+        )
+        .unwrap();
+        OnPolicy::new(ppo, envs, seed, Budget::MinSteps(64), &Device::flex())
+    };
+    let mut a = make_algo(3);
+    a.iterate(0.0).unwrap();
+    let mut b = make_algo(4);
+    b.restore(&a.snapshot().unwrap()).unwrap();
+    let obs: Vec<f32> = (0..40).map(|i| (i as f32 * 0.37).sin() * 0.2).collect();
+    assert_eq!(
+        a.act_deterministic(&obs, 10).unwrap(),
+        b.act_deterministic(&obs, 10).unwrap()
+    );
+}

@@ -1,0 +1,307 @@
+//! A training run on disk: `runs/<algo>-<env>-<timestamp>/` with `config.toml`,
+//! `progress.csv`, TensorBoard events, `learning_curve.png`, `snapshots/` and `summary.json`.
+//! Everything a run needs is resolved and checked before its directory is created, so bad
+//! input leaves nothing behind.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use cinder_core::VecEnv;
+use cinder_core::train::snapshot::{read_snapshot, write_atomic};
+use cinder_core::train::{
+    Algorithm, Evaluation, RunLogger, StopReason, TrainError, evaluate, train,
+};
+use cinder_nn::parse_device;
+use serde::{Deserialize, Serialize};
+
+use crate::burn;
+use crate::settings::{OnPolicySettings, SettingsError};
+
+/// Presets shipped with Cinder, by algorithm.
+const PRESETS: &[(&str, &str)] = &[
+    ("a2c", include_str!("../../../presets/a2c.toml")),
+    ("ppo", include_str!("../../../presets/ppo.toml")),
+    ("ppo2", include_str!("../../../presets/ppo2.toml")),
+];
+
+/// A failure, split by whose fault it is: bad input (exit code 2) or a failed run (1).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad input: nothing was written.
+    #[error("{0}")]
+    Input(String),
+    /// The run started and failed (its directory keeps what was written).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<SettingsError> for RunError {
+    fn from(e: SettingsError) -> Self {
+        RunError::Input(e.to_string())
+    }
+}
+
+/// Everything that defines a run: `config.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Algorithm id.
+    pub algo: String,
+    /// Environment id.
+    pub env: String,
+    /// Seed of everything random.
+    pub seed: u64,
+    /// Learning device (`flex`, `ndarray`, `wgpu`).
+    pub device: String,
+    /// The resolved settings.
+    pub settings: OnPolicySettings,
+}
+
+/// What `summary.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Algorithm id.
+    pub algo: String,
+    /// Environment id.
+    pub env: String,
+    /// Seed.
+    pub seed: u64,
+    /// Learning device.
+    pub device: String,
+    /// Iterations run.
+    pub iterations: usize,
+    /// Environment steps taken.
+    pub total_steps: usize,
+    /// Wall time of training, evaluations included.
+    pub wall_seconds: f64,
+    /// `total_steps / wall_seconds`.
+    pub steps_per_second: f64,
+    /// Mean return of the final deterministic evaluation.
+    pub eval_mean: f64,
+    /// Its standard deviation.
+    pub eval_std: f64,
+    /// Its number of episodes.
+    pub eval_episodes: usize,
+    /// Its returns.
+    pub eval_returns: Vec<f64>,
+    /// `max_iter`, `total_steps` or `return_threshold`.
+    pub stop_reason: String,
+}
+
+/// The preset table of `algo` for `env` from `preset_file` (or the shipped presets), if any.
+pub fn preset_table(
+    algo: &str,
+    env: &str,
+    preset_file: Option<&Path>,
+) -> Result<Option<toml::Table>, RunError> {
+    let (source, text) = match preset_file {
+        Some(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path)
+                .map_err(|e| RunError::Input(format!("preset {}: {e}", path.display())))?,
+        ),
+        None => match PRESETS.iter().find(|(a, _)| *a == algo) {
+            Some((_, text)) => (format!("presets/{algo}.toml"), text.to_string()),
+            None => return Err(SettingsError::UnknownAlgorithm(algo.to_string()).into()),
+        },
+    };
+    let mut file: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        RunError::Input(format!("preset {source}: {}", e.message()))
+    })?;
+    match file.remove(env) {
+        None => Ok(None),
+        Some(toml::Value::Table(table)) => Ok(Some(table)),
+        Some(_) => Err(RunError::Input(format!(
+            "preset {source}: `{env}` must be a table of settings"
+        ))),
+    }
+}
+
+/// What `cinder train` was asked.
+#[derive(Debug, Clone)]
+pub struct TrainRequest {
+    /// Algorithm id.
+    pub algo: String,
+    /// Environment id.
+    pub env: String,
+    /// A preset file replacing the shipped one.
+    pub preset: Option<PathBuf>,
+    /// `key=value` overrides.
+    pub overrides: Vec<String>,
+    /// Seed.
+    pub seed: u64,
+    /// Total steps, overriding the preset.
+    pub steps: Option<usize>,
+    /// Learning device.
+    pub device: String,
+    /// Parent of the run directory.
+    pub out: PathBuf,
+    /// Environment worker threads, overriding the preset.
+    pub workers: Option<usize>,
+    /// Show a progress bar.
+    pub progress_bar: bool,
+}
+
+/// A run resolved and checked, before anything is written.
+pub struct PreparedRun {
+    config: RunConfig,
+    algorithm: Box<dyn Algorithm<Error = cinder_pg::PgError>>,
+    eval_envs: VecEnv,
+}
+
+impl PreparedRun {
+    /// The resolved configuration.
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+}
+
+/// Resolves and checks everything `request` names; writes nothing.
+pub fn prepare(request: &TrainRequest) -> Result<PreparedRun, RunError> {
+    let mut overrides = request.overrides.clone();
+    if let Some(steps) = request.steps {
+        overrides.push(format!("total_steps={steps}"));
+    }
+    if let Some(workers) = request.workers {
+        overrides.push(format!("num_workers={workers}"));
+    }
+    let preset = preset_table(&request.algo, &request.env, request.preset.as_deref())?;
+    let settings = OnPolicySettings::resolve(&request.algo, preset.as_ref(), &overrides)?;
+    let config = RunConfig {
+        algo: request.algo.clone(),
+        env: request.env.clone(),
+        seed: request.seed,
+        device: request.device.clone(),
+        settings,
+    };
+    build(config)
+}
+
+/// Builds the algorithm and evaluation environments of `config`.
+fn build(config: RunConfig) -> Result<PreparedRun, RunError> {
+    let input = |e: &dyn std::fmt::Display| RunError::Input(e.to_string());
+    let spec = cinder_envs::spec(&config.env).map_err(|e| input(&e))?;
+    let settings = &config.settings;
+    let envs = VecEnv::from_fn(settings.n_envs, |_| spec.make())
+        .and_then(|e| e.with_num_workers(settings.num_workers))
+        .map_err(|e| input(&e))?;
+    let eval_envs = VecEnv::from_fn(settings.eval_episodes.min(settings.n_envs), |_| spec.make())
+        .map_err(|e| input(&e))?;
+    let learn = parse_device(&config.device).map_err(|e| input(&e))?;
+    let act = acting_device().map_err(|e| input(&e))?;
+    let algorithm = settings.build(&config.algo, envs, &learn, &act, config.seed)?;
+    Ok(PreparedRun {
+        config,
+        algorithm,
+        eval_envs,
+    })
+}
+
+/// Policies act on the CPU (flex): one observation at a time is latency-bound.
+fn acting_device() -> Result<Device, cinder_nn::NnError> {
+    parse_device("flex")
+}
+
+/// A fresh run directory `<out>/<algo>-<env>-<timestamp>` (suffixed if it exists).
+fn create_run_dir(out: &Path, config: &RunConfig) -> Result<PathBuf, RunError> {
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let base = format!("{}-{}-{stamp}", config.algo, config.env);
+    std::fs::create_dir_all(out)
+        .map_err(|e| RunError::Input(format!("output directory {}: {e}", out.display())))?;
+    for n in 0.. {
+        let name = if n == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let dir = out.join(name);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(RunError::Input(format!("{}: {e}", dir.display()))),
+        }
+    }
+    unreachable!("some suffix is free")
+}
+
+/// Trains a prepared run into a new directory under `out`; returns the directory and summary.
+pub fn execute(
+    mut run: PreparedRun,
+    out: &Path,
+    progress_bar: bool,
+) -> Result<(PathBuf, RunSummary), RunError> {
+    let dir = create_run_dir(out, &run.config)?;
+    let failed = |e: &dyn std::fmt::Display| RunError::Failed(format!("{}: {e}", dir.display()));
+    let config_text = toml::to_string_pretty(&run.config).map_err(|e| failed(&e))?;
+    write_atomic(&dir.join("config.toml"), config_text.as_bytes()).map_err(|e| failed(&e))?;
+    let run_info = serde_json::json!({
+        "algo": run.config.algo,
+        "env": run.config.env,
+        "seed": run.config.seed,
+        "device": run.config.device,
+    });
+    let mut logger = RunLogger::create(&dir, run_info, progress_bar).map_err(|e| failed(&e))?;
+    let train_config = run.config.settings.train_config();
+    let summary = train(
+        run.algorithm.as_mut(),
+        &mut run.eval_envs,
+        &train_config,
+        &mut logger,
+    )
+    .map_err(|e| failed(&e))?;
+    let eval = &summary.final_eval;
+    let summary = RunSummary {
+        algo: run.config.algo.clone(),
+        env: run.config.env.clone(),
+        seed: run.config.seed,
+        device: run.config.device.clone(),
+        iterations: summary.iterations,
+        total_steps: summary.total_steps,
+        wall_seconds: summary.wall_seconds,
+        steps_per_second: summary.steps_per_second,
+        eval_mean: eval.mean,
+        eval_std: eval.std,
+        eval_episodes: eval.returns.len(),
+        eval_returns: eval.returns.clone(),
+        stop_reason: match summary.stop_reason {
+            StopReason::MaxIter => "max_iter",
+            StopReason::TotalSteps => "total_steps",
+            StopReason::ReturnThreshold => "return_threshold",
+        }
+        .to_string(),
+    };
+    let json = serde_json::to_vec_pretty(&summary).map_err(|e| failed(&e))?;
+    write_atomic(&dir.join("summary.json"), &json).map_err(|e| failed(&e))?;
+    Ok((dir, summary))
+}
+
+/// Reloads the snapshot of the run in `dir` (`best` if the run kept one, else `latest`) and
+/// evaluates its deterministic policy for `episodes` episodes reset with `seed`.
+pub fn evaluate_run(dir: &Path, episodes: usize, seed: u64) -> Result<Evaluation, RunError> {
+    let input = |e: &dyn std::fmt::Display| RunError::Input(format!("{}: {e}", dir.display()));
+    let text = std::fs::read_to_string(dir.join("config.toml"))
+        .map_err(|e| input(&format!("config.toml: {e} (is this a run directory?)")))?;
+    let config: RunConfig = toml::from_str(&text)
+        .map_err(|e: toml::de::Error| input(&format!("config.toml: {}", e.message())))?;
+    if episodes == 0 {
+        return Err(RunError::Input("--episodes must be at least 1".into()));
+    }
+    let snapshots = dir.join("snapshots");
+    let snapshot_dir = ["best", "latest"]
+        .iter()
+        .find(|name| {
+            snapshots.join(name).exists() || snapshots.join(format!("{name}.old")).exists()
+        })
+        .map(|name| snapshots.join(name))
+        .ok_or_else(|| input(&"no snapshot in snapshots/best or snapshots/latest"))?;
+    let (snapshot, _meta) = read_snapshot(&snapshot_dir).map_err(|e| input(&e))?;
+    let mut run = build(config)?;
+    run.algorithm
+        .restore(&snapshot)
+        .map_err(|e| input(&format!("{}: {e}", snapshot_dir.display())))?;
+    let spec = cinder_envs::spec(&run.config.env).map_err(|e| input(&e))?;
+    let mut envs = VecEnv::from_fn(episodes.min(run.config.settings.n_envs), |_| spec.make())
+        .map_err(|e| input(&e))?;
+    evaluate(run.algorithm.as_mut(), &mut envs, episodes, seed)
+        .map_err(|e: TrainError| RunError::Failed(e.to_string()))
+}

@@ -1,0 +1,217 @@
+//! The `cinder` binary end to end: a short training run writes every file of a run directory
+//! and `cinder eval` reloads it; bad input is one line on stderr, exit code 2 and no run
+//! directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn cinder(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args(args)
+        .output()
+        .expect("the cinder binary runs")
+}
+
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(dir) {
+        Ok(read) => read.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Runs `cinder train` with `args` into a fresh directory and checks it fails as bad input
+/// whose message mentions `expected`, leaving nothing behind.
+fn rejects(args: &[&str], expected: &str) {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let mut full = vec!["train"];
+    full.extend_from_slice(args);
+    full.extend(["--out", runs.to_str().unwrap(), "--quiet"]);
+    let output = cinder(&full);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {stderr}"
+    );
+    assert!(
+        stderr.contains(expected),
+        "{args:?}: `{expected}` not in: {stderr}"
+    );
+    assert!(
+        entries(&runs).is_empty(),
+        "{args:?} left {:?}",
+        entries(&runs)
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_exit_2_and_no_run_directory() {
+    rejects(
+        &["dqn", "--env", "CartPole-v1"],
+        "unknown algorithm `dqn`; known: a2c, ppo, ppo2",
+    );
+    rejects(&["ppo", "--env", "CartPole-v9"], "CartPole-v1");
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--set", "lerning_rate=1"],
+        "valid: total_steps",
+    );
+    rejects(
+        &["a2c", "--env", "CartPole-v1", "--set", "eps_clip=0.1"],
+        "unknown setting `eps_clip` for a2c",
+    );
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--set", "gamma=abc"],
+        "gamma",
+    );
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--set", "gamma=1.5"],
+        "gamma",
+    );
+    rejects(
+        &["ppo2", "--env", "CartPole-v1", "--set", "eps_clip=0"],
+        "eps_clip",
+    );
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--set", "n_envs=0"],
+        "n_envs",
+    );
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--set", "lr_schedule=cosine"],
+        "lr_schedule",
+    );
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--set", "gamma"],
+        "key=value",
+    );
+    rejects(&["ppo", "--env", "CartPole-v1", "--steps", "-5"], "--steps");
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--steps", "0"],
+        "total_steps",
+    );
+    rejects(&["ppo", "--env", "CartPole-v1", "--seed", "abc"], "--seed");
+    rejects(&["ppo", "--env", "CartPole-v1", "--device", "tpu"], "tpu");
+    rejects(
+        &[
+            "ppo",
+            "--env",
+            "CartPole-v1",
+            "--preset",
+            "/nonexistent/preset.toml",
+        ],
+        "preset",
+    );
+}
+
+#[test]
+fn train_writes_a_complete_run_directory_and_eval_reloads_it() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let output = cinder(&[
+        "train",
+        "ppo",
+        "--env",
+        "CartPole-v1",
+        "--steps",
+        "2048",
+        "--seed",
+        "3",
+        "--set",
+        "eval_every=4",
+        "--set",
+        "eval_episodes=3",
+        "--out",
+        runs.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let dirs = entries(&runs);
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    let dir = &dirs[0];
+    assert!(
+        dir.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("ppo-CartPole-v1-")
+    );
+
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(
+        config.contains("algo = \"ppo\"") && config.contains("seed = 3"),
+        "{config}"
+    );
+    assert!(
+        config.contains("total_steps = 2048") && config.contains("gamma = 0.98"),
+        "{config}"
+    );
+    let csv = std::fs::read_to_string(dir.join("progress.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 8, "{csv}"); // 2048 steps / 256 per iteration
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains("policy_loss,value_loss,entropy")
+    );
+    assert!(entries(dir).iter().any(|p| {
+        p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("events.out.tfevents.")
+    }));
+    assert!(
+        std::fs::metadata(dir.join("learning_curve.png"))
+            .unwrap()
+            .len()
+            > 1000
+    );
+    assert!(dir.join("snapshots/latest/policy.bpk").exists());
+    assert!(dir.join("snapshots/latest/meta.json").exists());
+
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    for key in [
+        "algo",
+        "env",
+        "seed",
+        "device",
+        "total_steps",
+        "wall_seconds",
+        "steps_per_second",
+        "eval_mean",
+        "eval_std",
+        "eval_episodes",
+    ] {
+        assert!(
+            summary.get(key).is_some(),
+            "summary.json lacks {key}: {summary}"
+        );
+    }
+    assert_eq!(summary["total_steps"], 2048);
+    assert_eq!(summary["eval_episodes"], 3);
+
+    // The snapshot of the final evaluation reproduces its mean exactly (same seed, envs, policy).
+    let output = cinder(&["eval", dir.to_str().unwrap(), "--episodes", "3"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let expected = format!("mean return {:.2}", summary["eval_mean"].as_f64().unwrap());
+    assert!(stdout.contains(&expected), "{stdout} vs {expected}");
+
+    // A corrupt snapshot is bad input naming the file.
+    let policy = dir.join("snapshots/latest/policy.bpk");
+    let mut bytes = std::fs::read(&policy).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&policy, bytes).unwrap();
+    let output = cinder(&["eval", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("policy.bpk"), "{stderr}");
+
+    let output = cinder(&["eval", out.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+}
