@@ -20,7 +20,7 @@ use crate::actor_critic::ActorCritic;
 use crate::error::{PgError, check_optimisation, check_range};
 use crate::gae::{Gae, finite};
 use crate::on_policy::OnPolicyLearner;
-use crate::optimize::{FitSettings, stats_array, stats_vector};
+use crate::optimize::{Passes, stats_array, stats_vector};
 use crate::policy::{ActionTensor, Policy, PolicyConfig};
 use crate::schedule::Schedule;
 use crate::tensors::{matrix, vector};
@@ -135,30 +135,32 @@ impl OnPolicyLearner for A2c {
             .config
             .lr_schedule
             .value(self.config.lr, progress, self.model.updates);
-        let settings = FitSettings {
+        let passes = Passes {
             num_epoch: 1,
             batch_size: self.config.batch_size,
-            lr,
-            max_grad_norm: self.config.max_grad_norm,
         };
+        let max_grad_norm = self.config.max_grad_norm;
         let (vfcn_coeff, entropy_coeff) = (self.config.vfcn_coeff, self.config.entropy_coeff);
-        let stats = self.model.fit(n, settings, |joint, rows, last_epoch| {
-            let s = obs.clone().select(0, rows.clone());
-            let dist = joint.policy.distribution(s.clone());
-            let log_probs = dist.log_prob(&actions.select(rows.clone()));
-            let policy_loss = (log_probs * advantages.clone().select(0, rows.clone()))
-                .mean()
-                .neg();
-            let values = joint.vfcn.forward(s).flatten(0, 1);
-            let value_loss = (values - returns.clone().select(0, rows))
-                .powi_scalar(2)
-                .mean();
-            let entropy = dist.entropy().mean();
-            let loss = policy_loss.clone() + value_loss.clone().mul_scalar(vfcn_coeff)
-                - entropy.clone().mul_scalar(entropy_coeff);
-            let stats = last_epoch.then(|| stats_vector(vec![policy_loss, value_loss, entropy]));
-            (loss, stats)
-        })?;
+        let stats = self
+            .model
+            .fit(n, passes, lr, max_grad_norm, |joint, rows, last_epoch| {
+                let s = obs.clone().select(0, rows.clone());
+                let dist = joint.policy.distribution(s.clone());
+                let log_probs = dist.log_prob(&actions.select(rows.clone()));
+                let policy_loss = (log_probs * advantages.clone().select(0, rows.clone()))
+                    .mean()
+                    .neg();
+                let values = joint.vfcn.forward(s).flatten(0, 1);
+                let value_loss = (values - returns.clone().select(0, rows))
+                    .powi_scalar(2)
+                    .mean();
+                let entropy = dist.entropy().mean();
+                let loss = policy_loss.clone() + value_loss.clone().mul_scalar(vfcn_coeff)
+                    - entropy.clone().mul_scalar(entropy_coeff);
+                let stats =
+                    last_epoch.then(|| stats_vector(vec![policy_loss, value_loss, entropy]));
+                (loss, stats)
+            })?;
         let [policy_loss, value_loss, entropy] = stats_array(stats)?;
         finite("policy loss", policy_loss)?;
         finite("value-function loss", value_loss)?;

@@ -12,7 +12,7 @@ use cinder_nn::Mlp;
 
 use crate::error::PgError;
 use crate::gae::Gae;
-use crate::optimize::{FitSettings, fit};
+use crate::optimize::{Passes, descend, fit};
 use crate::persist::{load_module, load_optim, save_module, save_optim};
 use crate::policy::{Policy, PolicyConfig};
 
@@ -62,11 +62,14 @@ impl ActorCritic {
     }
 
     /// Minimises `loss` over `rows` rows jointly in the policy and value network (see
-    /// [`fit`]); returns the last pass's statistics.
+    /// [`fit`]) with steps of size `lr` and one global gradient clip; returns the last pass's
+    /// statistics.
     pub fn fit<F>(
         &mut self,
         rows: usize,
-        settings: FitSettings,
+        passes: Passes,
+        lr: f64,
+        max_grad_norm: Option<f64>,
         loss: F,
     ) -> Result<Vec<f32>, PgError>
     where
@@ -76,14 +79,15 @@ impl ActorCritic {
             policy: self.policy.clone(),
             vfcn: self.critic.value_function().clone(),
         };
+        let optim = &mut self.optim;
         let (joint, stats) = fit(
             joint,
-            &mut self.optim,
             rows,
-            settings,
+            passes,
             &mut self.rng,
             &self.device,
             loss,
+            |joint, mut grads| descend(joint, &mut grads, optim, lr, max_grad_norm),
         )?;
         self.policy = joint.policy;
         self.critic.set_value_function(joint.vfcn);

@@ -4,7 +4,7 @@
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, ModuleOptimizer};
-use burn::tensor::Device;
+use burn::tensor::{Device, Gradients, Int, Tensor};
 use cinder_core::Space;
 use cinder_core::seeding::EnvRng;
 use cinder_core::train::Snapshot;
@@ -12,7 +12,7 @@ use cinder_data::Rollout;
 use cinder_nn::{Activation, Mlp, MlpConfig};
 
 use crate::error::{PgError, check_optimisation, check_range};
-use crate::optimize::{FitSettings, fit, stats_array, stats_vector};
+use crate::optimize::{Passes, descend, fit, stats_array, stats_vector};
 use crate::persist::{load_module, load_optim, save_module, save_optim};
 use crate::schedule::Schedule;
 use crate::tensors::{matrix, read_floats, vector};
@@ -182,34 +182,45 @@ impl Gae {
         let n = rollout.len();
         let obs = matrix(&rollout.observations, n, &self.device);
         let targets = vector(returns, &self.device);
-        let settings = FitSettings {
+        let passes = Passes {
             num_epoch: self.config.num_epoch,
             batch_size: self.config.batch_size,
-            lr: self.lr(progress),
-            max_grad_norm: self.config.max_grad_norm,
         };
+        let (lr, max_grad_norm) = (self.lr(progress), self.config.max_grad_norm);
+        let optim = &mut self.optim;
         let (vfcn, stats) = fit(
             self.vfcn.clone(),
-            &mut self.optim,
             n,
-            settings,
+            passes,
             rng,
             &self.device,
             |vfcn, rows, last_epoch| {
-                let predicted = vfcn
-                    .forward(obs.clone().select(0, rows.clone()))
-                    .flatten(0, 1);
-                let loss = (predicted - targets.clone().select(0, rows))
-                    .powi_scalar(2)
-                    .mean();
+                let loss = squared_error(vfcn, &obs, &targets, rows);
                 let stats = last_epoch.then(|| stats_vector(vec![loss.clone()]));
                 (loss, stats)
             },
+            |vfcn, mut grads| descend(vfcn, &mut grads, optim, lr, max_grad_norm),
         )?;
         self.vfcn = vfcn;
         self.updates += 1;
         let [loss] = stats_array(stats)?;
         finite("value-function loss", loss)
+    }
+
+    /// One optimiser step of the value network with its gradients from `grads` (clipped as
+    /// configured), at learning rate `lr`. PPO calls this from its own minibatch loop.
+    pub(crate) fn descend(
+        &mut self,
+        vfcn: Mlp,
+        grads: &mut Gradients,
+        lr: f64,
+    ) -> Result<Mlp, PgError> {
+        descend(vfcn, grads, &mut self.optim, lr, self.config.max_grad_norm)
+    }
+
+    /// Counts an update fitted outside [`Gae::update`] (for exponential schedules).
+    pub(crate) fn count_update(&mut self) {
+        self.updates += 1;
     }
 
     /// The learning rate at `progress` after the updates so far.
@@ -242,6 +253,21 @@ impl Gae {
         self.optim = load_optim(snapshot, "critic_optim.bpk", optim)?;
         Ok(())
     }
+}
+
+/// `mean((V(s) − target)²)` over minibatch `rows` of `observations`.
+pub(crate) fn squared_error(
+    vfcn: &Mlp,
+    observations: &Tensor<2>,
+    targets: &Tensor<1>,
+    rows: Tensor<1, Int>,
+) -> Tensor<1> {
+    let predicted = vfcn
+        .forward(observations.clone().select(0, rows.clone()))
+        .flatten(0, 1);
+    (predicted - targets.clone().select(0, rows))
+        .powi_scalar(2)
+        .mean()
 }
 
 /// Adam with PyTorch's epsilon (burn's default is 1e-5).

@@ -3,6 +3,7 @@
 
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::Gradients;
 use burn::tensor::{Device, Int, Tensor};
 use cinder_core::seeding::EnvRng;
 use cinder_nn::clip_grad_norm;
@@ -11,40 +12,36 @@ use rand::seq::SliceRandom;
 use crate::error::PgError;
 use crate::tensors::{indices, read_floats};
 
-/// How one fit runs: passes, minibatch size, step size and gradient clipping.
+/// How one fit runs: passes over the data and minibatch size.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct FitSettings {
+pub(crate) struct Passes {
     /// Passes over the data.
     pub num_epoch: usize,
     /// Rows per minibatch (the last one of a pass may be smaller).
     pub batch_size: usize,
-    /// Optimiser step size.
-    pub lr: f64,
-    /// Global gradient-norm clip, if any.
-    pub max_grad_norm: Option<f64>,
 }
 
 /// Minimises a loss over `rows` rows of data: for each of `num_epoch` shuffled passes and each
 /// minibatch, `loss(module, minibatch_rows, last_epoch)` gives the loss and, in the last pass,
-/// a vector of detached statistics. Returns the updated module and the statistics averaged over
-/// the last pass's minibatches.
-pub(crate) fn fit<M, F>(
+/// a vector of detached statistics; `step(module, gradients)` applies one optimiser step.
+/// Returns the updated module and the statistics averaged over the last pass's minibatches.
+pub(crate) fn fit<M, L, S>(
     mut module: M,
-    optim: &mut ModuleOptimizer,
     rows: usize,
-    settings: FitSettings,
+    passes: Passes,
     rng: &mut EnvRng,
     device: &Device,
-    mut loss: F,
+    mut loss: L,
+    mut step: S,
 ) -> Result<(M, Vec<f32>), PgError>
 where
-    M: Module,
-    F: FnMut(&M, Tensor<1, Int>, bool) -> (Tensor<1>, Option<Tensor<1>>),
+    L: FnMut(&M, Tensor<1, Int>, bool) -> (Tensor<1>, Option<Tensor<1>>),
+    S: FnMut(M, Gradients) -> Result<M, PgError>,
 {
     let mut last_epoch_sums: Option<Tensor<1>> = None;
-    for epoch in 0..settings.num_epoch {
-        let last_epoch = epoch + 1 == settings.num_epoch;
-        let batches = minibatches(rows, settings.batch_size, rng);
+    for epoch in 0..passes.num_epoch {
+        let last_epoch = epoch + 1 == passes.num_epoch;
+        let batches = minibatches(rows, passes.batch_size, rng);
         let count = batches.len() as f32;
         for batch in batches {
             let (loss, stats) = loss(&module, indices(&batch, device), last_epoch);
@@ -55,7 +52,7 @@ where
                     None => stats,
                 });
             }
-            module = descend(module, optim, loss, settings.lr, settings.max_grad_norm)?;
+            module = step(module, loss.backward())?;
         }
     }
     let stats = match last_epoch_sums {
@@ -65,16 +62,16 @@ where
     Ok((module, stats))
 }
 
-/// Back-propagates `loss`, clips the gradients to a global norm of `max_grad_norm` when given,
-/// and takes one optimiser step of size `lr` on `module`.
-fn descend<M: Module>(
+/// One optimiser step of size `lr` on `module` with its gradients taken out of `grads`,
+/// clipped to a global norm of `max_grad_norm` when given.
+pub(crate) fn descend<M: Module>(
     module: M,
+    grads: &mut Gradients,
     optim: &mut ModuleOptimizer,
-    loss: Tensor<1>,
     lr: f64,
     max_grad_norm: Option<f64>,
 ) -> Result<M, PgError> {
-    let grads = GradientsParams::from_grads(loss.backward(), &module);
+    let grads = GradientsParams::from_module(grads, &module);
     let grads = match max_grad_norm {
         Some(max_norm) => clip_grad_norm(&module, grads, max_norm)?.0,
         None => grads,

@@ -10,7 +10,8 @@
 //! L        = L_clip − entropy_coeff · mean(H[π_θ(·|s_t)])
 //! ```
 //!
-//! with `A_t` from the [`Gae`] critic, which is then fitted to the TD(λ) returns.
+//! with `A_t` from the [`Gae`] critic, whose value network is fitted to the TD(λ) returns on
+//! the same minibatches (its own optimiser, learning rate and clip).
 
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
@@ -19,10 +20,11 @@ use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::train::{Metric, Snapshot};
 use cinder_data::Rollout;
 
+use crate::actor_critic::Joint;
 use crate::error::{PgError, check_optimisation, check_range};
-use crate::gae::{Gae, adam, finite};
+use crate::gae::{Gae, adam, finite, squared_error};
 use crate::on_policy::OnPolicyLearner;
-use crate::optimize::{FitSettings, fit, stats_array, stats_vector};
+use crate::optimize::{Passes, descend, fit, stats_array, stats_vector};
 use crate::persist::{load_module, load_optim, save_module, save_optim};
 use crate::policy::{ActionTensor, Policy, PolicyConfig};
 use crate::schedule::Schedule;
@@ -85,12 +87,10 @@ impl PpoConfig {
         )
     }
 
-    pub(crate) fn fit_settings(&self, lr: f64) -> FitSettings {
-        FitSettings {
+    pub(crate) fn passes(&self) -> Passes {
+        Passes {
             num_epoch: self.num_epoch,
             batch_size: self.batch_size,
-            lr,
-            max_grad_norm: self.max_grad_norm,
         }
     }
 }
@@ -167,8 +167,11 @@ impl OnPolicyLearner for Ppo {
         &self.policy
     }
 
-    /// One PPO update from `rollout`, sampled by the current policy: `num_epoch` passes of
-    /// the clipped surrogate on the policy, then the critic's own fit to the TD(λ) returns.
+    /// One PPO update from `rollout`, sampled by the current policy: `num_epoch` passes over
+    /// shuffled minibatches; per minibatch one backward pass through the clipped surrogate
+    /// (policy) and the squared error to the TD(λ) returns (critic), then a step of each
+    /// optimiser with its own learning rate and gradient clip. The two losses share no
+    /// parameters, so this equals fitting them one after the other on the same minibatches.
     fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Vec<Metric>, PgError> {
         let estimates = self.critic.gae(rollout)?;
         let n = rollout.len();
@@ -177,38 +180,60 @@ impl OnPolicyLearner for Ppo {
         let actions = ActionTensor::from_batch(&rollout.actions, n, dev);
         let old_log_probs = vector(&rollout.log_probs, dev);
         let advantages = vector(&estimates.advantages, dev);
+        let returns = vector(&estimates.returns, dev);
         let (lr, eps) = self.config.scheduled(progress, self.updates);
-        let entropy_coeff = self.config.entropy_coeff;
+        let critic_lr = self.critic.lr(progress);
+        let (entropy_coeff, max_grad_norm) = (self.config.entropy_coeff, self.config.max_grad_norm);
 
-        let (policy, stats) = fit(
-            self.policy.clone(),
-            &mut self.optim,
+        let joint = Joint {
+            policy: self.policy.clone(),
+            vfcn: self.critic.value_function().clone(),
+        };
+        let (policy_optim, critic) = (&mut self.optim, &mut self.critic);
+        let (joint, stats) = fit(
+            joint,
             n,
-            self.config.fit_settings(lr),
+            self.config.passes(),
             &mut self.rng,
             dev,
-            |policy, rows, last_epoch| {
-                let dist = policy.distribution(obs.clone().select(0, rows.clone()));
+            |joint, rows, last_epoch| {
+                let dist = joint
+                    .policy
+                    .distribution(obs.clone().select(0, rows.clone()));
                 let (policy_loss, ratio) = clipped_surrogate(
                     dist.log_prob(&actions.select(rows.clone())),
                     old_log_probs.clone().select(0, rows.clone()),
-                    advantages.clone().select(0, rows),
+                    advantages.clone().select(0, rows.clone()),
                     eps,
                 );
+                let value_loss = squared_error(&joint.vfcn, &obs, &returns, rows);
                 let entropy = dist.entropy().mean();
-                let loss = policy_loss.clone() - entropy.clone().mul_scalar(entropy_coeff);
-                let stats = last_epoch
-                    .then(|| stats_vector(vec![policy_loss, entropy, clip_fraction(ratio, eps)]));
+                let loss = policy_loss.clone() - entropy.clone().mul_scalar(entropy_coeff)
+                    + value_loss.clone();
+                let stats = last_epoch.then(|| {
+                    stats_vector(vec![
+                        policy_loss,
+                        value_loss,
+                        entropy,
+                        clip_fraction(ratio, eps),
+                    ])
+                });
                 (loss, stats)
             },
+            |joint, mut grads| {
+                Ok(Joint {
+                    policy: descend(joint.policy, &mut grads, policy_optim, lr, max_grad_norm)?,
+                    vfcn: critic.descend(joint.vfcn, &mut grads, critic_lr)?,
+                })
+            },
         )?;
-        self.policy = policy;
+        self.policy = joint.policy;
+        self.critic.set_value_function(joint.vfcn);
+        self.critic.count_update();
         self.updates += 1;
-        let [policy_loss, entropy, clip_fraction] = stats_array(stats)?;
+        let [policy_loss, value_loss, entropy, clip_fraction] = stats_array(stats)?;
         finite("policy loss", policy_loss)?;
-        let value_loss =
-            self.critic
-                .update(rollout, &estimates.returns, &mut self.rng, progress)?;
+        finite("value-function loss", value_loss)?;
         Ok(vec![
             Metric::new("policy_loss", policy_loss.into()),
             Metric::new("value_loss", value_loss.into()),

@@ -112,37 +112,39 @@ impl OnPolicyLearner for Ppo2 {
         let old_values = vector(&estimates.values, &dev);
         let (lr, eps) = self.config.ppo.scheduled(progress, self.model.updates);
         let (vfcn_coeff, entropy_coeff) = (self.config.vfcn_coeff, self.config.ppo.entropy_coeff);
-        let settings = self.config.ppo.fit_settings(lr);
-        let stats = self.model.fit(n, settings, |joint, rows, last_epoch| {
-            let s = obs.clone().select(0, rows.clone());
-            let dist = joint.policy.distribution(s.clone());
-            let (policy_loss, ratio) = clipped_surrogate(
-                dist.log_prob(&actions.select(rows.clone())),
-                old_log_probs.clone().select(0, rows.clone()),
-                advantages.clone().select(0, rows.clone()),
-                eps,
-            );
-            let values = joint.vfcn.forward(s).flatten(0, 1);
-            let old = old_values.clone().select(0, rows.clone());
-            let target = returns.clone().select(0, rows);
-            let clipped = old.clone() + (values.clone() - old).clamp(-eps, eps);
-            let value_loss = (values - target.clone())
-                .powi_scalar(2)
-                .max_pair((clipped - target).powi_scalar(2))
-                .mean();
-            let entropy = dist.entropy().mean();
-            let loss = policy_loss.clone() - entropy.clone().mul_scalar(entropy_coeff)
-                + value_loss.clone().mul_scalar(vfcn_coeff);
-            let stats = last_epoch.then(|| {
-                stats_vector(vec![
-                    policy_loss,
-                    value_loss,
-                    entropy,
-                    clip_fraction(ratio, eps),
-                ])
-            });
-            (loss, stats)
-        })?;
+        let (passes, max_grad_norm) = (self.config.ppo.passes(), self.config.ppo.max_grad_norm);
+        let stats = self
+            .model
+            .fit(n, passes, lr, max_grad_norm, |joint, rows, last_epoch| {
+                let s = obs.clone().select(0, rows.clone());
+                let dist = joint.policy.distribution(s.clone());
+                let (policy_loss, ratio) = clipped_surrogate(
+                    dist.log_prob(&actions.select(rows.clone())),
+                    old_log_probs.clone().select(0, rows.clone()),
+                    advantages.clone().select(0, rows.clone()),
+                    eps,
+                );
+                let values = joint.vfcn.forward(s).flatten(0, 1);
+                let old = old_values.clone().select(0, rows.clone());
+                let target = returns.clone().select(0, rows);
+                let clipped = old.clone() + (values.clone() - old).clamp(-eps, eps);
+                let value_loss = (values - target.clone())
+                    .powi_scalar(2)
+                    .max_pair((clipped - target).powi_scalar(2))
+                    .mean();
+                let entropy = dist.entropy().mean();
+                let loss = policy_loss.clone() - entropy.clone().mul_scalar(entropy_coeff)
+                    + value_loss.clone().mul_scalar(vfcn_coeff);
+                let stats = last_epoch.then(|| {
+                    stats_vector(vec![
+                        policy_loss,
+                        value_loss,
+                        entropy,
+                        clip_fraction(ratio, eps),
+                    ])
+                });
+                (loss, stats)
+            })?;
         let [policy_loss, value_loss, entropy, clip_fraction] = stats_array(stats)?;
         finite("policy loss", policy_loss)?;
         finite("value-function loss", value_loss)?;
