@@ -19,11 +19,10 @@ use cinder_data::Rollout;
 use crate::actor_critic::ActorCritic;
 use crate::error::{PgError, check_optimisation, check_range};
 use crate::gae::{Gae, finite};
-use crate::on_policy::OnPolicyLearner;
+use crate::on_policy::{OnPolicyLearner, RolloutTensors};
 use crate::optimize::{Passes, stats_array, stats_vector};
-use crate::policy::{ActionTensor, Policy, PolicyConfig};
+use crate::policy::{Policy, PolicyConfig};
 use crate::schedule::Schedule;
-use crate::tensors::{matrix, vector};
 
 /// A2C's hyper-parameters (Pyrado's names; SB3's defaults).
 #[derive(Debug, Clone, PartialEq)]
@@ -126,11 +125,13 @@ impl OnPolicyLearner for A2c {
     fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Vec<Metric>, PgError> {
         let estimates = self.model.critic.gae(rollout)?;
         let n = rollout.len();
-        let dev = self.model.device.clone();
-        let obs = matrix(&rollout.observations, n, &dev);
-        let actions = ActionTensor::from_batch(&rollout.actions, n, &dev);
-        let advantages = vector(&estimates.advantages, &dev);
-        let returns = vector(&estimates.returns, &dev);
+        let RolloutTensors {
+            observations: obs,
+            actions,
+            advantages,
+            returns,
+            ..
+        } = RolloutTensors::new(rollout, &estimates, &self.model.device);
         let lr = self
             .config
             .lr_schedule

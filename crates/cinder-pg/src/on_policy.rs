@@ -2,13 +2,47 @@
 //! current policy on the acting device, update on the learning device, copy the new weights to
 //! the actors.
 
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use cinder_core::train::{Algorithm, Iteration, Metric, Snapshot};
 use cinder_core::{ActionBatch, VecEnv};
 use cinder_data::{Actor, Budget, Rollout, Sampler};
 
 use crate::error::PgError;
-use crate::policy::{Policy, PolicyActor};
+use crate::gae::Estimates;
+use crate::policy::{ActionTensor, Policy, PolicyActor};
+use crate::tensors::{matrix, vector};
+
+/// A rollout and the critic's estimates as tensors on the learning device: what every
+/// learner's loss reads, rows selected per minibatch.
+pub(crate) struct RolloutTensors {
+    /// `[n, obs_dim]` observations.
+    pub observations: Tensor<2>,
+    /// The actions taken.
+    pub actions: ActionTensor,
+    /// `log π_old(a_t | s_t)` of the acting policy.
+    pub old_log_probs: Tensor<1>,
+    /// `A_t`.
+    pub advantages: Tensor<1>,
+    /// TD(λ) returns `G_t`.
+    pub returns: Tensor<1>,
+    /// `V_old(s_t)` before the update.
+    pub old_values: Tensor<1>,
+}
+
+impl RolloutTensors {
+    /// Uploads `rollout` and `estimates` to `device`.
+    pub fn new(rollout: &Rollout, estimates: &Estimates, device: &Device) -> Self {
+        let n = rollout.len();
+        Self {
+            observations: matrix(&rollout.observations, n, device),
+            actions: ActionTensor::from_batch(&rollout.actions, n, device),
+            old_log_probs: vector(&rollout.log_probs, device),
+            advantages: vector(&estimates.advantages, device),
+            returns: vector(&estimates.returns, device),
+            old_values: vector(&estimates.values, device),
+        }
+    }
+}
 
 /// A policy-gradient learner: what differs between A2C, PPO and PPO2.
 pub trait OnPolicyLearner {

@@ -23,12 +23,11 @@ use cinder_data::Rollout;
 use crate::actor_critic::Joint;
 use crate::error::{PgError, check_optimisation, check_range};
 use crate::gae::{Gae, adam, finite, squared_error};
-use crate::on_policy::OnPolicyLearner;
+use crate::on_policy::{OnPolicyLearner, RolloutTensors};
 use crate::optimize::{Passes, descend, fit, stats_array, stats_vector};
 use crate::persist::{load_module, load_optim, save_module, save_optim};
-use crate::policy::{ActionTensor, Policy, PolicyConfig};
+use crate::policy::{Policy, PolicyConfig};
 use crate::schedule::Schedule;
-use crate::tensors::{matrix, vector};
 
 /// PPO's hyper-parameters (Pyrado's names; SB3's defaults).
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +119,22 @@ pub(crate) fn clip_fraction(ratio: Tensor<1>, eps: f64) -> Tensor<1> {
         .mean()
 }
 
+/// The statistics `[policy loss, value loss, entropy, clip fraction]` of a PPO or PPO2 fit as
+/// metrics, with the learning rate and clip range; a non-finite loss is an error.
+pub(crate) fn ppo_metrics(stats: Vec<f32>, lr: f64, eps: f64) -> Result<Vec<Metric>, PgError> {
+    let [policy_loss, value_loss, entropy, clip_fraction] = stats_array(stats)?;
+    finite("policy loss", policy_loss)?;
+    finite("value-function loss", value_loss)?;
+    Ok(vec![
+        Metric::new("policy_loss", policy_loss.into()),
+        Metric::new("value_loss", value_loss.into()),
+        Metric::new("entropy", entropy.into()),
+        Metric::new("clip_fraction", clip_fraction.into()),
+        Metric::new("lr", lr),
+        Metric::new("clip_range", eps),
+    ])
+}
+
 /// The PPO learner: policy, its optimiser and the critic.
 pub struct Ppo {
     policy: Policy,
@@ -176,11 +191,14 @@ impl OnPolicyLearner for Ppo {
         let estimates = self.critic.gae(rollout)?;
         let n = rollout.len();
         let dev = &self.device;
-        let obs = matrix(&rollout.observations, n, dev);
-        let actions = ActionTensor::from_batch(&rollout.actions, n, dev);
-        let old_log_probs = vector(&rollout.log_probs, dev);
-        let advantages = vector(&estimates.advantages, dev);
-        let returns = vector(&estimates.returns, dev);
+        let RolloutTensors {
+            observations: obs,
+            actions,
+            old_log_probs,
+            advantages,
+            returns,
+            ..
+        } = RolloutTensors::new(rollout, &estimates, dev);
         let (lr, eps) = self.config.scheduled(progress, self.updates);
         let critic_lr = self.critic.lr(progress);
         let (entropy_coeff, max_grad_norm) = (self.config.entropy_coeff, self.config.max_grad_norm);
@@ -231,17 +249,7 @@ impl OnPolicyLearner for Ppo {
         self.critic.set_value_function(joint.vfcn);
         self.critic.count_update();
         self.updates += 1;
-        let [policy_loss, value_loss, entropy, clip_fraction] = stats_array(stats)?;
-        finite("policy loss", policy_loss)?;
-        finite("value-function loss", value_loss)?;
-        Ok(vec![
-            Metric::new("policy_loss", policy_loss.into()),
-            Metric::new("value_loss", value_loss.into()),
-            Metric::new("entropy", entropy.into()),
-            Metric::new("clip_fraction", clip_fraction.into()),
-            Metric::new("lr", lr),
-            Metric::new("clip_range", eps),
-        ])
+        ppo_metrics(stats, lr, eps)
     }
 
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), PgError> {

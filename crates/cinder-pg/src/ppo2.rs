@@ -18,12 +18,11 @@ use cinder_data::Rollout;
 
 use crate::actor_critic::ActorCritic;
 use crate::error::{PgError, check_range};
-use crate::gae::{Gae, adam, finite, standardize};
-use crate::on_policy::OnPolicyLearner;
-use crate::optimize::{stats_array, stats_vector};
-use crate::policy::{ActionTensor, Policy};
-use crate::ppo::{PpoConfig, clip_fraction, clipped_surrogate};
-use crate::tensors::{matrix, vector};
+use crate::gae::{Gae, adam, standardize};
+use crate::on_policy::{OnPolicyLearner, RolloutTensors};
+use crate::optimize::stats_vector;
+use crate::policy::Policy;
+use crate::ppo::{PpoConfig, clip_fraction, clipped_surrogate, ppo_metrics};
 
 /// PPO2's hyper-parameters: PPO's plus the value-loss weight.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,13 +102,14 @@ impl OnPolicyLearner for Ppo2 {
             standardize(&mut estimates.advantages);
         }
         let n = rollout.len();
-        let dev = self.model.device.clone();
-        let obs = matrix(&rollout.observations, n, &dev);
-        let actions = ActionTensor::from_batch(&rollout.actions, n, &dev);
-        let old_log_probs = vector(&rollout.log_probs, &dev);
-        let advantages = vector(&estimates.advantages, &dev);
-        let returns = vector(&estimates.returns, &dev);
-        let old_values = vector(&estimates.values, &dev);
+        let RolloutTensors {
+            observations: obs,
+            actions,
+            old_log_probs,
+            advantages,
+            returns,
+            old_values,
+        } = RolloutTensors::new(rollout, &estimates, &self.model.device);
         let (lr, eps) = self.config.ppo.scheduled(progress, self.model.updates);
         let (vfcn_coeff, entropy_coeff) = (self.config.vfcn_coeff, self.config.ppo.entropy_coeff);
         let (passes, max_grad_norm) = (self.config.ppo.passes(), self.config.ppo.max_grad_norm);
@@ -145,17 +145,7 @@ impl OnPolicyLearner for Ppo2 {
                 });
                 (loss, stats)
             })?;
-        let [policy_loss, value_loss, entropy, clip_fraction] = stats_array(stats)?;
-        finite("policy loss", policy_loss)?;
-        finite("value-function loss", value_loss)?;
-        Ok(vec![
-            Metric::new("policy_loss", policy_loss.into()),
-            Metric::new("value_loss", value_loss.into()),
-            Metric::new("entropy", entropy.into()),
-            Metric::new("clip_fraction", clip_fraction.into()),
-            Metric::new("lr", lr),
-            Metric::new("clip_range", eps),
-        ])
+        ppo_metrics(stats, lr, eps)
     }
 
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), PgError> {
