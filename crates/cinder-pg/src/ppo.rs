@@ -119,6 +119,22 @@ pub(crate) fn clip_fraction(ratio: Tensor<1>, eps: f64) -> Tensor<1> {
         .mean()
 }
 
+/// The detached statistics of one PPO or PPO2 minibatch, in the order [`ppo_metrics`] reads.
+pub(crate) fn ppo_statistics(
+    policy_loss: Tensor<1>,
+    value_loss: Tensor<1>,
+    entropy: Tensor<1>,
+    ratio: Tensor<1>,
+    eps: f64,
+) -> Tensor<1> {
+    stats_vector(vec![
+        policy_loss,
+        value_loss,
+        entropy,
+        clip_fraction(ratio, eps),
+    ])
+}
+
 /// The statistics `[policy loss, value loss, entropy, clip fraction]` of a PPO or PPO2 fit as
 /// metrics, with the learning rate and clip range; a non-finite loss is an error.
 pub(crate) fn ppo_metrics(stats: Vec<f32>, lr: f64, eps: f64) -> Result<Vec<Metric>, PgError> {
@@ -228,14 +244,8 @@ impl OnPolicyLearner for Ppo {
                 let entropy = dist.entropy().mean();
                 let loss = policy_loss.clone() - entropy.clone().mul_scalar(entropy_coeff)
                     + value_loss.clone();
-                let stats = last_epoch.then(|| {
-                    stats_vector(vec![
-                        policy_loss,
-                        value_loss,
-                        entropy,
-                        clip_fraction(ratio, eps),
-                    ])
-                });
+                let stats = last_epoch
+                    .then(|| ppo_statistics(policy_loss, value_loss, entropy, ratio, eps));
                 (loss, stats)
             },
             |joint, mut grads| {

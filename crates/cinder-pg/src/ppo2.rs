@@ -20,9 +20,8 @@ use crate::actor_critic::ActorCritic;
 use crate::error::{PgError, check_range};
 use crate::gae::{Gae, adam, standardize};
 use crate::on_policy::{OnPolicyLearner, RolloutTensors};
-use crate::optimize::stats_vector;
 use crate::policy::Policy;
-use crate::ppo::{PpoConfig, clip_fraction, clipped_surrogate, ppo_metrics};
+use crate::ppo::{PpoConfig, clipped_surrogate, ppo_metrics, ppo_statistics};
 
 /// PPO2's hyper-parameters: PPO's plus the value-loss weight.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,14 +134,8 @@ impl OnPolicyLearner for Ppo2 {
                 let entropy = dist.entropy().mean();
                 let loss = policy_loss.clone() - entropy.clone().mul_scalar(entropy_coeff)
                     + value_loss.clone().mul_scalar(vfcn_coeff);
-                let stats = last_epoch.then(|| {
-                    stats_vector(vec![
-                        policy_loss,
-                        value_loss,
-                        entropy,
-                        clip_fraction(ratio, eps),
-                    ])
-                });
+                let stats = last_epoch
+                    .then(|| ppo_statistics(policy_loss, value_loss, entropy, ratio, eps));
                 (loss, stats)
             })?;
         ppo_metrics(stats, lr, eps)
