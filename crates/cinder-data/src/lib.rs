@@ -2,12 +2,17 @@
 //!
 //! - [`advantages`]: GAE / TD(λ) returns with Tianshou's terminated-vs-truncated semantics.
 //! - [`rollout`]: on-policy rollout storage (host struct-of-arrays, time-major).
+//! - [`replay`]: replay memory (uniform ring, prioritized, n-step targets).
 //! - [`sampler`]: an [`Actor`] stepping a `VecEnv` until a [`Budget`] is met.
 #![warn(missing_docs)]
 
 pub mod advantages;
+pub mod replay;
 pub mod rollout;
 pub mod sampler;
 
+pub use replay::{
+    NStep, PrioritizedConfig, PrioritizedReplay, ReplayBatch, ReplayBuffer, ReplayError,
+};
 pub use rollout::Rollout;
 pub use sampler::{Acted, Actor, Budget, SampleError, Sampler};

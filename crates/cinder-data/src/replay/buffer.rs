@@ -1,0 +1,428 @@
+//! The uniform ring replay buffer and n-step targets.
+
+use cinder_core::{ActionBatch, Space};
+use rand::Rng;
+use thiserror::Error;
+
+/// Errors of the replay memory; each names the parameter or the offending value.
+#[derive(Debug, Error, PartialEq)]
+pub enum ReplayError {
+    /// A capacity that cannot hold one row of transitions.
+    #[error(
+        "memory_size must be at least the number of environments ({num_streams}), got {memory_size}"
+    )]
+    Capacity {
+        /// The requested capacity.
+        memory_size: usize,
+        /// Environments writing to the buffer.
+        num_streams: usize,
+    },
+    /// A minibatch larger than the transitions stored.
+    #[error("batch_size {batch_size} is larger than the {stored} transitions in the replay buffer")]
+    BatchTooLarge {
+        /// The requested minibatch.
+        batch_size: usize,
+        /// Transitions available.
+        stored: usize,
+    },
+    /// A reward that is NaN or infinite.
+    #[error("environment {env} returned a non-finite reward ({value})")]
+    NonFiniteReward {
+        /// The environment's index.
+        env: usize,
+        /// The reward.
+        value: f64,
+    },
+    /// Arrays of the wrong length or action kind for this buffer.
+    #[error("transition shape: {0}")]
+    Shape(String),
+    /// A hyper-parameter out of range.
+    #[error("invalid replay parameter `{name}` = {value}: {expected}")]
+    InvalidParameter {
+        /// The parameter.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// What it must be.
+        expected: &'static str,
+    },
+    /// Saved replay bytes that cannot be read back.
+    #[error("replay buffer file: {0}")]
+    Corrupt(String),
+}
+
+/// How targets look ahead: `n` transitions discounted by `gamma` (n = 1 is the one-step target).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NStep {
+    /// Transitions summed before bootstrapping (Tianshou's `estimation_step`), at least 1.
+    pub n: usize,
+    /// Discount factor γ ∈ [0, 1].
+    pub gamma: f64,
+}
+
+impl NStep {
+    /// Checks `n ≥ 1` and `gamma ∈ [0, 1]`.
+    pub fn new(n: usize, gamma: f64) -> Result<Self, ReplayError> {
+        if n == 0 {
+            return Err(ReplayError::InvalidParameter {
+                name: "n_step",
+                value: 0.0,
+                expected: "at least 1",
+            });
+        }
+        if !(0.0..=1.0).contains(&gamma) {
+            return Err(ReplayError::InvalidParameter {
+                name: "gamma",
+                value: gamma,
+                expected: "in [0, 1]",
+            });
+        }
+        Ok(Self { n, gamma })
+    }
+}
+
+/// A sampled minibatch on the host, ready to become tensors.
+///
+/// The target of row `m` is `returns[m] + discounts[m] · V(next_observations[m])` with
+/// `returns[m] = Σ_{i<k} γ^i r_{t+i}` and `discounts[m] = γ^k (1 − terminated_{t+k−1})`, where
+/// the window of `k ≤ n` transitions stops early at a termination, a truncation or the newest
+/// transition of the stream (Tianshou's `compute_nstep_return`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayBatch {
+    /// Buffer indices `t` of the sampled transitions.
+    pub indices: Vec<usize>,
+    /// `batch × obs_dim` observations `s_t`.
+    pub observations: Vec<f32>,
+    /// Actions `a_t`.
+    pub actions: ActionBatch,
+    /// Discounted reward sums over each window.
+    pub returns: Vec<f32>,
+    /// `batch × obs_dim` next observations of each window's last transition.
+    pub next_observations: Vec<f32>,
+    /// Bootstrap weights `γ^k (1 − terminated)`.
+    pub discounts: Vec<f32>,
+    /// Buffer index of each window's last transition.
+    pub last_indices: Vec<usize>,
+    /// Importance-sampling weights (all 1 for uniform sampling).
+    pub weights: Vec<f32>,
+}
+
+impl ReplayBatch {
+    /// Rows in the batch.
+    pub fn len(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// Whether the batch has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty()
+    }
+}
+
+/// Stored actions: indices for a discrete space, `action_dim` floats each for a box.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum ActionColumn {
+    Discrete(Vec<u32>),
+    Continuous(Vec<f32>),
+}
+
+/// A ring of transitions `(s, a, r, s', terminated, truncated)` in struct-of-arrays form.
+///
+/// `num_streams` environments write one row per lockstep step; the capacity is `memory_size`
+/// rounded down to whole rows, and the oldest row is overwritten once it is full. Memory per
+/// transition: `4·(2·obs_dim + action_dim + 1) + 2` bytes (4 for a discrete action), nothing
+/// else per transition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayBuffer {
+    pub(super) num_streams: usize,
+    pub(super) rows: usize,
+    pub(super) obs_dim: usize,
+    pub(super) action_dim: usize,
+    pub(super) observations: Vec<f32>,
+    pub(super) next_observations: Vec<f32>,
+    pub(super) actions: ActionColumn,
+    pub(super) rewards: Vec<f32>,
+    pub(super) terminated: Vec<bool>,
+    pub(super) truncated: Vec<bool>,
+    /// Rows written so far, at most `rows`.
+    pub(super) filled_rows: usize,
+    /// The row the next step goes to.
+    pub(super) cursor: usize,
+}
+
+impl ReplayBuffer {
+    /// An empty buffer for `num_streams` environments with observations of `obs_dim` values and
+    /// actions of `action_space`, holding at most `memory_size` transitions.
+    pub fn new(
+        memory_size: usize,
+        num_streams: usize,
+        obs_dim: usize,
+        action_space: &Space,
+    ) -> Result<Self, ReplayError> {
+        if num_streams == 0 || memory_size < num_streams {
+            return Err(ReplayError::Capacity {
+                memory_size,
+                num_streams,
+            });
+        }
+        let rows = memory_size / num_streams;
+        let capacity = rows * num_streams;
+        let (actions, action_dim) = match action_space {
+            Space::Discrete(_) => (ActionColumn::Discrete(vec![0; capacity]), 1),
+            Space::Box(_) => {
+                let dim = action_space.flat_dim();
+                (ActionColumn::Continuous(vec![0.0; capacity * dim]), dim)
+            }
+        };
+        Ok(Self {
+            num_streams,
+            rows,
+            obs_dim,
+            action_dim,
+            observations: vec![0.0; capacity * obs_dim],
+            next_observations: vec![0.0; capacity * obs_dim],
+            actions,
+            rewards: vec![0.0; capacity],
+            terminated: vec![false; capacity],
+            truncated: vec![false; capacity],
+            filled_rows: 0,
+            cursor: 0,
+        })
+    }
+
+    /// Transitions the buffer can hold.
+    pub fn capacity(&self) -> usize {
+        self.rows * self.num_streams
+    }
+
+    /// Transitions stored.
+    pub fn len(&self) -> usize {
+        self.filled_rows * self.num_streams
+    }
+
+    /// Whether nothing is stored yet.
+    pub fn is_empty(&self) -> bool {
+        self.filled_rows == 0
+    }
+
+    /// Environments (streams) writing to the buffer.
+    pub fn num_streams(&self) -> usize {
+        self.num_streams
+    }
+
+    /// Values per observation.
+    pub fn observation_dim(&self) -> usize {
+        self.obs_dim
+    }
+
+    /// Bytes the stored arrays occupy when full.
+    pub fn memory_bytes(&self) -> usize {
+        let floats = self.observations.len() + self.next_observations.len() + self.rewards.len();
+        let actions = match &self.actions {
+            ActionColumn::Discrete(a) => a.len() * 4,
+            ActionColumn::Continuous(a) => a.len() * 4,
+        };
+        floats * 4 + actions + self.terminated.len() + self.truncated.len()
+    }
+
+    /// Stores one lockstep step of every stream: `observations` and `next_observations` are
+    /// `num_streams × obs_dim`, `next_observations` being the real last observation where an
+    /// episode ended. Returns the row's first index. A non-finite reward is refused (and
+    /// nothing is written).
+    pub fn push(
+        &mut self,
+        observations: &[f32],
+        actions: &ActionBatch,
+        rewards: &[f64],
+        next_observations: &[f32],
+        terminated: &[bool],
+        truncated: &[bool],
+    ) -> Result<usize, ReplayError> {
+        let s = self.num_streams;
+        let width = s * self.obs_dim;
+        let action_values = match actions {
+            ActionBatch::Discrete(a) => a.len(),
+            ActionBatch::Continuous(a) => a.len() / self.action_dim.max(1),
+        };
+        if observations.len() != width
+            || next_observations.len() != width
+            || rewards.len() != s
+            || terminated.len() != s
+            || truncated.len() != s
+            || action_values != s
+        {
+            return Err(ReplayError::Shape(format!(
+                "expected {s} transitions of {} observation values, got {} observations, {} \
+                 next observations, {action_values} actions, {} rewards",
+                self.obs_dim,
+                observations.len(),
+                next_observations.len(),
+                rewards.len()
+            )));
+        }
+        if let Some((env, &value)) = rewards.iter().enumerate().find(|(_, r)| !r.is_finite()) {
+            return Err(ReplayError::NonFiniteReward { env, value });
+        }
+        let first = self.cursor * s;
+        match (&mut self.actions, actions) {
+            (ActionColumn::Discrete(column), ActionBatch::Discrete(a)) => {
+                for (slot, &action) in column[first..first + s].iter_mut().zip(a) {
+                    *slot = u32::try_from(action).map_err(|_| {
+                        ReplayError::Shape(format!("discrete action {action} exceeds u32"))
+                    })?;
+                }
+            }
+            (ActionColumn::Continuous(column), ActionBatch::Continuous(a)) => {
+                let d = self.action_dim;
+                column[first * d..(first + s) * d].copy_from_slice(a);
+            }
+            _ => {
+                return Err(ReplayError::Shape(
+                    "action kind does not match the buffer's action space".into(),
+                ));
+            }
+        }
+        let obs = first * self.obs_dim..(first + s) * self.obs_dim;
+        self.observations[obs.clone()].copy_from_slice(observations);
+        self.next_observations[obs].copy_from_slice(next_observations);
+        for (slot, &r) in self.rewards[first..first + s].iter_mut().zip(rewards) {
+            *slot = r as f32;
+        }
+        self.terminated[first..first + s].copy_from_slice(terminated);
+        self.truncated[first..first + s].copy_from_slice(truncated);
+        self.cursor = (self.cursor + 1) % self.rows;
+        self.filled_rows = (self.filled_rows + 1).min(self.rows);
+        Ok(first)
+    }
+
+    /// `batch_size` indices drawn uniformly with replacement from the stored transitions.
+    pub fn sample_indices<R: Rng + ?Sized>(
+        &self,
+        batch_size: usize,
+        rng: &mut R,
+    ) -> Result<Vec<usize>, ReplayError> {
+        self.check_batch(batch_size)?;
+        let n = self.len();
+        Ok((0..batch_size).map(|_| rng.random_range(0..n)).collect())
+    }
+
+    /// A uniform minibatch with `nstep` targets.
+    pub fn sample<R: Rng + ?Sized>(
+        &self,
+        batch_size: usize,
+        nstep: NStep,
+        rng: &mut R,
+    ) -> Result<ReplayBatch, ReplayError> {
+        let indices = self.sample_indices(batch_size, rng)?;
+        let weights = vec![1.0; indices.len()];
+        self.gather(indices, nstep, weights)
+    }
+
+    /// Errors if `batch_size` is zero or more than the buffer holds.
+    pub fn check_batch(&self, batch_size: usize) -> Result<(), ReplayError> {
+        if batch_size == 0 || batch_size > self.len() {
+            return Err(ReplayError::BatchTooLarge {
+                batch_size,
+                stored: self.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The last transition of the n-step window starting at `t`, and the window's length `k`.
+    ///
+    /// The walk `t, t + S, t + 2S, ...` stops at the first transition that terminated, was
+    /// truncated, or is the newest of its stream (the buffer's unfinished end).
+    pub fn window(&self, t: usize, n: usize) -> (usize, usize) {
+        let s = self.num_streams;
+        let capacity = self.capacity();
+        let newest_row = (self.cursor + self.rows - 1) % self.rows;
+        let mut j = t;
+        let mut k = 1;
+        while k < n && !self.terminated[j] && !self.truncated[j] && j / s != newest_row {
+            j = (j + s) % capacity;
+            k += 1;
+        }
+        (j, k)
+    }
+
+    /// The rows `indices` with their n-step targets and the given importance `weights`.
+    pub fn gather(
+        &self,
+        indices: Vec<usize>,
+        nstep: NStep,
+        weights: Vec<f32>,
+    ) -> Result<ReplayBatch, ReplayError> {
+        let stored = self.len();
+        if let Some(&bad) = indices.iter().find(|&&i| i >= stored) {
+            return Err(ReplayError::Shape(format!(
+                "index {bad} is past the {stored} stored transitions"
+            )));
+        }
+        let d = self.obs_dim;
+        let batch = indices.len();
+        let mut observations = Vec::with_capacity(batch * d);
+        let mut next_observations = Vec::with_capacity(batch * d);
+        let mut returns = Vec::with_capacity(batch);
+        let mut discounts = Vec::with_capacity(batch);
+        let mut last_indices = Vec::with_capacity(batch);
+        for &t in &indices {
+            observations.extend_from_slice(&self.observations[t * d..(t + 1) * d]);
+            let (last, k) = self.window(t, nstep.n);
+            let mut sum = 0.0f64;
+            let mut discount = 1.0f64;
+            let mut j = t;
+            for _ in 0..k {
+                sum += discount * f64::from(self.rewards[j]);
+                discount *= nstep.gamma;
+                j = (j + self.num_streams) % self.capacity();
+            }
+            if self.terminated[last] {
+                discount = 0.0;
+            }
+            returns.push(sum as f32);
+            discounts.push(discount as f32);
+            next_observations.extend_from_slice(&self.next_observations[last * d..(last + 1) * d]);
+            last_indices.push(last);
+        }
+        let actions = match &self.actions {
+            ActionColumn::Discrete(column) => {
+                ActionBatch::Discrete(indices.iter().map(|&i| column[i] as usize).collect())
+            }
+            ActionColumn::Continuous(column) => {
+                let a = self.action_dim;
+                let mut values = Vec::with_capacity(batch * a);
+                for &i in &indices {
+                    values.extend_from_slice(&column[i * a..(i + 1) * a]);
+                }
+                ActionBatch::Continuous(values)
+            }
+        };
+        Ok(ReplayBatch {
+            indices,
+            observations,
+            actions,
+            returns,
+            next_observations,
+            discounts,
+            last_indices,
+            weights,
+        })
+    }
+
+    /// The stored reward, flags and observations of transition `index` (for inspection and
+    /// tests): `(observation, next_observation, reward, terminated, truncated)`.
+    pub fn transition(&self, index: usize) -> Option<(&[f32], &[f32], f32, bool, bool)> {
+        if index >= self.len() {
+            return None;
+        }
+        let d = self.obs_dim;
+        Some((
+            &self.observations[index * d..(index + 1) * d],
+            &self.next_observations[index * d..(index + 1) * d],
+            self.rewards[index],
+            self.terminated[index],
+            self.truncated[index],
+        ))
+    }
+}

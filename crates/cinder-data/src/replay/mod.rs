@@ -1,0 +1,20 @@
+//! Replay memory for off-policy algorithms.
+//!
+//! - [`ReplayBuffer`]: a ring of transitions in host struct-of-arrays form, one interleaved
+//!   stream per environment, uniform sampling and n-step targets.
+//! - [`PrioritizedReplay`]: the same storage sampled in proportion to `priority^alpha`
+//!   (Schaul et al. 2016, "Prioritized Experience Replay"), with importance weights.
+//! - [`SegmentTree`]: the sum / min tree behind it.
+//!
+//! Layout: a lockstep step of `S` environments is one *row* of `S` slots; transition `k` belongs
+//! to stream `k % S`, and its successor in the same stream is `k + S` (modulo the capacity). The
+//! buffer never mixes the streams, so n-step windows follow one environment's episode.
+
+mod buffer;
+mod codec;
+mod prioritized;
+mod segment_tree;
+
+pub use buffer::{NStep, ReplayBatch, ReplayBuffer, ReplayError};
+pub use prioritized::{PrioritizedConfig, PrioritizedReplay};
+pub use segment_tree::SegmentTree;

@@ -1,0 +1,435 @@
+//! Replay memory: n-step targets equal Tianshou's on every case of `tests/data/nstep.json`
+//! (copied from the project's shared reference data), ring and window properties, prioritized
+//! sampling statistics, snapshots as bytes, and the errors bad input gets.
+
+use cinder_core::ActionBatch;
+use cinder_core::seeding::rng_from_seed;
+use cinder_core::space::{BoxSpace, Discrete, Space};
+use cinder_data::replay::SegmentTree;
+use cinder_data::{NStep, PrioritizedConfig, PrioritizedReplay, ReplayBuffer, ReplayError};
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn flags(v: &Value) -> Vec<bool> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_bool().unwrap())
+        .collect()
+}
+
+fn usizes(v: &Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
+}
+
+/// Pushes one step of every stream: observation `code`, next observation `code + 0.5`.
+fn push_codes(
+    buffer: &mut ReplayBuffer,
+    codes: &[f32],
+    rewards: &[f64],
+    terminated: &[bool],
+    truncated: &[bool],
+) {
+    let next: Vec<f32> = codes.iter().map(|c| c + 0.5).collect();
+    buffer
+        .push(
+            codes,
+            &ActionBatch::Discrete(vec![0; codes.len()]),
+            rewards,
+            &next,
+            terminated,
+            truncated,
+        )
+        .unwrap();
+}
+
+/// One reference case stored in a buffer whose ring has wrapped `junk_rows` times past its
+/// start, as stream `stream` of `streams`; returns the buffer and the buffer index of each
+/// case position.
+fn store_case(
+    case: &Value,
+    streams: usize,
+    stream: usize,
+    junk_rows: usize,
+) -> (ReplayBuffer, Vec<usize>) {
+    let rewards = floats(&case["rewards"]);
+    let terminated = flags(&case["terminated"]);
+    let truncated = flags(&case["truncated"]);
+    let n = rewards.len();
+    let mut buffer = ReplayBuffer::new(
+        n * streams,
+        streams,
+        1,
+        &Space::Discrete(Discrete::new(2).unwrap()),
+    )
+    .unwrap();
+    for _ in 0..junk_rows {
+        push_codes(
+            &mut buffer,
+            &vec![-1.0; streams],
+            &vec![9.0; streams],
+            &vec![false; streams],
+            &vec![false; streams],
+        );
+    }
+    let mut positions = Vec::new();
+    for t in 0..n {
+        let mut codes = vec![-2.0; streams];
+        let mut r = vec![7.0; streams];
+        // The other streams end an episode at every step, so they can never leak into the case.
+        let mut term = vec![true; streams];
+        let mut trunc = vec![false; streams];
+        codes[stream] = t as f32;
+        r[stream] = rewards[t];
+        term[stream] = terminated[t];
+        trunc[stream] = truncated[t];
+        let first = buffer
+            .push(
+                &codes,
+                &ActionBatch::Discrete(vec![1; streams]),
+                &r,
+                &codes,
+                &term,
+                &trunc,
+            )
+            .unwrap();
+        positions.push(first + stream);
+    }
+    (buffer, positions)
+}
+
+#[test]
+fn nstep_targets_match_tianshou_on_every_reference_case() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/nstep.json");
+    let data: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let cases = data["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 48);
+    let mut checked = 0;
+    for case in cases {
+        let nstep = NStep::new(
+            case["n_step"].as_u64().unwrap() as usize,
+            case["gamma"].as_f64().unwrap(),
+        )
+        .unwrap();
+        let q_next = floats(&case["q_next"]);
+        let expected = floats(&case["returns"]);
+        let indices = usizes(&case["indices"]);
+        // Plain, wrapped ring, and interleaved with two other environments.
+        for (streams, stream, junk) in [(1, 0, 0), (1, 0, 5), (3, 1, 2)] {
+            let (buffer, positions) = store_case(case, streams, stream, junk);
+            let buffer_indices: Vec<usize> = indices.iter().map(|&i| positions[i]).collect();
+            let batch = buffer
+                .gather(buffer_indices, nstep, vec![1.0; indices.len()])
+                .unwrap();
+            for m in 0..indices.len() {
+                let last = positions
+                    .iter()
+                    .position(|&p| p == batch.last_indices[m])
+                    .expect("window stays inside the case's stream");
+                let target =
+                    f64::from(batch.returns[m]) + f64::from(batch.discounts[m]) * q_next[last];
+                assert!(
+                    (target - expected[m]).abs() <= 2e-6 * expected[m].abs().max(1.0),
+                    "case {} (streams {streams}, junk {junk}) row {m}: {target} vs {}",
+                    case["id"],
+                    expected[m]
+                );
+                // The next observation is the one stored with the window's last transition.
+                assert_eq!(batch.next_observations[m], last as f32);
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 48 * 3);
+}
+
+#[test]
+fn pendulum_buffer_costs_34_bytes_per_transition() {
+    let action = Space::Box(BoxSpace::new(vec![-2.0], vec![2.0]).unwrap());
+    let buffer = ReplayBuffer::new(1_000_000, 1, 3, &action).unwrap();
+    // (3 + 3 observation values + 1 action + 1 reward) × 4 bytes + 2 flag bytes.
+    assert_eq!(buffer.memory_bytes(), 34 * 1_000_000);
+    assert_eq!(buffer.capacity(), 1_000_000);
+}
+
+#[test]
+fn bad_input_is_an_error_naming_the_cause() {
+    let space = Space::Discrete(Discrete::new(2).unwrap());
+    let err = ReplayBuffer::new(0, 1, 4, &space).unwrap_err();
+    assert!(err.to_string().contains("memory_size"), "{err}");
+    assert!(ReplayBuffer::new(3, 4, 4, &space).is_err());
+
+    let mut buffer = ReplayBuffer::new(10, 1, 1, &space).unwrap();
+    let err = buffer.sample(1, NStep::new(1, 0.9).unwrap(), &mut rng_from_seed(0));
+    assert!(matches!(err, Err(ReplayError::BatchTooLarge { .. })));
+    push_codes(&mut buffer, &[0.0], &[1.0], &[false], &[false]);
+    let err = buffer.sample(2, NStep::new(1, 0.9).unwrap(), &mut rng_from_seed(0));
+    assert!(err.unwrap_err().to_string().contains("batch_size 2"));
+
+    let err = buffer
+        .push(
+            &[0.0],
+            &ActionBatch::Discrete(vec![0]),
+            &[f64::NAN],
+            &[0.0],
+            &[false],
+            &[false],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("non-finite reward"), "{err}");
+    assert_eq!(buffer.len(), 1, "a refused step writes nothing");
+    let err = buffer
+        .push(
+            &[0.0],
+            &ActionBatch::Continuous(vec![0.0]),
+            &[0.0],
+            &[0.0],
+            &[false],
+            &[false],
+        )
+        .unwrap_err();
+    assert!(matches!(err, ReplayError::Shape(_)));
+
+    assert!(NStep::new(0, 0.9).is_err());
+    assert!(
+        NStep::new(1, 1.5)
+            .unwrap_err()
+            .to_string()
+            .contains("gamma")
+    );
+    let config = PrioritizedConfig {
+        beta_init: 2.0,
+        ..PrioritizedConfig::default()
+    };
+    let err = PrioritizedReplay::new(buffer, config).unwrap_err();
+    assert!(err.to_string().contains("beta_init"), "{err}");
+}
+
+#[test]
+fn buffers_round_trip_through_bytes_and_refuse_foreign_ones() {
+    let space = Space::Discrete(Discrete::new(3).unwrap());
+    let mut buffer = ReplayBuffer::new(8, 2, 2, &space).unwrap();
+    for step in 0..7 {
+        let s = step as f32;
+        buffer
+            .push(
+                &[s, s, s + 0.1, s],
+                &ActionBatch::Discrete(vec![step % 3, 2]),
+                &[f64::from(s), -1.0],
+                &[s + 1.0, s, s + 1.1, s],
+                &[step == 3, false],
+                &[false, step == 5],
+            )
+            .unwrap();
+    }
+    let mut copy = ReplayBuffer::new(8, 2, 2, &space).unwrap();
+    copy.load_bytes(&buffer.to_bytes()).unwrap();
+    assert_eq!(copy, buffer);
+
+    let bytes = buffer.to_bytes();
+    let before = copy.clone();
+    assert!(copy.load_bytes(&bytes[..bytes.len() - 3]).is_err());
+    let mut other_shape = ReplayBuffer::new(8, 2, 3, &space).unwrap();
+    let err = other_shape.load_bytes(&bytes).unwrap_err();
+    assert!(err.to_string().contains("saved for"), "{err}");
+    assert_eq!(copy, before, "a failed load leaves the buffer as it was");
+
+    let mut prioritized = PrioritizedReplay::new(
+        ReplayBuffer::new(8, 2, 2, &space).unwrap(),
+        PrioritizedConfig::default(),
+    )
+    .unwrap();
+    prioritized
+        .load_bytes(&{
+            let mut p =
+                PrioritizedReplay::new(buffer.clone(), PrioritizedConfig::default()).unwrap();
+            p.update_priorities(&[0, 3, 5], &[2.0, -0.5, 7.0]).unwrap();
+            p.to_bytes()
+        })
+        .unwrap();
+    assert!((prioritized.priority(5) - 7.000001).abs() < 1e-9);
+    assert!((prioritized.max_priority() - 7.000001).abs() < 1e-9);
+    assert!(prioritized.load_bytes(&buffer.to_bytes()).is_err());
+}
+
+#[test]
+fn prioritized_sampling_follows_priorities_and_weights_are_closed_form() {
+    let space = Space::Discrete(Discrete::new(2).unwrap());
+    let n = 8;
+    let mut replay = PrioritizedReplay::new(
+        ReplayBuffer::new(n, 1, 1, &space).unwrap(),
+        PrioritizedConfig {
+            alpha: 0.6,
+            beta_init: 0.4,
+            epsilon: 1e-6,
+        },
+    )
+    .unwrap();
+    for t in 0..n {
+        replay
+            .push(
+                &[t as f32],
+                &ActionBatch::Discrete(vec![0]),
+                &[0.0],
+                &[0.0],
+                &[false],
+                &[false],
+            )
+            .unwrap();
+    }
+    let td: Vec<f32> = (0..n).map(|i| i as f32 * 0.5).collect();
+    let indices: Vec<usize> = (0..n).collect();
+    replay.update_priorities(&indices, &td).unwrap();
+    let scaled: Vec<f64> = td
+        .iter()
+        .map(|&d| (f64::from(d) + 1e-6).powf(0.6))
+        .collect();
+    let total: f64 = scaled.iter().sum();
+    let probability: Vec<f64> = scaled.iter().map(|p| p / total).collect();
+    let min_p = probability.iter().cloned().fold(f64::INFINITY, f64::min);
+
+    let mut rng = rng_from_seed(7);
+    let draws = 40_000;
+    let batch = 4;
+    let mut counts = vec![0usize; n];
+    let beta = 0.7;
+    for _ in 0..draws / batch {
+        let (sampled, weights) = replay.sample_indices(batch, beta, &mut rng).unwrap();
+        for (&i, &w) in sampled.iter().zip(&weights) {
+            counts[i] += 1;
+            let expected =
+                ((n as f64 * probability[i]).powf(-beta)) / ((n as f64 * min_p).powf(-beta));
+            assert!(
+                (f64::from(w) - expected).abs() < 1e-5,
+                "weight of {i}: {w} vs {expected}"
+            );
+            assert!(w <= 1.0 + 1e-6);
+        }
+    }
+    for i in 0..n {
+        let expected = probability[i] * draws as f64;
+        let sigma = (draws as f64 * probability[i] * (1.0 - probability[i])).sqrt();
+        // Stratified sampling has less variance than independent draws; 5σ never fails by chance.
+        assert!(
+            (counts[i] as f64 - expected).abs() <= 5.0 * sigma + 1.0,
+            "index {i}: {} draws, expected {expected:.0} ± {sigma:.0}",
+            counts[i]
+        );
+    }
+    assert!(counts[0] < draws / 1000, "priority ε only: {}", counts[0]);
+    // New transitions get the maximal priority.
+    replay
+        .push(
+            &[9.0],
+            &ActionBatch::Discrete(vec![0]),
+            &[0.0],
+            &[0.0],
+            &[false],
+            &[false],
+        )
+        .unwrap();
+    assert!((replay.priority(0) - replay.max_priority()).abs() < 1e-9);
+    assert!((replay.max_priority() - 3.500001).abs() < 1e-9);
+}
+
+proptest! {
+    #[test]
+    fn segment_trees_reduce_and_search_like_a_linear_scan(
+        values in prop::collection::vec(0.0f64..10.0, 1..40),
+        updates in prop::collection::vec((0usize..40, 0.0f64..10.0), 0..20),
+        fractions in prop::collection::vec(0.0f64..1.0, 1..20),
+    ) {
+        let mut leaves = values.clone();
+        let mut sums = SegmentTree::sum(leaves.len());
+        let mut mins = SegmentTree::min(leaves.len());
+        for (i, &v) in values.iter().enumerate() {
+            sums.set(i, v);
+            mins.set(i, v);
+        }
+        for (i, v) in updates {
+            let i = i % leaves.len();
+            leaves[i] = v;
+            sums.set(i, v);
+            mins.set(i, v);
+        }
+        let total: f64 = leaves.iter().sum();
+        prop_assert!((sums.reduce() - total).abs() <= 1e-9 * total.max(1.0));
+        prop_assert_eq!(mins.reduce(), leaves.iter().cloned().fold(f64::INFINITY, f64::min));
+        if total > 0.0 {
+            for f in fractions {
+                let prefix = f * total;
+                let i = sums.find_prefix(prefix);
+                prop_assert!(leaves[i] > 0.0, "landed on an empty leaf {}", i);
+                let before: f64 = leaves[..i].iter().sum();
+                prop_assert!(before <= prefix + 1e-9 && prefix <= before + leaves[i] + 1e-9,
+                    "prefix {} in leaf {} covering [{}, {}]", prefix, i, before, before + leaves[i]);
+            }
+        }
+    }
+
+    #[test]
+    fn the_ring_keeps_the_newest_rows_and_windows_never_cross_an_episode_end(
+        streams in 1usize..4,
+        rows in 1usize..9,
+        ends in prop::collection::vec((0u8..10, 0u8..10), 1..40),
+        n in 1usize..6,
+    ) {
+        let mut buffer = ReplayBuffer::new(rows * streams, streams, 1, &Space::Discrete(Discrete::new(2).unwrap())).unwrap();
+        // Observation = step·10 + stream, so a transition names its own step and stream.
+        for (step, &(a, b)) in ends.iter().enumerate() {
+            let codes: Vec<f32> = (0..streams).map(|s| (step * 10 + s) as f32).collect();
+            let term: Vec<bool> = (0..streams).map(|s| (a as usize + s) % 10 == 0).collect();
+            let trunc: Vec<bool> = (0..streams).map(|s| (b as usize + 2 * s) % 7 == 0).collect();
+            push_codes(&mut buffer, &codes, &vec![1.0; streams], &term, &trunc);
+        }
+        let steps = ends.len();
+        let kept = steps.min(rows);
+        prop_assert_eq!(buffer.len(), kept * streams);
+        let mut stored_steps: Vec<usize> = (0..buffer.len())
+            .map(|i| buffer.transition(i).unwrap().0[0] as usize / 10)
+            .collect();
+        stored_steps.sort_unstable();
+        stored_steps.dedup();
+        prop_assert_eq!(stored_steps, ((steps - kept)..steps).collect::<Vec<_>>());
+
+        let nstep = NStep::new(n, 0.5).unwrap();
+        for t in 0..buffer.len() {
+            let (last, k) = buffer.window(t, n);
+            prop_assert!(k >= 1 && k <= n);
+            let code = |i: usize| buffer.transition(i).unwrap().0[0] as usize;
+            let (step0, stream0) = (code(t) / 10, code(t) % 10);
+            let mut j = t;
+            for i in 0..k {
+                let (_, _, _, term, trunc) = buffer.transition(j).unwrap();
+                prop_assert_eq!(code(j), (step0 + i) * 10 + stream0, "same stream, consecutive steps");
+                if i + 1 < k {
+                    prop_assert!(!term && !trunc, "window crossed an episode end at {}", j);
+                    prop_assert!(step0 + i + 1 < steps, "window ran past the newest step");
+                }
+                j = (j + streams) % buffer.capacity();
+            }
+            if k < n {
+                let (_, _, _, term, trunc) = buffer.transition(last).unwrap();
+                prop_assert!(term || trunc || code(last) / 10 == steps - 1,
+                    "window stopped early without a reason at {}", last);
+            }
+            let batch = buffer.gather(vec![t], nstep, vec![1.0]).unwrap();
+            let terminal = buffer.transition(last).unwrap().3;
+            let expected_discount = if terminal { 0.0 } else { 0.5f32.powi(k as i32) };
+            prop_assert_eq!(batch.discounts[0], expected_discount);
+            prop_assert_eq!(batch.next_observations[0], code(last) as f32 + 0.5);
+        }
+    }
+}
