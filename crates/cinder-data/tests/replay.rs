@@ -398,7 +398,7 @@ proptest! {
         let kept = steps.min(rows);
         prop_assert_eq!(buffer.len(), kept * streams);
         let mut stored_steps: Vec<usize> = (0..buffer.len())
-            .map(|i| buffer.transition(i).unwrap().0[0] as usize / 10)
+            .map(|i| buffer.transition(i).unwrap().observation[0] as usize / 10)
             .collect();
         stored_steps.sort_unstable();
         stored_steps.dedup();
@@ -408,11 +408,12 @@ proptest! {
         for t in 0..buffer.len() {
             let (last, k) = buffer.window(t, n);
             prop_assert!(k >= 1 && k <= n);
-            let code = |i: usize| buffer.transition(i).unwrap().0[0] as usize;
+            let code = |i: usize| buffer.transition(i).unwrap().observation[0] as usize;
             let (step0, stream0) = (code(t) / 10, code(t) % 10);
             let mut j = t;
             for i in 0..k {
-                let (_, _, _, term, trunc) = buffer.transition(j).unwrap();
+                let stored = buffer.transition(j).unwrap();
+                let (term, trunc) = (stored.terminated, stored.truncated);
                 prop_assert_eq!(code(j), (step0 + i) * 10 + stream0, "same stream, consecutive steps");
                 if i + 1 < k {
                     prop_assert!(!term && !trunc, "window crossed an episode end at {}", j);
@@ -421,12 +422,13 @@ proptest! {
                 j = (j + streams) % buffer.capacity();
             }
             if k < n {
-                let (_, _, _, term, trunc) = buffer.transition(last).unwrap();
+                let stored = buffer.transition(last).unwrap();
+                let (term, trunc) = (stored.terminated, stored.truncated);
                 prop_assert!(term || trunc || code(last) / 10 == steps - 1,
                     "window stopped early without a reason at {}", last);
             }
             let batch = buffer.gather(vec![t], nstep, vec![1.0]).unwrap();
-            let terminal = buffer.transition(last).unwrap().3;
+            let terminal = buffer.transition(last).unwrap().terminated;
             let expected_discount = if terminal { 0.0 } else { 0.5f32.powi(k as i32) };
             prop_assert_eq!(batch.discounts[0], expected_discount);
             prop_assert_eq!(batch.next_observations[0], code(last) as f32 + 0.5);

@@ -410,19 +410,33 @@ impl ReplayBuffer {
         })
     }
 
-    /// The stored reward, flags and observations of transition `index` (for inspection and
-    /// tests): `(observation, next_observation, reward, terminated, truncated)`.
-    pub fn transition(&self, index: usize) -> Option<(&[f32], &[f32], f32, bool, bool)> {
+    /// Transition `index` as stored (for inspection and tests).
+    pub fn transition(&self, index: usize) -> Option<Transition<'_>> {
         if index >= self.len() {
             return None;
         }
         let d = self.obs_dim;
-        Some((
-            &self.observations[index * d..(index + 1) * d],
-            &self.next_observations[index * d..(index + 1) * d],
-            self.rewards[index],
-            self.terminated[index],
-            self.truncated[index],
-        ))
+        Some(Transition {
+            observation: &self.observations[index * d..(index + 1) * d],
+            next_observation: &self.next_observations[index * d..(index + 1) * d],
+            reward: self.rewards[index],
+            terminated: self.terminated[index],
+            truncated: self.truncated[index],
+        })
     }
+}
+
+/// One stored transition, borrowed from the buffer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Transition<'a> {
+    /// `s_t`.
+    pub observation: &'a [f32],
+    /// `s_{t+1}` (the real final observation where the episode ended).
+    pub next_observation: &'a [f32],
+    /// `r_t`.
+    pub reward: f32,
+    /// `s_{t+1}` is terminal.
+    pub terminated: bool,
+    /// The episode was cut after this step.
+    pub truncated: bool,
 }

@@ -15,6 +15,6 @@ mod codec;
 mod prioritized;
 mod segment_tree;
 
-pub use buffer::{NStep, ReplayBatch, ReplayBuffer, ReplayError};
+pub use buffer::{NStep, ReplayBatch, ReplayBuffer, ReplayError, Transition};
 pub use prioritized::{PrioritizedConfig, PrioritizedReplay};
 pub use segment_tree::SegmentTree;
