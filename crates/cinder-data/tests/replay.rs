@@ -142,7 +142,7 @@ fn nstep_targets_match_tianshou_on_every_reference_case() {
                     f64::from(batch.returns[m]) + f64::from(batch.discounts[m]) * q_next[last];
                 assert!(
                     (target - expected).abs() <= 2e-6 * expected.abs().max(1.0),
-                    "case {} (streams {streams}, junk {junk}) row {m}: {target} vs {}",
+                    "case {} (streams {streams}, junk {junk}) row {m}: {target} vs {expected}",
                     case["id"],
                 );
                 // The next observation is the one stored with the window's last transition.
