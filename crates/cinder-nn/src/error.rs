@@ -23,6 +23,12 @@ pub enum NnError {
     /// Gradient clipping found no gradient for any parameter of the module.
     #[error("none of the module's parameters has a gradient (was the loss computed from it?)")]
     NoGradients,
+    /// A snapshot file is missing, corrupt or does not fit the network; names the file.
+    #[error("snapshot: {0}")]
+    Snapshot(String),
+    /// Reading a tensor back to the host failed.
+    #[error("tensor read-back failed: {0}")]
+    ReadBack(String),
     /// Online and target networks of different architectures.
     #[error("target network does not match the online network: {0}")]
     ArchitectureMismatch(String),

@@ -6,7 +6,8 @@
 //! parameter tensor on its own, which is a different operation.
 
 use burn::module::{Module, ModuleVisitor, Param};
-use burn::optim::GradientsParams;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::Gradients;
 use burn::tensor::Tensor;
 
 use crate::error::NnError;
@@ -78,4 +79,21 @@ pub fn clip_grad_norm<M: Module>(
         coefficient,
     });
     Ok((grads, norm))
+}
+
+/// One optimiser step of size `lr` on `module` with its gradients taken out of `grads`,
+/// clipped to a global norm of `max_grad_norm` when given.
+pub fn descend<M: Module>(
+    module: M,
+    grads: &mut Gradients,
+    optim: &mut ModuleOptimizer,
+    lr: f64,
+    max_grad_norm: Option<f64>,
+) -> Result<M, NnError> {
+    let grads = GradientsParams::from_module(grads, &module);
+    let grads = match max_grad_norm {
+        Some(max_norm) => clip_grad_norm(&module, grads, max_norm)?.0,
+        None => grads,
+    };
+    Ok(optim.step(lr, module, grads))
 }

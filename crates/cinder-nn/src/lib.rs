@@ -5,8 +5,13 @@
 //! - [`mlp`]: a multi-layer perceptron builder (sizes, activation, orthogonal init with gains).
 //! - [`distributions`]: [`Categorical`] (with action masks), [`DiagGaussian`] and
 //!   [`TanhGaussian`] on batched tensors: sample, log-prob, entropy, mode.
+//! - [`ensemble`]: several MLPs as one batched network (twin critics).
 //! - [`target`]: soft (`tau`) and hard target-network updates.
-//! - [`grad_clip`]: gradient clipping by the global norm over all parameters.
+//! - [`grad_clip`]: gradient clipping by the global norm over all parameters, and [`descend`]
+//!   (one clipped optimiser step).
+//! - [`schedule`]: learning-rate (and other hyper-parameter) schedules.
+//! - [`persist`]: weights and optimiser states as burnpack bytes for snapshots.
+//! - [`tensors`]: host slices to tensors and back.
 //!
 //! Library code never names a backend: it takes a `&Device`.
 #![warn(missing_docs)]
@@ -15,14 +20,20 @@ pub use burn;
 
 pub mod device;
 pub mod distributions;
+pub mod ensemble;
 pub mod error;
 pub mod grad_clip;
 pub mod mlp;
+pub mod persist;
+pub mod schedule;
 pub mod target;
+pub mod tensors;
 
 pub use device::{DeviceKind, parse_device};
 pub use distributions::{Categorical, DiagGaussian, TanhGaussian};
+pub use ensemble::{EnsembleMlp, EnsembleMlpConfig};
 pub use error::NnError;
-pub use grad_clip::clip_grad_norm;
+pub use grad_clip::{clip_grad_norm, descend};
 pub use mlp::{Activation, Mlp, MlpConfig};
+pub use schedule::Schedule;
 pub use target::{hard_update, soft_update};

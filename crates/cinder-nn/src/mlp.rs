@@ -17,7 +17,7 @@ pub enum Activation {
 }
 
 impl Activation {
-    fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+    pub(crate) fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
         match self {
             // tanh(x) = 2σ(2x) − 1: flex evaluates `tanh` with scalar libm `tanhf`, which was
             // 65% of a PPO CartPole run under perf; its sigmoid uses `expf`, several times

@@ -22,7 +22,7 @@ use crate::gae::{Gae, finite};
 use crate::on_policy::{OnPolicyLearner, RolloutTensors};
 use crate::optimize::{Passes, stats_array, stats_vector};
 use crate::policy::{Policy, PolicyConfig};
-use crate::schedule::Schedule;
+use cinder_nn::Schedule;
 
 /// A2C's hyper-parameters (Pyrado's names; SB3's defaults).
 #[derive(Debug, Clone, PartialEq)]

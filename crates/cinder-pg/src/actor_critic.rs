@@ -12,8 +12,9 @@ use cinder_nn::Mlp;
 
 use crate::error::PgError;
 use crate::gae::Gae;
-use crate::optimize::{Passes, descend, fit};
-use crate::persist::{load_module, load_optim, save_module, save_optim};
+use crate::optimize::{Passes, fit};
+use cinder_nn::descend;
+use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use crate::policy::{Policy, PolicyConfig};
 
 /// Policy and value network as one module.
@@ -87,7 +88,7 @@ impl ActorCritic {
             &mut self.rng,
             &self.device,
             loss,
-            |joint, mut grads| descend(joint, &mut grads, optim, lr, max_grad_norm),
+            |joint, mut grads| Ok(descend(joint, &mut grads, optim, lr, max_grad_norm)?),
         )?;
         self.policy = joint.policy;
         self.critic.set_value_function(joint.vfcn);

@@ -31,12 +31,9 @@ pub enum PgError {
     /// Reading a tensor back to the host failed.
     #[error("tensor read-back failed: {0}")]
     ReadBack(String),
-    /// A network-level error (configuration, clipping).
+    /// A network-level error (configuration, clipping, snapshot files).
     #[error(transparent)]
     Nn(#[from] NnError),
-    /// A snapshot file is missing, corrupt or does not fit the networks.
-    #[error("snapshot: {0}")]
-    Snapshot(String),
     /// Sampling failed.
     #[error(transparent)]
     Sample(#[from] SampleError),

@@ -12,10 +12,11 @@ use cinder_data::Rollout;
 use cinder_nn::{Activation, Mlp, MlpConfig};
 
 use crate::error::{PgError, check_optimisation, check_range};
-use crate::optimize::{Passes, descend, fit, stats_array, stats_vector};
-use crate::persist::{load_module, load_optim, save_module, save_optim};
-use crate::schedule::Schedule;
-use crate::tensors::{matrix, read_floats, vector};
+use crate::optimize::{Passes, fit, stats_array, stats_vector};
+use cinder_nn::descend;
+use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
+use cinder_nn::Schedule;
+use cinder_nn::tensors::{matrix, read_floats, vector};
 
 /// Hyper-parameters of the GAE critic (Pyrado's `GAE` names; SB3 defaults where Pyrado has
 /// none).
@@ -133,7 +134,7 @@ impl Gae {
             return Ok(Vec::new());
         }
         let obs = matrix(observations, rows, &self.device);
-        read_floats(self.vfcn.valid().forward(obs.inner()))
+        Ok(read_floats(self.vfcn.valid().forward(obs.inner()))?)
     }
 
     /// GAE advantages and TD(λ) returns of `rollout`, with one forward pass over its
@@ -199,7 +200,7 @@ impl Gae {
                 let stats = last_epoch.then(|| stats_vector(vec![loss.clone()]));
                 (loss, stats)
             },
-            |vfcn, mut grads| descend(vfcn, &mut grads, optim, lr, max_grad_norm),
+            |vfcn, mut grads| Ok(descend(vfcn, &mut grads, optim, lr, max_grad_norm)?),
         )?;
         self.vfcn = vfcn;
         self.updates += 1;
@@ -215,7 +216,7 @@ impl Gae {
         grads: &mut Gradients,
         lr: f64,
     ) -> Result<Mlp, PgError> {
-        descend(vfcn, grads, &mut self.optim, lr, self.config.max_grad_norm)
+        Ok(descend(vfcn, grads, &mut self.optim, lr, self.config.max_grad_norm)?)
     }
 
     /// Counts an update fitted outside [`Gae::update`] (for exponential schedules).
@@ -243,7 +244,7 @@ impl Gae {
     /// Adds the value network and its optimiser state to `snapshot`.
     pub fn save(&self, snapshot: &mut Snapshot) -> Result<(), PgError> {
         save_module(snapshot, "critic.bpk", &self.vfcn)?;
-        save_optim(snapshot, "critic_optim.bpk", &self.optim)
+        Ok(save_optim(snapshot, "critic_optim.bpk", &self.optim)?)
     }
 
     /// Restores what [`Gae::save`] stored.

@@ -6,7 +6,6 @@
 //! - [`a2c`], [`ppo`], [`ppo2`]: the learners ([`A2c`], [`Ppo`], [`Ppo2`]).
 //! - [`on_policy`]: [`OnPolicy`], the sample-update-sync iteration all three share, which the
 //!   training loop of [`cinder_core::train`] drives.
-//! - [`schedule`]: learning-rate and clip-range schedules.
 #![warn(missing_docs)]
 
 pub mod a2c;
@@ -15,12 +14,9 @@ pub mod error;
 pub mod gae;
 pub mod on_policy;
 mod optimize;
-mod persist;
 pub mod policy;
 pub mod ppo;
 pub mod ppo2;
-pub mod schedule;
-mod tensors;
 
 pub use a2c::{A2c, A2cConfig};
 pub use error::PgError;
@@ -29,4 +25,4 @@ pub use on_policy::{OnPolicy, OnPolicyLearner};
 pub use policy::{ActionDistribution, ActionTensor, Policy, PolicyActor, PolicyConfig};
 pub use ppo::{Ppo, PpoConfig};
 pub use ppo2::{Ppo2, Ppo2Config};
-pub use schedule::Schedule;
+pub use cinder_nn::Schedule;

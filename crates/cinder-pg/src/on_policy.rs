@@ -10,7 +10,7 @@ use cinder_data::{Actor, Budget, Rollout, Sampler};
 use crate::error::PgError;
 use crate::gae::Estimates;
 use crate::policy::{ActionTensor, Policy, PolicyActor};
-use crate::tensors::{matrix, vector};
+use cinder_nn::tensors::{matrix, vector};
 
 /// A rollout and the critic's estimates as tensors on the learning device: what every
 /// learner's loss reads, rows selected per minibatch.

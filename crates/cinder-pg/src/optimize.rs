@@ -1,16 +1,13 @@
 //! The minibatch loop every learner here shares: shuffled passes over a batch of data, one
 //! gradient step per minibatch, statistics summed on the device and read back once.
 
-use burn::module::Module;
-use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Gradients;
 use burn::tensor::{Device, Int, Tensor};
 use cinder_core::seeding::EnvRng;
-use cinder_nn::clip_grad_norm;
+use cinder_nn::tensors::{indices, read_floats};
 use rand::seq::SliceRandom;
 
 use crate::error::PgError;
-use crate::tensors::{indices, read_floats};
 
 /// How one fit runs: passes over the data and minibatch size.
 #[derive(Debug, Clone, Copy)]
@@ -60,23 +57,6 @@ where
         None => Vec::new(),
     };
     Ok((module, stats))
-}
-
-/// One optimiser step of size `lr` on `module` with its gradients taken out of `grads`,
-/// clipped to a global norm of `max_grad_norm` when given.
-pub(crate) fn descend<M: Module>(
-    module: M,
-    grads: &mut Gradients,
-    optim: &mut ModuleOptimizer,
-    lr: f64,
-    max_grad_norm: Option<f64>,
-) -> Result<M, PgError> {
-    let grads = GradientsParams::from_module(grads, &module);
-    let grads = match max_grad_norm {
-        Some(max_norm) => clip_grad_norm(&module, grads, max_norm)?.0,
-        None => grads,
-    };
-    Ok(optim.step(lr, module, grads))
 }
 
 /// The indices `0..n` shuffled and cut into minibatches of `batch_size`.

@@ -9,7 +9,7 @@ use cinder_data::{Acted, Actor, SampleError};
 use cinder_nn::{Activation, Categorical, DiagGaussian, Mlp, MlpConfig};
 
 use crate::error::{PgError, check_range};
-use crate::tensors::{indices, matrix, read_floats, read_indices};
+use cinder_nn::tensors::{indices, matrix, read_floats, read_indices};
 
 /// A batch of actions as tensors.
 #[derive(Debug, Clone)]
@@ -206,10 +206,12 @@ impl Actor for PolicyActor {
             dist.sample()
         };
         let log_probs = dist.log_prob(&actions);
-        let to_sample_error = |e: PgError| SampleError::Actor(e.to_string());
+        let to_sample_error = |e: String| SampleError::Actor(e);
         Ok(Acted {
-            actions: actions.to_batch().map_err(to_sample_error)?,
-            log_probs: read_floats(log_probs).map_err(to_sample_error)?,
+            actions: actions
+                .to_batch()
+                .map_err(|e| to_sample_error(e.to_string()))?,
+            log_probs: read_floats(log_probs).map_err(|e| to_sample_error(e.to_string()))?,
         })
     }
 }

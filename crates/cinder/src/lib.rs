@@ -6,10 +6,11 @@
 //! - [`core`] (`cinder-core`): spaces, the [`Env`](core::Env) trait, [`VecEnv`](core::VecEnv),
 //!   wrappers, seeding.
 //! - [`envs`] (`cinder-envs`): Gymnasium-exact classic control and [`envs::make`].
-//! - [`data`] (`cinder-data`): GAE, on-policy rollouts, the sampler.
+//! - [`data`] (`cinder-data`): GAE, on-policy rollouts, the sampler, replay buffers.
 //! - [`nn`] (`cinder-nn`): MLPs, action distributions, target networks, global-norm gradient
 //!   clipping, device selection.
 //! - [`pg`] (`cinder-pg`): stochastic policies, the GAE critic, A2C, PPO, PPO2.
+//! - [`offpolicy`] (`cinder-offpolicy`): the replay loop, DQL, DDPG, SAC.
 //!
 //! and holds what the `cinder` binary is made of: [`settings`] (presets and overrides resolved
 //! into an algorithm) and [`run`] (run directories, training, evaluation of a saved run).
@@ -29,6 +30,7 @@ pub use cinder_data as data;
 pub use cinder_envs as envs;
 pub use cinder_nn as nn;
 pub use cinder_nn::burn;
+pub use cinder_offpolicy as offpolicy;
 pub use cinder_pg as pg;
 
 pub mod run;

@@ -6,59 +6,59 @@ use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 use cinder_core::train::Snapshot;
 
-use crate::error::PgError;
+use crate::error::NnError;
 
 /// Stores `module`'s parameters as burnpack file `name` of `snapshot`.
-pub(crate) fn save_module<M: Module>(
+pub fn save_module<M: Module>(
     snapshot: &mut Snapshot,
     name: &str,
     module: &M,
-) -> Result<(), PgError> {
+) -> Result<(), NnError> {
     let bytes = module
         .clone()
         .into_record()
         .into_bytes()
-        .map_err(|e| PgError::Snapshot(format!("{name}: {e}")))?;
+        .map_err(|e| NnError::Snapshot(format!("{name}: {e}")))?;
     snapshot.insert(name, bytes.to_vec());
     Ok(())
 }
 
 /// `module` with the parameters of burnpack file `name` of `snapshot`; an error names the file
 /// if it is missing, corrupt or of another architecture.
-pub(crate) fn load_module<M: Module>(
+pub fn load_module<M: Module>(
     snapshot: &Snapshot,
     name: &str,
     module: M,
-) -> Result<M, PgError> {
-    let bytes = snapshot.file(name).map_err(PgError::Snapshot)?;
+) -> Result<M, NnError> {
+    let bytes = snapshot.file(name).map_err(NnError::Snapshot)?;
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-        .map_err(|e| PgError::Snapshot(format!("{name} is not a burnpack record: {e}")))?;
+        .map_err(|e| NnError::Snapshot(format!("{name} is not a burnpack record: {e}")))?;
     module
         .try_load_record(record)
-        .map_err(|e| PgError::Snapshot(format!("{name} does not fit this network: {e}")))
+        .map_err(|e| NnError::Snapshot(format!("{name} does not fit this network: {e}")))
 }
 
 /// Stores an optimiser's state as burnpack file `name` of `snapshot`.
-pub(crate) fn save_optim(
+pub fn save_optim(
     snapshot: &mut Snapshot,
     name: &str,
     optim: &ModuleOptimizer,
-) -> Result<(), PgError> {
+) -> Result<(), NnError> {
     let bytes = optim
         .into_bytes()
-        .map_err(|e| PgError::Snapshot(format!("{name}: {e}")))?;
+        .map_err(|e| NnError::Snapshot(format!("{name}: {e}")))?;
     snapshot.insert(name, bytes.to_vec());
     Ok(())
 }
 
 /// `optim` with the state of burnpack file `name` of `snapshot`.
-pub(crate) fn load_optim(
+pub fn load_optim(
     snapshot: &Snapshot,
     name: &str,
     optim: ModuleOptimizer,
-) -> Result<ModuleOptimizer, PgError> {
-    let bytes = snapshot.file(name).map_err(PgError::Snapshot)?;
+) -> Result<ModuleOptimizer, NnError> {
+    let bytes = snapshot.file(name).map_err(NnError::Snapshot)?;
     optim
         .from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-        .map_err(|e| PgError::Snapshot(format!("{name} is not an optimiser record: {e}")))
+        .map_err(|e| NnError::Snapshot(format!("{name} is not an optimiser record: {e}")))
 }

@@ -2,40 +2,40 @@
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::error::PgError;
+use crate::error::NnError;
 
 /// `rows × (data.len() / rows)` floats as a tensor on `device`.
-pub(crate) fn matrix(data: &[f32], rows: usize, device: &Device) -> Tensor<2> {
+pub fn matrix(data: &[f32], rows: usize, device: &Device) -> Tensor<2> {
     let cols = data.len() / rows.max(1);
     Tensor::from_data(TensorData::new(data.to_vec(), [rows, cols]), device)
 }
 
 /// A vector of floats on `device`.
-pub(crate) fn vector(data: &[f32], device: &Device) -> Tensor<1> {
+pub fn vector(data: &[f32], device: &Device) -> Tensor<1> {
     Tensor::from_data(TensorData::new(data.to_vec(), [data.len()]), device)
 }
 
 /// A vector of indices on `device`.
-pub(crate) fn indices(data: &[usize], device: &Device) -> Tensor<1, Int> {
+pub fn indices(data: &[usize], device: &Device) -> Tensor<1, Int> {
     let n = data.len();
     let data: Vec<i64> = data.iter().map(|&i| i as i64).collect();
     Tensor::from_data(TensorData::new(data, [n]), device)
 }
 
 /// The values of a float tensor, on the host.
-pub(crate) fn read_floats<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, PgError> {
+pub fn read_floats<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, NnError> {
     t.into_data()
         .convert::<f32>()
         .try_to_vec::<f32>()
-        .map_err(|e| PgError::ReadBack(format!("{e:?}")))
+        .map_err(|e| NnError::ReadBack(format!("{e:?}")))
 }
 
 /// The values of an integer tensor, on the host.
-pub(crate) fn read_indices(t: Tensor<1, Int>) -> Result<Vec<usize>, PgError> {
+pub fn read_indices(t: Tensor<1, Int>) -> Result<Vec<usize>, NnError> {
     let values = t
         .into_data()
         .convert::<i64>()
         .try_to_vec::<i64>()
-        .map_err(|e| PgError::ReadBack(format!("{e:?}")))?;
+        .map_err(|e| NnError::ReadBack(format!("{e:?}")))?;
     Ok(values.into_iter().map(|i| i.max(0) as usize).collect())
 }

@@ -1,6 +1,6 @@
 //! Schedules for the learning rate (Pyrado's `lr_scheduler`) and PPO's clip range.
 
-use crate::error::{PgError, check_range};
+use crate::error::NnError;
 
 /// How a hyper-parameter moves from its initial value over training.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -31,13 +31,10 @@ impl Schedule {
     }
 
     /// Checks the decay factor.
-    pub fn validate(&self, name: &'static str) -> Result<(), PgError> {
+    pub fn validate(&self, name: &'static str) -> Result<(), NnError> {
         match self {
-            Schedule::Exponential { gamma } => check_range(
-                name,
-                *gamma,
-                *gamma > 0.0 && *gamma <= 1.0,
-                "gamma in (0, 1]",
+            Schedule::Exponential { gamma } if !(*gamma > 0.0 && *gamma <= 1.0) => Err(
+                NnError::InvalidConfig(format!("{name}: exponential gamma must lie in (0, 1], got {gamma}")),
             ),
             _ => Ok(()),
         }

@@ -1,0 +1,95 @@
+//! A replay minibatch as tensors, and the affine map between a box action space and the unit
+//! cube `[-1, 1]^d` the continuous-action networks work in.
+
+use burn::tensor::{Device, Tensor};
+use cinder_core::space::BoxSpace;
+use cinder_data::ReplayBatch;
+use cinder_nn::tensors::{matrix, vector};
+
+use crate::error::OffPolicyError;
+
+/// The parts of a [`ReplayBatch`] every learner reads. Observations go to the autodiff
+/// device (the online networks' input); everything the targets are computed from stays on
+/// the plain device, where no graph is recorded.
+pub(crate) struct BatchTensors {
+    /// `[B, obs_dim]` `s_t`, autodiff device.
+    pub observations: Tensor<2>,
+    /// `[B, obs_dim]` bootstrap observations, plain device.
+    pub next_observations: Tensor<2>,
+    /// `[B]` discounted reward sums, plain device.
+    pub returns: Tensor<1>,
+    /// `[B]` bootstrap weights `γ^k (1 − terminated)`, plain device.
+    pub discounts: Tensor<1>,
+    /// `[B]` importance weights, autodiff device.
+    pub weights: Tensor<1>,
+}
+
+impl BatchTensors {
+    /// Uploads `batch`; `device` is the autodiff learning device.
+    pub fn new(batch: &ReplayBatch, device: &Device) -> Self {
+        let n = batch.len();
+        let plain = device.clone().inner();
+        Self {
+            observations: matrix(&batch.observations, n, device),
+            next_observations: matrix(&batch.next_observations, n, &plain),
+            returns: vector(&batch.returns, &plain),
+            discounts: vector(&batch.discounts, &plain),
+            weights: vector(&batch.weights, device),
+        }
+    }
+
+    /// The TD target `returns + discounts · next_values` (plain device).
+    pub fn td_target(&self, next_values: Tensor<1>) -> Tensor<1> {
+        self.returns.clone() + self.discounts.clone() * next_values
+    }
+}
+
+/// Maps a bounded box to `[-1, 1]^d` and back (Tianshou's `action_scaling`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ActionScale {
+    low: Vec<f32>,
+    high: Vec<f32>,
+}
+
+impl ActionScale {
+    /// The map for `space`; unbounded boxes cannot be scaled.
+    pub fn new(space: &BoxSpace) -> Result<Self, OffPolicyError> {
+        if !space.is_bounded() {
+            return Err(OffPolicyError::UnsupportedSpace(format!(
+                "continuous-action learners need a bounded action box, got {space:?}"
+            )));
+        }
+        Ok(Self {
+            low: space.low().to_vec(),
+            high: space.high().to_vec(),
+        })
+    }
+
+    /// Values per action.
+    pub fn dim(&self) -> usize {
+        self.low.len()
+    }
+
+    /// Env actions → `[-1, 1]`, row by row.
+    pub fn to_unit(&self, actions: &[f32]) -> Vec<f32> {
+        self.map(actions, |a, lo, hi| 2.0 * (a - lo) / (hi - lo) - 1.0)
+    }
+
+    /// `[-1, 1]` → env actions, clipped into the box.
+    pub fn from_unit(&self, unit: &[f32]) -> Vec<f32> {
+        self.map(unit, |u, lo, hi| {
+            (lo + (u.clamp(-1.0, 1.0) + 1.0) * 0.5 * (hi - lo)).clamp(lo, hi)
+        })
+    }
+
+    fn map(&self, values: &[f32], f: impl Fn(f32, f32, f32) -> f32) -> Vec<f32> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let j = i % self.low.len();
+                f(v, self.low[j], self.high[j])
+            })
+            .collect()
+    }
+}

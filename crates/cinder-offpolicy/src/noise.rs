@@ -1,0 +1,113 @@
+//! Exploration noise for deterministic continuous policies (DDPG), in the unit action cube.
+
+use rand::Rng;
+use rand_distr::StandardNormal;
+
+/// The noise added to the deterministic action `μ(s) ∈ [-1, 1]^d` before it is bounded and
+/// scaled to the action space (Tianshou adds it at the same place).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ExplorationNoise {
+    /// Independent `N(0, σ²)` per step (Tianshou's default, σ = 0.1; Fujimoto et al. 2018
+    /// found it as good as OU noise).
+    Gaussian {
+        /// Standard deviation.
+        sigma: f64,
+    },
+    /// The Ornstein-Uhlenbeck process of Lillicrap et al. 2016,
+    /// `x ← x + θ (μ − x) dt + σ √dt ε` with `μ = 0` (Tianshou's `OUNoise` defaults: σ = 0.3,
+    /// θ = 0.15, dt = 0.01), one process per environment and action dimension.
+    OrnsteinUhlenbeck {
+        /// Mean-reversion rate θ.
+        theta: f64,
+        /// Volatility σ.
+        sigma: f64,
+        /// Time step.
+        dt: f64,
+    },
+}
+
+impl ExplorationNoise {
+    /// Parses `gaussian:<sigma>` or `ou:<theta>,<sigma>,<dt>` (also `gaussian` / `ou` with the
+    /// defaults).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (kind, args) = text.split_once(':').unwrap_or((text, ""));
+        let numbers: Option<Vec<f64>> = if args.is_empty() {
+            Some(Vec::new())
+        } else {
+            args.split(',').map(|x| x.trim().parse().ok()).collect()
+        };
+        let numbers = numbers?;
+        let noise = match (kind.trim(), numbers.as_slice()) {
+            ("gaussian", []) => ExplorationNoise::Gaussian { sigma: 0.1 },
+            ("gaussian", [sigma]) => ExplorationNoise::Gaussian { sigma: *sigma },
+            ("ou", []) => ExplorationNoise::OrnsteinUhlenbeck {
+                theta: 0.15,
+                sigma: 0.3,
+                dt: 1e-2,
+            },
+            ("ou", [theta, sigma, dt]) => ExplorationNoise::OrnsteinUhlenbeck {
+                theta: *theta,
+                sigma: *sigma,
+                dt: *dt,
+            },
+            _ => return None,
+        };
+        noise.is_valid().then_some(noise)
+    }
+
+    fn is_valid(&self) -> bool {
+        match *self {
+            ExplorationNoise::Gaussian { sigma } => sigma.is_finite() && sigma >= 0.0,
+            ExplorationNoise::OrnsteinUhlenbeck { theta, sigma, dt } => {
+                [theta, sigma, dt].iter().all(|v| v.is_finite() && *v >= 0.0) && dt > 0.0
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for ExplorationNoise {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExplorationNoise::Gaussian { sigma } => write!(f, "gaussian:{sigma}"),
+            ExplorationNoise::OrnsteinUhlenbeck { theta, sigma, dt } => {
+                write!(f, "ou:{theta},{sigma},{dt}")
+            }
+        }
+    }
+}
+
+/// The running state of an [`ExplorationNoise`] (OU's `x` per environment and dimension).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NoiseProcess {
+    noise: ExplorationNoise,
+    state: Vec<f64>,
+}
+
+impl NoiseProcess {
+    pub fn new(noise: ExplorationNoise) -> Self {
+        Self {
+            noise,
+            state: Vec::new(),
+        }
+    }
+
+    /// Adds one noise sample per value of `actions` (`num_envs × dim`, fixed between calls).
+    pub fn perturb<R: Rng + ?Sized>(&mut self, actions: &mut [f32], rng: &mut R) {
+        match self.noise {
+            ExplorationNoise::Gaussian { sigma } => {
+                for a in actions.iter_mut() {
+                    let eps: f64 = rng.sample(StandardNormal);
+                    *a += (sigma * eps) as f32;
+                }
+            }
+            ExplorationNoise::OrnsteinUhlenbeck { theta, sigma, dt } => {
+                self.state.resize(actions.len(), 0.0);
+                for (x, a) in self.state.iter_mut().zip(actions.iter_mut()) {
+                    let eps: f64 = rng.sample(StandardNormal);
+                    *x += -theta * *x * dt + sigma * dt.sqrt() * eps;
+                    *a += *x as f32;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,410 @@
+//! Soft Actor-Critic (Haarnoja et al. 2018, "Soft Actor-Critic Algorithms and Applications"),
+//! Pyrado's `SAC`: a tanh-squashed Gaussian policy, twin Q-functions with twin targets, and an
+//! entropy coefficient α that can be learned towards a target entropy of `−|A|`.
+//!
+//! One update, in the order of SB3 (which Pyrado follows):
+//! 1. `a ~ π(·|s)` reparameterised, `log π(a|s)` with the tanh correction;
+//! 2. critic target `y = R + γ^k (1 − d) (min_j Q'_j(s', a') − α log π(a'|s'))`, `a' ~ π(·|s')`;
+//! 3. critic loss `½ Σ_j mean(w (Q_j(s, a_buffer) − y)²)`, one optimiser step;
+//! 4. actor loss `mean(α log π(a|s) − min_j Q_j(s, a))` through the *updated* critics, and
+//!    entropy loss `−mean(log α · (log π(a|s) + H̄))` (eq. 18), one backward pass, one step each;
+//! 5. every `target_update_intvl` updates: `θ'_j ← (1 − τ) θ'_j + τ θ_j`.
+//!
+//! The two critics are one [`EnsembleMlp`]: each layer is a single batched matrix product.
+
+use burn::module::{Module, Param};
+use burn::optim::{AdamConfig, ModuleOptimizer};
+use burn::tensor::{Device, Tensor};
+use cinder_core::seeding::{EnvRng, rng_from_seed};
+use cinder_core::train::{Metric, Snapshot};
+use cinder_core::{ActionBatch, Space};
+use cinder_data::ReplayBatch;
+use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
+use cinder_nn::tensors::{matrix, read_floats};
+use cinder_nn::{
+    Activation, EnsembleMlp, EnsembleMlpConfig, Mlp, MlpConfig, Schedule, TanhGaussian, descend,
+    soft_update,
+};
+use rand::Rng;
+
+use crate::batch::{ActionScale, BatchTensors};
+use crate::dql::{counters, read_counters};
+use crate::error::{OffPolicyError, check};
+use crate::off_policy::{ActMode, Learned, OffPolicyLearner};
+
+/// SAC's own hyper-parameters (the replay loop's are in [`ReplayConfig`](crate::ReplayConfig)).
+/// Defaults are Pyrado's, with `tau` in Cinder's convention.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SacConfig {
+    /// Hidden layers of the policy and of each Q-function.
+    pub hidden: Vec<usize>,
+    /// Non-linearity of all networks.
+    pub activation: Activation,
+    /// Weight of the online critics in the target update (Pyrado's 0.995 is 1 − tau).
+    pub tau: f64,
+    /// Initial entropy coefficient α.
+    pub ent_coeff_init: f64,
+    /// Learn α towards the target entropy `−|A|`.
+    pub learn_ent_coeff: bool,
+    /// Gradient updates between two target updates.
+    pub target_update_intvl: usize,
+    /// Standardise the rewards of each minibatch to mean 0, std 1.
+    pub standardize_rew: bool,
+    /// Factor applied to the rewards (after standardising).
+    pub rew_scale: f64,
+    /// Global gradient-norm clip of each network, or none.
+    pub max_grad_norm: Option<f64>,
+    /// Adam learning rate of policy, critics and α.
+    pub lr: f64,
+    /// Learning-rate schedule, stepped per update.
+    pub lr_schedule: Schedule,
+}
+
+impl Default for SacConfig {
+    fn default() -> Self {
+        Self {
+            hidden: vec![256, 256],
+            activation: Activation::Relu,
+            tau: 0.005,
+            ent_coeff_init: 0.2,
+            learn_ent_coeff: true,
+            target_update_intvl: 1,
+            standardize_rew: true,
+            rew_scale: 1.0,
+            max_grad_norm: Some(5.0),
+            lr: 3e-4,
+            lr_schedule: Schedule::Constant,
+        }
+    }
+}
+
+impl SacConfig {
+    /// Checks every parameter.
+    pub fn validate(&self) -> Result<(), OffPolicyError> {
+        check("tau", self.tau, (0.0..=1.0).contains(&self.tau), "in [0, 1]")?;
+        check(
+            "ent_coeff_init",
+            self.ent_coeff_init,
+            self.ent_coeff_init > 0.0,
+            "positive",
+        )?;
+        check(
+            "target_update_intvl",
+            self.target_update_intvl as f64,
+            self.target_update_intvl > 0,
+            "at least 1",
+        )?;
+        check("rew_scale", self.rew_scale, self.rew_scale > 0.0, "positive")?;
+        check("lr", self.lr, self.lr > 0.0, "positive")?;
+        if let Some(norm) = self.max_grad_norm {
+            check("max_grad_norm", norm, norm > 0.0, "positive")?;
+        }
+        self.lr_schedule.validate("lr_schedule")?;
+        Ok(())
+    }
+}
+
+/// `log α` as a one-parameter module, so Adam can train it.
+#[derive(Module, Debug)]
+struct LogAlpha {
+    value: Param<Tensor<1>>,
+}
+
+/// Bounds of the policy's log standard deviation (SB3's `LOG_STD_MIN/MAX`).
+const LOG_STD_BOUNDS: (f64, f64) = (-20.0, 2.0);
+
+/// The SAC learner.
+pub struct Sac {
+    config: SacConfig,
+    policy: Mlp,
+    critics: EnsembleMlp,
+    critic_targets: EnsembleMlp,
+    log_alpha: LogAlpha,
+    policy_optim: ModuleOptimizer,
+    critic_optim: ModuleOptimizer,
+    alpha_optim: ModuleOptimizer,
+    actor: Mlp,
+    scale: ActionScale,
+    target_entropy: f64,
+    device: Device,
+    act_device: Device,
+    rng: EnvRng,
+    updates: usize,
+    iterations: usize,
+}
+
+/// The policy's squashed Gaussian for observations `obs` (network output `[mean | log σ]`).
+fn squashed_gaussian(policy: &Mlp, obs: Tensor<2>, action_dim: usize) -> TanhGaussian {
+    let out = policy.forward(obs);
+    let rows = out.dims()[0];
+    let mean = out.clone().slice([0..rows, 0..action_dim]);
+    let log_std = out
+        .slice([0..rows, action_dim..2 * action_dim])
+        .clamp(LOG_STD_BOUNDS.0, LOG_STD_BOUNDS.1);
+    TanhGaussian::new(mean, log_std)
+}
+
+/// `min_j Q_j(s, a)` → `[B]` from `[members, B, 1]` critic outputs.
+fn min_over_members(q: Tensor<3>) -> Tensor<1> {
+    let [members, rows, _] = q.dims();
+    q.reshape([members, rows])
+        .min_dim(0)
+        .reshape([rows])
+}
+
+impl Sac {
+    /// A learner for `observation_dim`-sized observations and a bounded box `action_space`,
+    /// learning on `device` and acting on `act_device`; `seed` drives random actions.
+    pub fn new(
+        config: SacConfig,
+        observation_dim: usize,
+        action_space: &Space,
+        device: &Device,
+        act_device: &Device,
+        seed: u64,
+    ) -> Result<Self, OffPolicyError> {
+        config.validate()?;
+        let Space::Box(bounds) = action_space else {
+            return Err(OffPolicyError::UnsupportedSpace(format!(
+                "SAC needs a continuous (box) action space, got {action_space}"
+            )));
+        };
+        let scale = ActionScale::new(bounds)?;
+        let a = scale.dim();
+        let device = device.clone().autodiff();
+        let policy = MlpConfig::new(observation_dim, config.hidden.clone(), 2 * a)
+            .with_activation(config.activation)
+            .init(&device)?;
+        let critics = EnsembleMlpConfig::new(2, observation_dim + a, config.hidden.clone(), 1)
+            .with_activation(config.activation)
+            .init(&device)?;
+        let log_alpha = LogAlpha {
+            value: Param::from_tensor(Tensor::from_floats(
+                [config.ent_coeff_init.ln() as f32],
+                &device,
+            )),
+        };
+        let adam = || AdamConfig::new().with_epsilon(1e-8).init();
+        Ok(Self {
+            actor: policy.valid().to_device(act_device),
+            critic_targets: critics.valid(),
+            policy,
+            critics,
+            log_alpha,
+            policy_optim: adam(),
+            critic_optim: adam(),
+            alpha_optim: adam(),
+            target_entropy: -(a as f64),
+            scale,
+            device,
+            act_device: act_device.clone(),
+            rng: rng_from_seed(seed),
+            updates: 0,
+            iterations: 0,
+            config,
+        })
+    }
+
+    /// The entropy coefficient α (a device read-back).
+    pub fn ent_coeff(&self) -> Result<f64, OffPolicyError> {
+        let log_alpha = read_floats(self.log_alpha.value.val().inner())?;
+        Ok(f64::from(log_alpha[0]).exp())
+    }
+
+    /// The target entropy `−|A|`.
+    pub fn target_entropy(&self) -> f64 {
+        self.target_entropy
+    }
+
+    fn lr(&self, progress: f64) -> f64 {
+        self.config
+            .lr_schedule
+            .value(self.config.lr, progress, self.updates)
+    }
+
+    /// The minibatch rewards after `standardize_rew` and `rew_scale` (n-step sums are treated
+    /// as one reward each).
+    fn shaped_returns(&self, returns: Tensor<1>) -> Tensor<1> {
+        let returns = if self.config.standardize_rew {
+            let centred = returns.clone() - returns.mean();
+            let std = centred.clone().powi_scalar(2).mean().sqrt().add_scalar(1e-8);
+            centred / std
+        } else {
+            returns
+        };
+        returns.mul_scalar(self.config.rew_scale)
+    }
+}
+
+impl OffPolicyLearner for Sac {
+    fn act(
+        &mut self,
+        observations: &[f32],
+        num_envs: usize,
+        mode: ActMode,
+        _progress: f64,
+    ) -> Result<ActionBatch, OffPolicyError> {
+        let a = self.scale.dim();
+        let unit = match mode {
+            ActMode::Random => (0..num_envs * a)
+                .map(|_| self.rng.random_range(-1.0f32..=1.0))
+                .collect(),
+            ActMode::Explore | ActMode::Greedy => {
+                let obs = matrix(observations, num_envs, &self.act_device);
+                let dist = squashed_gaussian(&self.actor, obs, a);
+                let actions = if mode == ActMode::Greedy {
+                    dist.mode()
+                } else {
+                    dist.sample()
+                };
+                read_floats(actions)?
+            }
+        };
+        Ok(ActionBatch::Continuous(self.scale.from_unit(&unit)))
+    }
+
+    fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, OffPolicyError> {
+        let ActionBatch::Continuous(actions) = &batch.actions else {
+            return Err(OffPolicyError::UnsupportedSpace(
+                "SAC replay batch holds discrete actions".into(),
+            ));
+        };
+        let a = self.scale.dim();
+        let t = BatchTensors::new(batch, &self.device);
+        let rows = batch.len();
+        let lr = self.lr(progress);
+        let log_alpha = self.log_alpha.value.val().inner();
+        let alpha = log_alpha.clone().exp();
+
+        // Critic target, without a graph.
+        let target = {
+            let policy = self.policy.valid();
+            let dist = squashed_gaussian(&policy, t.next_observations.clone(), a);
+            let (next_actions, next_log_probs) = dist.rsample_with_log_prob();
+            let next_q = min_over_members(self.critic_targets.forward_shared(Tensor::cat(
+                vec![t.next_observations.clone(), next_actions],
+                1,
+            )));
+            let soft_value = next_q - next_log_probs * alpha.clone();
+            self.shaped_returns(t.returns.clone()) + t.discounts.clone() * soft_value
+        };
+
+        // Critic step.
+        let buffer_actions = matrix(&self.scale.to_unit(actions), rows, &self.device);
+        let q = self.critics.forward_shared(Tensor::cat(
+            vec![t.observations.clone(), buffer_actions],
+            1,
+        ));
+        let members = q.dims()[0];
+        let td = q.clone().reshape([members, rows]) - target.autodiff().unsqueeze::<2>();
+        let critic_loss = (td.clone().powi_scalar(2) * t.weights.clone().unsqueeze::<2>())
+            .sum()
+            .mul_scalar(0.5 / rows as f64);
+        let mut grads = critic_loss.backward();
+        self.critics = descend(
+            self.critics.clone(),
+            &mut grads,
+            &mut self.critic_optim,
+            lr,
+            self.config.max_grad_norm,
+        )?;
+
+        // Policy and entropy-coefficient step, through the updated critics (held fixed).
+        let dist = squashed_gaussian(&self.policy, t.observations.clone(), a);
+        let (policy_actions, log_probs) = dist.rsample_with_log_prob();
+        let q_pi = min_over_members(self.critics.clone().no_grad().forward_shared(Tensor::cat(
+            vec![t.observations.clone(), policy_actions],
+            1,
+        )));
+        let policy_loss = (log_probs.clone() * alpha.clone().autodiff() - q_pi).mean();
+        let mut loss = policy_loss.clone();
+        if self.config.learn_ent_coeff {
+            let gap = log_probs.clone().detach().add_scalar(self.target_entropy);
+            let alpha_loss = (self.log_alpha.value.val() * gap).mean().neg();
+            loss = loss + alpha_loss;
+        }
+        let mut grads = loss.backward();
+        self.policy = descend(
+            self.policy.clone(),
+            &mut grads,
+            &mut self.policy_optim,
+            lr,
+            self.config.max_grad_norm,
+        )?;
+        if self.config.learn_ent_coeff {
+            self.log_alpha =
+                descend(self.log_alpha.clone(), &mut grads, &mut self.alpha_optim, lr, None)?;
+        }
+
+        self.updates += 1;
+        if self.updates.is_multiple_of(self.config.target_update_intvl) {
+            self.critic_targets = soft_update(
+                self.critic_targets.clone(),
+                &self.critics.valid(),
+                self.config.tau,
+            )?;
+        }
+        let td = td.detach().inner();
+        Ok(Learned {
+            stats: Tensor::cat(
+                vec![
+                    critic_loss.detach().inner(),
+                    policy_loss.detach().inner(),
+                    alpha,
+                    log_probs.detach().inner().mean().neg(),
+                    q.detach().inner().mean(),
+                ],
+                0,
+            ),
+            td_errors: td.abs().mean_dim(0).reshape([rows]),
+        })
+    }
+
+    fn stat_names(&self) -> &'static [&'static str] {
+        &["critic_loss", "policy_loss", "ent_coeff", "entropy", "q_mean"]
+    }
+
+    fn schedule_metrics(&self, progress: f64) -> Vec<Metric> {
+        vec![Metric::new("lr", self.lr(progress))]
+    }
+
+    fn end_iteration(&mut self) {
+        self.iterations += 1;
+        self.actor = self.policy.valid().to_device(&self.act_device);
+    }
+
+    fn save(&self, snapshot: &mut Snapshot) -> Result<(), OffPolicyError> {
+        save_module(snapshot, "policy.bpk", &self.policy)?;
+        save_module(snapshot, "critics.bpk", &self.critics)?;
+        save_module(snapshot, "critic_targets.bpk", &self.critic_targets)?;
+        save_module(snapshot, "log_alpha.bpk", &self.log_alpha)?;
+        save_optim(snapshot, "policy_optim.bpk", &self.policy_optim)?;
+        save_optim(snapshot, "critic_optim.bpk", &self.critic_optim)?;
+        save_optim(snapshot, "alpha_optim.bpk", &self.alpha_optim)?;
+        snapshot.insert("counters.bin", counters(&[self.updates, self.iterations]));
+        Ok(())
+    }
+
+    fn load(&mut self, snapshot: &Snapshot) -> Result<(), OffPolicyError> {
+        let policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
+        let critics = load_module(snapshot, "critics.bpk", self.critics.clone())?;
+        let critic_targets =
+            load_module(snapshot, "critic_targets.bpk", self.critic_targets.clone())?;
+        let log_alpha = load_module(snapshot, "log_alpha.bpk", self.log_alpha.clone())?;
+        let policy_optim = load_optim(snapshot, "policy_optim.bpk", self.policy_optim.clone())?;
+        let critic_optim = load_optim(snapshot, "critic_optim.bpk", self.critic_optim.clone())?;
+        let alpha_optim = load_optim(snapshot, "alpha_optim.bpk", self.alpha_optim.clone())?;
+        let [updates, iterations] = read_counters(snapshot)?;
+        self.policy = policy;
+        self.critics = critics;
+        self.critic_targets = critic_targets;
+        self.log_alpha = log_alpha;
+        self.policy_optim = policy_optim;
+        self.critic_optim = critic_optim;
+        self.alpha_optim = alpha_optim;
+        self.updates = updates;
+        self.iterations = iterations;
+        self.actor = self.policy.valid().to_device(&self.act_device);
+        Ok(())
+    }
+}

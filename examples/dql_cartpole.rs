@@ -1,0 +1,73 @@
+//! DQL on CartPole-v1 with the library API (no CLI), with the RL Zoo's DQN hyper-parameters
+//! translated to Pyrado's names: 256 environment steps then 128 updates of batch 64 per
+//! iteration, 1000 random transitions first, target copied every 128 updates, ε decaying from
+//! 1 to 0.04 over ~8000 steps.
+//!
+//! Run with `cargo run --release --example dql_cartpole [flex|ndarray|wgpu]`.
+
+use cinder::core::VecEnv;
+use cinder::core::train::{RunLogger, TrainConfig, train};
+use cinder::envs::make;
+use cinder::nn::parse_device;
+use cinder::offpolicy::{Dql, DqlConfig, OffPolicy, ReplayConfig};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let learn_device = parse_device(&std::env::args().nth(1).unwrap_or("flex".into()))?;
+    let act_device = parse_device("flex")?;
+    learn_device.seed(0);
+    act_device.seed(0);
+
+    let envs = VecEnv::from_fn(1, |_| make("CartPole-v1"))?;
+    let dql = Dql::new(
+        DqlConfig {
+            hidden: vec![256, 256],
+            eps_init: 1.0,
+            eps_schedule_gamma: 0.9,
+            eps_final: 0.04,
+            target_update_intvl: 128,
+            max_grad_norm: Some(10.0),
+            lr: 2.3e-3,
+            double: false,
+            ..DqlConfig::default()
+        },
+        envs.observation_dim(),
+        envs.action_space(),
+        &learn_device,
+        &act_device,
+        0,
+    )?;
+    let replay = ReplayConfig {
+        memory_size: 100_000,
+        min_steps: 256,
+        num_updates_per_step: 128,
+        num_init_memory_steps: 1000,
+        batch_size: 64,
+        gamma: 0.99,
+        n_step: 1,
+        prioritized: None,
+        save_buffer: false,
+    };
+    let mut algorithm = OffPolicy::new(dql, envs, replay, 0)?;
+
+    let mut eval_envs = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
+    let config = TrainConfig {
+        total_steps: Some(50_000),
+        eval_every: 40,
+        ..TrainConfig::default()
+    };
+    let summary = train(
+        &mut algorithm,
+        &mut eval_envs,
+        &config,
+        &mut RunLogger::quiet(),
+    )?;
+    println!(
+        "{} steps in {:.1} s; deterministic evaluation over {} episodes: {:.1} ± {:.1}",
+        summary.total_steps,
+        summary.wall_seconds,
+        summary.final_eval.returns.len(),
+        summary.final_eval.mean,
+        summary.final_eval.std
+    );
+    Ok(())
+}
