@@ -32,7 +32,7 @@ struct Cli {
 enum Command {
     /// Train an agent; writes runs/<algo>-<env>-<timestamp>/.
     Train {
-        /// Algorithm: a2c, ppo or ppo2.
+        /// Algorithm: a2c, ppo, ppo2, dql, ddpg or sac.
         algo: String,
         /// Environment id, e.g. CartPole-v1.
         #[arg(long)]
@@ -61,6 +61,10 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Snapshots include the replay memory (off-policy algorithms), so training can go on
+        /// from the same data.
+        #[arg(long)]
+        save_buffer: bool,
     },
     /// Reload a run's snapshot and evaluate its deterministic policy.
     Eval {
@@ -88,7 +92,12 @@ fn run(cli: Cli) -> Result<(), RunError> {
             out,
             workers,
             quiet,
+            save_buffer,
         } => {
+            let mut overrides = overrides;
+            if save_buffer {
+                overrides.push("save_buffer=true".into());
+            }
             let steps = steps
                 .map(|s| {
                     usize::try_from(s).map_err(|_| {

@@ -9,19 +9,22 @@ use burn::tensor::Device;
 use cinder_core::VecEnv;
 use cinder_core::train::snapshot::{read_snapshot, write_atomic};
 use cinder_core::train::{
-    Algorithm, Evaluation, RunLogger, StopReason, TrainError, evaluate, train,
+    Evaluation, RunLogger, StopReason, TrainError, evaluate, train,
 };
 use cinder_nn::parse_device;
 use serde::{Deserialize, Serialize};
 
 use crate::burn;
-use crate::settings::{OnPolicySettings, SettingsError};
+use crate::settings::{AnyAlgorithm, Settings, SettingsError};
 
 /// Presets shipped with Cinder, by algorithm.
 const PRESETS: &[(&str, &str)] = &[
     ("a2c", include_str!("../../../presets/a2c.toml")),
     ("ppo", include_str!("../../../presets/ppo.toml")),
     ("ppo2", include_str!("../../../presets/ppo2.toml")),
+    ("dql", include_str!("../../../presets/dql.toml")),
+    ("ddpg", include_str!("../../../presets/ddpg.toml")),
+    ("sac", include_str!("../../../presets/sac.toml")),
 ];
 
 /// A failure, split by whose fault it is: bad input (exit code 2) or a failed run (1).
@@ -54,7 +57,7 @@ pub struct RunConfig {
     /// Learning device (`flex`, `ndarray`, `wgpu`).
     pub device: String,
     /// The resolved settings.
-    pub settings: OnPolicySettings,
+    pub settings: Settings,
 }
 
 /// What `summary.json` holds.
@@ -145,7 +148,7 @@ pub struct TrainRequest {
 /// A run resolved and checked, before anything is written.
 pub struct PreparedRun {
     config: RunConfig,
-    algorithm: Box<dyn Algorithm<Error = cinder_pg::PgError>>,
+    algorithm: AnyAlgorithm,
     eval_envs: VecEnv,
 }
 
@@ -166,7 +169,7 @@ pub fn prepare(request: &TrainRequest) -> Result<PreparedRun, RunError> {
         overrides.push(format!("num_workers={workers}"));
     }
     let preset = preset_table(&request.algo, &request.env, request.preset.as_deref())?;
-    let settings = OnPolicySettings::resolve(&request.algo, preset.as_ref(), &overrides)?;
+    let settings = Settings::resolve(&request.algo, preset.as_ref(), &overrides)?;
     let config = RunConfig {
         algo: request.algo.clone(),
         env: request.env.clone(),
@@ -182,10 +185,10 @@ fn build(config: RunConfig) -> Result<PreparedRun, RunError> {
     let input = |e: &dyn std::fmt::Display| RunError::Input(e.to_string());
     let spec = cinder_envs::spec(&config.env).map_err(|e| input(&e))?;
     let settings = &config.settings;
-    let envs = VecEnv::from_fn(settings.n_envs, |_| spec.make())
-        .and_then(|e| e.with_num_workers(settings.num_workers))
+    let envs = VecEnv::from_fn(settings.n_envs(), |_| spec.make())
+        .and_then(|e| e.with_num_workers(settings.num_workers()))
         .map_err(|e| input(&e))?;
-    let eval_envs = VecEnv::from_fn(settings.eval_episodes.min(settings.n_envs), |_| spec.make())
+    let eval_envs = VecEnv::from_fn(settings.eval_episodes().min(settings.n_envs()), |_| spec.make())
         .map_err(|e| input(&e))?;
     let learn = parse_device(&config.device).map_err(|e| input(&e))?;
     let act = acting_device().map_err(|e| input(&e))?;
@@ -300,7 +303,7 @@ pub fn evaluate_run(dir: &Path, episodes: usize, seed: u64) -> Result<Evaluation
         .restore(&snapshot)
         .map_err(|e| input(&format!("{}: {e}", snapshot_dir.display())))?;
     let spec = cinder_envs::spec(&run.config.env).map_err(|e| input(&e))?;
-    let mut envs = VecEnv::from_fn(episodes.min(run.config.settings.n_envs), |_| spec.make())
+    let mut envs = VecEnv::from_fn(episodes.min(run.config.settings.n_envs()), |_| spec.make())
         .map_err(|e| input(&e))?;
     evaluate(run.algorithm.as_mut(), &mut envs, episodes, seed)
         .map_err(|e: TrainError| RunError::Failed(e.to_string()))

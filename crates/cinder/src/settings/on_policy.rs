@@ -1,48 +1,20 @@
-//! Run settings: one flat, serialisable table per run (what `config.toml` holds), resolved from
-//! the algorithm's defaults, a preset table for the environment and `key=value` overrides, and
-//! turned into a ready-to-train algorithm.
-
-use std::collections::BTreeMap;
+//! Settings of the on-policy algorithms (A2C, PPO, PPO2).
 
 use burn::tensor::Device;
 use cinder_core::VecEnv;
-use cinder_core::train::{Algorithm, SnapshotMode, TrainConfig};
+use cinder_core::train::{SnapshotMode, TrainConfig};
 use cinder_data::Budget;
-use cinder_nn::Activation;
 use cinder_pg::{
-    A2c, A2cConfig, Gae, GaeConfig, OnPolicy, PgError, PolicyConfig, Ppo, Ppo2, Ppo2Config,
-    PpoConfig, Schedule,
+    A2c, A2cConfig, Gae, GaeConfig, OnPolicy, PolicyConfig, Ppo, Ppo2, Ppo2Config,
+    PpoConfig,
 };
 use serde::{Deserialize, Serialize};
 
+use super::{
+    AnyAlgorithm, SettingsError, activation, at_least_one, grad_clip, resolve_table, schedule,
+    unify,
+};
 use crate::burn;
-
-/// The algorithms the CLI trains.
-pub const ALGORITHMS: &[&str] = &["a2c", "ppo", "ppo2"];
-
-/// Errors resolving settings: each names the key or value at fault.
-#[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
-    /// An algorithm id that is not in [`ALGORITHMS`].
-    #[error("unknown algorithm `{0}`; known: {known}", known = ALGORITHMS.join(", "))]
-    UnknownAlgorithm(String),
-    /// A key this algorithm does not have.
-    #[error("unknown setting `{key}` for {algo}; valid: {valid}")]
-    UnknownKey {
-        /// The key.
-        key: String,
-        /// The algorithm.
-        algo: String,
-        /// The valid keys.
-        valid: String,
-    },
-    /// A value of the wrong type, or a malformed `--set`.
-    #[error("{0}")]
-    Invalid(String),
-    /// A value out of range.
-    #[error(transparent)]
-    Range(#[from] PgError),
-}
 
 /// Every setting of an on-policy run. Keys an algorithm does not use are rejected for it (see
 /// [`keys_of`]).
@@ -121,7 +93,7 @@ const COMMON_KEYS: &[&str] = &[
 ];
 
 /// The keys `algo` accepts.
-pub fn keys_of(algo: &str) -> Result<Vec<&'static str>, SettingsError> {
+pub(super) fn keys_of(algo: &str) -> Result<Vec<&'static str>, SettingsError> {
     let own: &[&str] = match algo {
         "a2c" => &["vfcn_coeff"],
         "ppo" => &["num_epoch", "eps_clip", "clip_schedule"],
@@ -175,66 +147,28 @@ impl OnPolicySettings {
         }
     }
 
-    /// Resolves `algo`'s settings: defaults, then `preset` (a table of key → value), then each
-    /// `key=value` of `overrides` (values in TOML syntax; bare words are strings).
+    /// Resolves `algo`'s settings: defaults, then `preset`, then `overrides`.
     pub fn resolve(
         algo: &str,
         preset: Option<&toml::Table>,
         overrides: &[String],
     ) -> Result<Self, SettingsError> {
-        let valid = keys_of(algo)?;
-        let defaults = Self::defaults(algo)?;
-        let mut table = toml::Table::try_from(&defaults)
-            .map_err(|e| SettingsError::Invalid(format!("settings do not serialise: {e}")))?;
-        let mut merged: BTreeMap<String, toml::Value> = BTreeMap::new();
-        if let Some(preset) = preset {
-            merged.extend(preset.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        for item in overrides {
-            let (key, text) = item.split_once('=').ok_or_else(|| {
-                SettingsError::Invalid(format!("--set `{item}`: expected key=value"))
-            })?;
-            merged.insert(key.trim().to_string(), parse_value(text.trim()));
-        }
-        for (key, value) in merged {
-            if !valid.contains(&key.as_str()) {
-                return Err(SettingsError::UnknownKey {
-                    key,
-                    algo: algo.to_string(),
-                    valid: valid.join(", "),
-                });
-            }
-            table.insert(key, value);
-        }
-        let settings: Self = table
-            .try_into()
-            .map_err(|e: toml::de::Error| SettingsError::Invalid(one_line(&e.to_string())))?;
+        let settings: Self =
+            resolve_table(algo, &Self::defaults(algo)?, &keys_of(algo)?, preset, overrides)?;
         settings.validate()?;
         Ok(settings)
     }
 
     /// Range checks the algorithm configs do not cover.
     fn validate(&self) -> Result<(), SettingsError> {
-        let positive = [
+        at_least_one(&[
             ("total_steps", self.total_steps),
             ("n_envs", self.n_envs),
             ("n_steps", self.n_steps),
             ("num_workers", self.num_workers),
             ("eval_episodes", self.eval_episodes),
-        ];
-        for (name, value) in positive {
-            if value == 0 {
-                return Err(SettingsError::Invalid(format!(
-                    "invalid setting `{name}` = 0: must be at least 1"
-                )));
-            }
-        }
-        if self.max_grad_norm < 0.0 || !self.max_grad_norm.is_finite() {
-            return Err(SettingsError::Invalid(format!(
-                "invalid setting `max_grad_norm` = {}: must be >= 0 (0 disables clipping)",
-                self.max_grad_norm
-            )));
-        }
+        ])?;
+        grad_clip(self.max_grad_norm)?;
         schedule("lr_schedule", &self.lr_schedule)?;
         schedule("clip_schedule", &self.clip_schedule)?;
         activation(&self.activation)?;
@@ -278,7 +212,7 @@ impl OnPolicySettings {
     }
 
     fn grad_clip(&self) -> Option<f64> {
-        (self.max_grad_norm > 0.0).then_some(self.max_grad_norm)
+        grad_clip(self.max_grad_norm).unwrap_or(None)
     }
 
     fn ppo(&self) -> Result<PpoConfig, SettingsError> {
@@ -295,8 +229,7 @@ impl OnPolicySettings {
         })
     }
 
-    /// The algorithm `algo`, learning on `learn` and acting on `act`, training on `envs`; seeds
-    /// the learning device's RNG with `seed` (every random draw of a run follows from it).
+    /// The algorithm `algo`, learning on `learn` and acting on `act`, training on `envs`.
     pub fn build(
         &self,
         algo: &str,
@@ -304,9 +237,7 @@ impl OnPolicySettings {
         learn: &Device,
         act: &Device,
         seed: u64,
-    ) -> Result<Box<dyn Algorithm<Error = PgError>>, SettingsError> {
-        learn.seed(seed);
-        act.seed(seed);
+    ) -> Result<AnyAlgorithm, SettingsError> {
         let (obs, actions) = (
             envs.observation_space().clone(),
             envs.action_space().clone(),
@@ -316,7 +247,7 @@ impl OnPolicySettings {
         Ok(match algo {
             "ppo" => {
                 let learner = Ppo::new(self.ppo()?, critic, &obs, &actions, learn, seed)?;
-                Box::new(OnPolicy::new(learner, envs, seed, budget, act))
+                unify(OnPolicy::new(learner, envs, seed, budget, act))
             }
             "ppo2" => {
                 let config = Ppo2Config {
@@ -324,7 +255,7 @@ impl OnPolicySettings {
                     vfcn_coeff: self.vfcn_coeff,
                 };
                 let learner = Ppo2::new(config, critic, &obs, &actions, learn, seed)?;
-                Box::new(OnPolicy::new(learner, envs, seed, budget, act))
+                unify(OnPolicy::new(learner, envs, seed, budget, act))
             }
             "a2c" => {
                 let config = A2cConfig {
@@ -337,41 +268,9 @@ impl OnPolicySettings {
                     policy: self.policy()?,
                 };
                 let learner = A2c::new(config, critic, &obs, &actions, learn, seed)?;
-                Box::new(OnPolicy::new(learner, envs, seed, budget, act))
+                unify(OnPolicy::new(learner, envs, seed, budget, act))
             }
             other => return Err(SettingsError::UnknownAlgorithm(other.to_string())),
         })
-    }
-}
-
-/// A `--set` value: TOML if it parses as one (numbers, booleans, arrays, quoted strings),
-/// otherwise the bare text as a string.
-fn parse_value(text: &str) -> toml::Value {
-    format!("v = {text}")
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(text.to_string()))
-}
-
-fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn schedule(key: &str, text: &str) -> Result<Schedule, SettingsError> {
-    Schedule::parse(text).ok_or_else(|| {
-        SettingsError::Invalid(format!(
-            "invalid setting `{key}` = \"{text}\": expected constant, linear or exponential:<gamma>"
-        ))
-    })
-}
-
-fn activation(text: &str) -> Result<Activation, SettingsError> {
-    match text {
-        "tanh" => Ok(Activation::Tanh),
-        "relu" => Ok(Activation::Relu),
-        other => Err(SettingsError::Invalid(format!(
-            "invalid setting `activation` = \"{other}\": expected tanh or relu"
-        ))),
     }
 }
