@@ -1,13 +1,14 @@
 //! DQL on CartPole-v1 with the library API (no CLI), with the RL Zoo's DQN hyper-parameters
 //! translated to Pyrado's names: 256 environment steps then 128 updates of batch 64 per
 //! iteration, 1000 random transitions first, target copied every 128 updates, ε decaying from
-//! 1 to 0.04 over ~8000 steps.
+//! 1 to 0.04 over ~8000 steps; the learning rate decays linearly to 0 (see presets/dql.toml).
 //!
 //! Run with `cargo run --release --example dql_cartpole [flex|ndarray|wgpu]`.
 
 use cinder::core::VecEnv;
 use cinder::core::train::{RunLogger, TrainConfig, train};
 use cinder::envs::make;
+use cinder::nn::Schedule;
 use cinder::nn::parse_device;
 use cinder::offpolicy::{Dql, DqlConfig, OffPolicy, ReplayConfig};
 
@@ -27,6 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             target_update_intvl: 128,
             max_grad_norm: Some(10.0),
             lr: 2.3e-3,
+            lr_schedule: Schedule::Linear,
             double: false,
             ..DqlConfig::default()
         },

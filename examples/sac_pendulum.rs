@@ -1,5 +1,6 @@
 //! SAC on Pendulum-v1 with the library API (no CLI), with the RL Zoo's hyper-parameters
-//! (lr 1e-3, batch 256, 100 random transitions first, one update per environment step, learned
+//! (lr 1e-3, batch 256, 256 random transitions first (the Zoo: 100; Cinder draws a first
+//! minibatch only once the memory holds one), one update per environment step, learned
 //! entropy coefficient, τ = 0.005, no reward standardisation, no gradient clipping).
 //!
 //! Run with `cargo run --release --example sac_pendulum [flex|ndarray|wgpu]`.
@@ -35,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         memory_size: 1_000_000,
         min_steps: 1,
         num_updates_per_step: 1,
-        num_init_memory_steps: 100,
+        num_init_memory_steps: 256,
         batch_size: 256,
         gamma: 0.99,
         n_step: 1,

@@ -11,6 +11,8 @@
 //! - `cargo xtask bench onpolicy [--seeds 0,1,2] [--only ppo-cartpole,...]`: trains each
 //!   on-policy benchmark with the release `cinder` binary and its presets, and prints wall time
 //!   and deterministic evaluation per seed as a markdown table.
+//! - `cargo xtask bench offpolicy [--seeds 0,1,2] [--only dql-cartpole,...]`: the same for DQL,
+//!   DDPG and SAC, with the gradient updates per second of wall time.
 
 use std::process::Command;
 
@@ -23,7 +25,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   ci                                                               fmt check, clippy, all devices
   bench envs                                                       env steps/s (release)
   bench acting                                                     sampler steps/s (release)
-  bench onpolicy [--seeds 0,1,2] [--only NAME,...]                 train A2C/PPO/PPO2 (release)";
+  bench onpolicy [--seeds 0,1,2] [--only NAME,...]                 train A2C/PPO/PPO2 (release)
+  bench offpolicy [--seeds 0,1,2] [--only NAME,...]                train DQL/DDPG/SAC (release)";
 
 fn main() {
     if let Err(e) = run(std::env::args().skip(1).collect()) {
@@ -147,7 +150,8 @@ fn bench(args: &[String]) -> Result<()> {
             &["bench", "--package", "cinder-pg", "--bench", "acting"],
             &[],
         ),
-        Some("onpolicy") => onpolicy(&args[1..]),
+        Some("onpolicy") => train_benchmarks(ONPOLICY, &args[1..]),
+        Some("offpolicy") => train_benchmarks(OFFPOLICY, &args[1..]),
         Some("envs") => cargo(
             &[
                 "bench",
@@ -158,8 +162,10 @@ fn bench(args: &[String]) -> Result<()> {
             ],
             &[],
         ),
-        Some(other) => bail!("unknown benchmark `{other}`; known: envs, acting, onpolicy"),
-        None => bail!("which benchmark? known: envs, acting, onpolicy\n{USAGE}"),
+        Some(other) => {
+            bail!("unknown benchmark `{other}`; known: envs, acting, onpolicy, offpolicy")
+        }
+        None => bail!("which benchmark? known: envs, acting, onpolicy, offpolicy\n{USAGE}"),
     }
 }
 
@@ -172,7 +178,31 @@ const ONPOLICY: &[(&str, &str, &str, f64)] = &[
     ("ppo-pendulum", "ppo", "Pendulum-v1", -250.0),
 ];
 
-fn onpolicy(args: &[String]) -> Result<()> {
+/// The off-policy benchmarks, as [`ONPOLICY`].
+const OFFPOLICY: &[(&str, &str, &str, f64)] = &[
+    ("dql-cartpole", "dql", "CartPole-v1", 475.0),
+    ("sac-pendulum", "sac", "Pendulum-v1", -200.0),
+    ("ddpg-pendulum", "ddpg", "Pendulum-v1", -200.0),
+];
+
+/// Gradient updates a run made: the sum of the `updates` column of its `progress.csv` (absent
+/// for on-policy runs).
+fn updates_of(run: &std::path::Path) -> Result<Option<f64>> {
+    let text = std::fs::read_to_string(run.join("progress.csv"))?;
+    let mut lines = text.lines();
+    let header = lines.next().context("empty progress.csv")?;
+    let Some(column) = header.split(',').position(|c| c == "updates") else {
+        return Ok(None);
+    };
+    let total = lines
+        .filter_map(|line| line.split(',').nth(column)?.parse::<f64>().ok())
+        .sum();
+    Ok(Some(total))
+}
+
+/// Trains every benchmark of `table` (filtered by `--only`) for each seed with the release
+/// binary and prints one markdown row per run.
+fn train_benchmarks(table: &[(&str, &str, &str, f64)], args: &[String]) -> Result<()> {
     let mut seeds = vec![0u64, 1, 2];
     let mut only: Option<Vec<String>> = None;
     let mut rest = args.iter();
@@ -203,9 +233,11 @@ fn onpolicy(args: &[String]) -> Result<()> {
         &[],
     )?;
     let out = std::path::Path::new("target/bench-runs");
-    println!("\n| benchmark | seed | steps | wall s | steps/s | eval mean ± std | bar | pass |");
-    println!("|---|---|---|---|---|---|---|---|");
-    for (name, algo, env, bar) in ONPOLICY {
+    println!(
+        "\n| benchmark | seed | steps | wall s | steps/s | updates/s | eval mean ± std | bar | pass |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (name, algo, env, bar) in table {
         if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
             continue;
         }
@@ -240,8 +272,12 @@ fn onpolicy(args: &[String]) -> Result<()> {
                 serde_json::from_slice(&std::fs::read(run.join("summary.json"))?)?;
             let number = |key: &str| summary[key].as_f64().unwrap_or(f64::NAN);
             let mean = number("eval_mean");
+            let updates = match updates_of(&run)? {
+                Some(updates) => format!("{:.0}", updates / number("wall_seconds")),
+                None => "-".into(),
+            };
             println!(
-                "| {name} | {seed} | {} | {:.1} | {:.0} | {mean:.1} ± {:.1} | {bar} | {} |",
+                "| {name} | {seed} | {} | {:.1} | {:.0} | {updates} | {mean:.1} ± {:.1} | {bar} | {} |",
                 number("total_steps"),
                 number("wall_seconds"),
                 number("steps_per_second"),

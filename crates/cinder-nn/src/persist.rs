@@ -25,11 +25,7 @@ pub fn save_module<M: Module>(
 
 /// `module` with the parameters of burnpack file `name` of `snapshot`; an error names the file
 /// if it is missing, corrupt or of another architecture.
-pub fn load_module<M: Module>(
-    snapshot: &Snapshot,
-    name: &str,
-    module: M,
-) -> Result<M, NnError> {
+pub fn load_module<M: Module>(snapshot: &Snapshot, name: &str, module: M) -> Result<M, NnError> {
     let bytes = snapshot.file(name).map_err(NnError::Snapshot)?;
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
         .map_err(|e| NnError::Snapshot(format!("{name} is not a burnpack record: {e}")))?;

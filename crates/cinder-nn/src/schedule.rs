@@ -33,9 +33,11 @@ impl Schedule {
     /// Checks the decay factor.
     pub fn validate(&self, name: &'static str) -> Result<(), NnError> {
         match self {
-            Schedule::Exponential { gamma } if !(*gamma > 0.0 && *gamma <= 1.0) => Err(
-                NnError::InvalidConfig(format!("{name}: exponential gamma must lie in (0, 1], got {gamma}")),
-            ),
+            Schedule::Exponential { gamma } if !(*gamma > 0.0 && *gamma <= 1.0) => {
+                Err(NnError::InvalidConfig(format!(
+                    "{name}: exponential gamma must lie in (0, 1], got {gamma}"
+                )))
+            }
             _ => Ok(()),
         }
     }

@@ -25,10 +25,9 @@ use cinder_nn::{Activation, Mlp, MlpConfig, descend, soft_update};
 use rand::Rng;
 
 use crate::batch::{ActionScale, BatchTensors};
-use crate::dql::{counters, read_counters};
 use crate::error::{OffPolicyError, check};
 use crate::noise::{ExplorationNoise, NoiseProcess};
-use crate::off_policy::{ActMode, Learned, OffPolicyLearner};
+use crate::off_policy::{ActMode, Learned, OffPolicyLearner, counters, read_counters};
 
 /// DDPG's own hyper-parameters (the replay loop's, `gamma` and `estimation_step` among them,
 /// are in [`ReplayConfig`](crate::ReplayConfig)). Defaults are Tianshou's.
@@ -77,7 +76,12 @@ impl Default for DdpgConfig {
 impl DdpgConfig {
     /// Checks every parameter.
     pub fn validate(&self) -> Result<(), OffPolicyError> {
-        check("tau", self.tau, (0.0..=1.0).contains(&self.tau), "in [0, 1]")?;
+        check(
+            "tau",
+            self.tau,
+            (0.0..=1.0).contains(&self.tau),
+            "in [0, 1]",
+        )?;
         check(
             "target_update_intvl",
             self.target_update_intvl as f64,
@@ -85,7 +89,12 @@ impl DdpgConfig {
             "at least 1",
         )?;
         check("actor_lr", self.actor_lr, self.actor_lr > 0.0, "positive")?;
-        check("critic_lr", self.critic_lr, self.critic_lr > 0.0, "positive")?;
+        check(
+            "critic_lr",
+            self.critic_lr,
+            self.critic_lr > 0.0,
+            "positive",
+        )?;
         if let Some(norm) = self.max_grad_norm {
             check("max_grad_norm", norm, norm > 0.0, "positive")?;
         }
@@ -319,8 +328,7 @@ impl OffPolicyLearner for Ddpg {
         let actor = load_module(snapshot, "actor.bpk", self.actor.clone())?;
         let critic = load_module(snapshot, "critic.bpk", self.critic.clone())?;
         let actor_target = load_module(snapshot, "actor_target.bpk", self.actor_target.clone())?;
-        let critic_target =
-            load_module(snapshot, "critic_target.bpk", self.critic_target.clone())?;
+        let critic_target = load_module(snapshot, "critic_target.bpk", self.critic_target.clone())?;
         let actor_optim = load_optim(snapshot, "actor_optim.bpk", self.actor_optim.clone())?;
         let critic_optim = load_optim(snapshot, "critic_optim.bpk", self.critic_optim.clone())?;
         let [updates, iterations] = read_counters(snapshot)?;

@@ -28,7 +28,7 @@ use rand::Rng;
 
 use crate::batch::BatchTensors;
 use crate::error::{OffPolicyError, check};
-use crate::off_policy::{ActMode, Learned, OffPolicyLearner};
+use crate::off_policy::{ActMode, Learned, OffPolicyLearner, counters, read_counters};
 
 /// DQL's own hyper-parameters (the replay loop's are in
 /// [`ReplayConfig`](crate::ReplayConfig)). Defaults are Pyrado's where it has the parameter.
@@ -313,10 +313,7 @@ impl OffPolicyLearner for Dql {
         }
         let td = td.detach().inner();
         Ok(Learned {
-            stats: Tensor::cat(
-                vec![loss.detach().inner(), q.detach().inner().mean()],
-                0,
-            ),
+            stats: Tensor::cat(vec![loss.detach().inner(), q.detach().inner().mean()], 0),
             td_errors: td.abs(),
         })
     }
@@ -358,28 +355,4 @@ impl OffPolicyLearner for Dql {
         self.actor = self.online.valid().to_device(&self.act_device);
         Ok(())
     }
-}
-
-/// Update and iteration counters as 16 little-endian bytes (schedules resume where they were).
-pub(crate) fn counters(values: &[usize; 2]) -> Vec<u8> {
-    values
-        .iter()
-        .flat_map(|&v| (v as u64).to_le_bytes())
-        .collect()
-}
-
-/// Reads [`counters`] back from `counters.bin`.
-pub(crate) fn read_counters(snapshot: &Snapshot) -> Result<[usize; 2], OffPolicyError> {
-    let bytes = snapshot
-        .file("counters.bin")
-        .map_err(cinder_nn::NnError::Snapshot)?;
-    if bytes.len() != 16 {
-        return Err(cinder_nn::NnError::Snapshot(format!(
-            "counters.bin holds {} bytes, expected 16",
-            bytes.len()
-        ))
-        .into());
-    }
-    let read = |i: usize| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8")) as usize;
-    Ok([read(0), read(1)])
 }

@@ -59,7 +59,10 @@ impl ExplorationNoise {
         match *self {
             ExplorationNoise::Gaussian { sigma } => sigma.is_finite() && sigma >= 0.0,
             ExplorationNoise::OrnsteinUhlenbeck { theta, sigma, dt } => {
-                [theta, sigma, dt].iter().all(|v| v.is_finite() && *v >= 0.0) && dt > 0.0
+                [theta, sigma, dt]
+                    .iter()
+                    .all(|v| v.is_finite() && *v >= 0.0)
+                    && dt > 0.0
             }
         }
     }

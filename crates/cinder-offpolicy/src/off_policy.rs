@@ -78,7 +78,8 @@ pub struct ReplayConfig {
     /// Gradient updates per iteration (Pyrado `num_updates_per_step`, SB3 `gradient_steps`).
     pub num_updates_per_step: usize,
     /// Random-action transitions stored before learning starts (Pyrado
-    /// `num_init_memory_steps`, SB3 `learning_starts`).
+    /// `num_init_memory_steps`, SB3 `learning_starts`); at least `batch_size`, so every
+    /// iteration updates and logs the same statistics.
     pub num_init_memory_steps: usize,
     /// Transitions per minibatch.
     pub batch_size: usize,
@@ -102,12 +103,29 @@ impl ReplayConfig {
             self.memory_size > 0,
             "at least 1",
         )?;
-        size("min_steps", self.min_steps, self.min_steps > 0, "at least 1")?;
+        size(
+            "min_steps",
+            self.min_steps,
+            self.min_steps > 0,
+            "at least 1",
+        )?;
         size(
             "batch_size",
             self.batch_size,
             self.batch_size > 0 && self.batch_size <= self.memory_size,
             "between 1 and memory_size (the buffer cannot supply more)",
+        )?;
+        size(
+            "num_init_memory_steps",
+            self.num_init_memory_steps,
+            self.num_init_memory_steps >= self.batch_size,
+            "at least batch_size, so that the first iteration can draw a minibatch",
+        )?;
+        size(
+            "num_updates_per_step",
+            self.num_updates_per_step,
+            self.num_updates_per_step > 0,
+            "at least 1",
         )?;
         size("n_step", self.n_step, self.n_step > 0, "at least 1")?;
         check(
@@ -159,6 +177,19 @@ impl<L: OffPolicyLearner> OffPolicy<L> {
             envs.observation_dim(),
             envs.action_space(),
         )?;
+        let capacity = buffer.capacity();
+        for (name, value) in [
+            ("batch_size", config.batch_size),
+            ("num_init_memory_steps", config.num_init_memory_steps),
+        ] {
+            check(
+                name,
+                value as f64,
+                value <= capacity,
+                "at most the replay capacity (memory_size rounded down to whole steps of all \
+                 environments)",
+            )?;
+        }
         let memory = Memory::new(buffer, config.prioritized)?;
         let observations = envs.reset(Some(seed)).to_vec();
         Ok(Self {
@@ -240,7 +271,12 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
             .num_init_memory_steps
             .saturating_sub(self.memory.len());
         if missing > 0 {
-            steps += self.collect(missing.div_ceil(n), ActMode::Random, progress, &mut episodes)?;
+            steps += self.collect(
+                missing.div_ceil(n),
+                ActMode::Random,
+                progress,
+                &mut episodes,
+            )?;
         }
         steps += self.collect(
             self.config.min_steps.div_ceil(n),
@@ -253,9 +289,12 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
         let mut updates = 0;
         if self.memory.len() >= self.config.batch_size {
             for _ in 0..self.config.num_updates_per_step {
-                let batch =
-                    self.memory
-                        .sample(self.config.batch_size, self.nstep, progress, &mut self.rng)?;
+                let batch = self.memory.sample(
+                    self.config.batch_size,
+                    self.nstep,
+                    progress,
+                    &mut self.rng,
+                )?;
                 let learned = self.learner.update(&batch, progress)?;
                 if self.memory.wants_td_errors() {
                     let td = read_floats(learned.td_errors)?;
@@ -311,9 +350,9 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
 
     fn restore(&mut self, snapshot: &Snapshot) -> Result<(), OffPolicyError> {
         if snapshot.names().any(|name| name == REPLAY_FILE) {
-            let bytes = snapshot.file(REPLAY_FILE).map_err(|e| {
-                OffPolicyError::Replay(cinder_data::ReplayError::Corrupt(e))
-            })?;
+            let bytes = snapshot
+                .file(REPLAY_FILE)
+                .map_err(|e| OffPolicyError::Replay(cinder_data::ReplayError::Corrupt(e)))?;
             let mut memory = self.memory.clone();
             memory.load_bytes(bytes)?;
             self.learner.load(snapshot)?;
@@ -323,4 +362,29 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
         }
         Ok(())
     }
+}
+
+/// Update and iteration counters as 16 little-endian bytes (schedules resume where they were).
+pub(crate) fn counters(values: &[usize; 2]) -> Vec<u8> {
+    values
+        .iter()
+        .flat_map(|&v| (v as u64).to_le_bytes())
+        .collect()
+}
+
+/// Reads [`counters`] back from `counters.bin`.
+pub(crate) fn read_counters(snapshot: &Snapshot) -> Result<[usize; 2], OffPolicyError> {
+    let bytes = snapshot
+        .file("counters.bin")
+        .map_err(cinder_nn::NnError::Snapshot)?;
+    if bytes.len() != 16 {
+        return Err(cinder_nn::NnError::Snapshot(format!(
+            "counters.bin holds {} bytes, expected 16",
+            bytes.len()
+        ))
+        .into());
+    }
+    let read =
+        |i: usize| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8")) as usize;
+    Ok([read(0), read(1)])
 }

@@ -28,9 +28,8 @@ use cinder_nn::{
 use rand::Rng;
 
 use crate::batch::{ActionScale, BatchTensors};
-use crate::dql::{counters, read_counters};
 use crate::error::{OffPolicyError, check};
-use crate::off_policy::{ActMode, Learned, OffPolicyLearner};
+use crate::off_policy::{ActMode, Learned, OffPolicyLearner, counters, read_counters};
 
 /// SAC's own hyper-parameters (the replay loop's are in [`ReplayConfig`](crate::ReplayConfig)).
 /// Defaults are Pyrado's, with `tau` in Cinder's convention.
@@ -81,7 +80,12 @@ impl Default for SacConfig {
 impl SacConfig {
     /// Checks every parameter.
     pub fn validate(&self) -> Result<(), OffPolicyError> {
-        check("tau", self.tau, (0.0..=1.0).contains(&self.tau), "in [0, 1]")?;
+        check(
+            "tau",
+            self.tau,
+            (0.0..=1.0).contains(&self.tau),
+            "in [0, 1]",
+        )?;
         check(
             "ent_coeff_init",
             self.ent_coeff_init,
@@ -94,7 +98,12 @@ impl SacConfig {
             self.target_update_intvl > 0,
             "at least 1",
         )?;
-        check("rew_scale", self.rew_scale, self.rew_scale > 0.0, "positive")?;
+        check(
+            "rew_scale",
+            self.rew_scale,
+            self.rew_scale > 0.0,
+            "positive",
+        )?;
         check("lr", self.lr, self.lr > 0.0, "positive")?;
         if let Some(norm) = self.max_grad_norm {
             check("max_grad_norm", norm, norm > 0.0, "positive")?;
@@ -147,9 +156,7 @@ fn squashed_gaussian(policy: &Mlp, obs: Tensor<2>, action_dim: usize) -> TanhGau
 /// `min_j Q_j(s, a)` → `[B]` from `[members, B, 1]` critic outputs.
 fn min_over_members(q: Tensor<3>) -> Tensor<1> {
     let [members, rows, _] = q.dims();
-    q.reshape([members, rows])
-        .min_dim(0)
-        .reshape([rows])
+    q.reshape([members, rows]).min_dim(0).reshape([rows])
 }
 
 impl Sac {
@@ -227,7 +234,12 @@ impl Sac {
     fn shaped_returns(&self, returns: Tensor<1>) -> Tensor<1> {
         let returns = if self.config.standardize_rew {
             let centred = returns.clone() - returns.mean();
-            let std = centred.clone().powi_scalar(2).mean().sqrt().add_scalar(1e-8);
+            let std = centred
+                .clone()
+                .powi_scalar(2)
+                .mean()
+                .sqrt()
+                .add_scalar(1e-8);
             centred / std
         } else {
             returns
@@ -291,10 +303,9 @@ impl OffPolicyLearner for Sac {
 
         // Critic step.
         let buffer_actions = matrix(&self.scale.to_unit(actions), rows, &self.device);
-        let q = self.critics.forward_shared(Tensor::cat(
-            vec![t.observations.clone(), buffer_actions],
-            1,
-        ));
+        let q = self
+            .critics
+            .forward_shared(Tensor::cat(vec![t.observations.clone(), buffer_actions], 1));
         let members = q.dims()[0];
         let td = q.clone().reshape([members, rows]) - target.autodiff().unsqueeze::<2>();
         let critic_loss = (td.clone().powi_scalar(2) * t.weights.clone().unsqueeze::<2>())
@@ -312,10 +323,12 @@ impl OffPolicyLearner for Sac {
         // Policy and entropy-coefficient step, through the updated critics (held fixed).
         let dist = squashed_gaussian(&self.policy, t.observations.clone(), a);
         let (policy_actions, log_probs) = dist.rsample_with_log_prob();
-        let q_pi = min_over_members(self.critics.clone().no_grad().forward_shared(Tensor::cat(
-            vec![t.observations.clone(), policy_actions],
-            1,
-        )));
+        let q_pi = min_over_members(
+            self.critics
+                .clone()
+                .no_grad()
+                .forward_shared(Tensor::cat(vec![t.observations.clone(), policy_actions], 1)),
+        );
         let policy_loss = (log_probs.clone() * alpha.clone().autodiff() - q_pi).mean();
         let mut loss = policy_loss.clone();
         if self.config.learn_ent_coeff {
@@ -332,8 +345,13 @@ impl OffPolicyLearner for Sac {
             self.config.max_grad_norm,
         )?;
         if self.config.learn_ent_coeff {
-            self.log_alpha =
-                descend(self.log_alpha.clone(), &mut grads, &mut self.alpha_optim, lr, None)?;
+            self.log_alpha = descend(
+                self.log_alpha.clone(),
+                &mut grads,
+                &mut self.alpha_optim,
+                lr,
+                None,
+            )?;
         }
 
         self.updates += 1;
@@ -361,7 +379,13 @@ impl OffPolicyLearner for Sac {
     }
 
     fn stat_names(&self) -> &'static [&'static str] {
-        &["critic_loss", "policy_loss", "ent_coeff", "entropy", "q_mean"]
+        &[
+            "critic_loss",
+            "policy_loss",
+            "ent_coeff",
+            "entropy",
+            "q_mean",
+        ]
     }
 
     fn schedule_metrics(&self, progress: f64) -> Vec<Metric> {

@@ -13,9 +13,9 @@ use cinder_nn::Mlp;
 use crate::error::PgError;
 use crate::gae::Gae;
 use crate::optimize::{Passes, fit};
+use crate::policy::{Policy, PolicyConfig};
 use cinder_nn::descend;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
-use crate::policy::{Policy, PolicyConfig};
 
 /// Policy and value network as one module.
 #[derive(Module, Debug)]

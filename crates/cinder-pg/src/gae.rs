@@ -13,9 +13,9 @@ use cinder_nn::{Activation, Mlp, MlpConfig};
 
 use crate::error::{PgError, check_optimisation, check_range};
 use crate::optimize::{Passes, fit, stats_array, stats_vector};
+use cinder_nn::Schedule;
 use cinder_nn::descend;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
-use cinder_nn::Schedule;
 use cinder_nn::tensors::{matrix, read_floats, vector};
 
 /// Hyper-parameters of the GAE critic (Pyrado's `GAE` names; SB3 defaults where Pyrado has
@@ -216,7 +216,13 @@ impl Gae {
         grads: &mut Gradients,
         lr: f64,
     ) -> Result<Mlp, PgError> {
-        Ok(descend(vfcn, grads, &mut self.optim, lr, self.config.max_grad_norm)?)
+        Ok(descend(
+            vfcn,
+            grads,
+            &mut self.optim,
+            lr,
+            self.config.max_grad_norm,
+        )?)
     }
 
     /// Counts an update fitted outside [`Gae::update`] (for exponential schedules).

@@ -19,10 +19,10 @@ pub mod ppo;
 pub mod ppo2;
 
 pub use a2c::{A2c, A2cConfig};
+pub use cinder_nn::Schedule;
 pub use error::PgError;
 pub use gae::{Estimates, Gae, GaeConfig};
 pub use on_policy::{OnPolicy, OnPolicyLearner};
 pub use policy::{ActionDistribution, ActionTensor, Policy, PolicyActor, PolicyConfig};
 pub use ppo::{Ppo, PpoConfig};
 pub use ppo2::{Ppo2, Ppo2Config};
-pub use cinder_nn::Schedule;

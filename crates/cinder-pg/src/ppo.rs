@@ -25,10 +25,10 @@ use crate::error::{PgError, check_optimisation, check_range};
 use crate::gae::{Gae, adam, finite, squared_error};
 use crate::on_policy::{OnPolicyLearner, RolloutTensors};
 use crate::optimize::{Passes, fit, stats_array, stats_vector};
-use cinder_nn::descend;
-use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use crate::policy::{Policy, PolicyConfig};
 use cinder_nn::Schedule;
+use cinder_nn::descend;
+use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 
 /// PPO's hyper-parameters (Pyrado's names; SB3's defaults).
 #[derive(Debug, Clone, PartialEq)]

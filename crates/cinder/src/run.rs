@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 use cinder_core::VecEnv;
 use cinder_core::train::snapshot::{read_snapshot, write_atomic};
-use cinder_core::train::{
-    Evaluation, RunLogger, StopReason, TrainError, evaluate, train,
-};
+use cinder_core::train::{Evaluation, RunLogger, StopReason, TrainError, evaluate, train};
 use cinder_nn::parse_device;
 use serde::{Deserialize, Serialize};
 
@@ -188,8 +186,10 @@ fn build(config: RunConfig) -> Result<PreparedRun, RunError> {
     let envs = VecEnv::from_fn(settings.n_envs(), |_| spec.make())
         .and_then(|e| e.with_num_workers(settings.num_workers()))
         .map_err(|e| input(&e))?;
-    let eval_envs = VecEnv::from_fn(settings.eval_episodes().min(settings.n_envs()), |_| spec.make())
-        .map_err(|e| input(&e))?;
+    let eval_envs = VecEnv::from_fn(settings.eval_episodes().min(settings.n_envs()), |_| {
+        spec.make()
+    })
+    .map_err(|e| input(&e))?;
     let learn = parse_device(&config.device).map_err(|e| input(&e))?;
     let act = acting_device().map_err(|e| input(&e))?;
     let algorithm = settings.build(&config.algo, envs, &learn, &act, config.seed)?;

@@ -50,7 +50,7 @@ fn rejects(args: &[&str], expected: &str) {
 fn bad_input_is_one_line_exit_2_and_no_run_directory() {
     rejects(
         &["dqn", "--env", "CartPole-v1"],
-        "unknown algorithm `dqn`; known: a2c, ppo, ppo2",
+        "unknown algorithm `dqn`; known: a2c, ppo, ppo2, dql, ddpg, sac",
     );
     rejects(&["ppo", "--env", "CartPole-v9"], "CartPole-v1");
     rejects(
@@ -85,6 +85,33 @@ fn bad_input_is_one_line_exit_2_and_no_run_directory() {
         &["ppo", "--env", "CartPole-v1", "--set", "gamma"],
         "key=value",
     );
+    rejects(
+        &["dql", "--env", "CartPole-v1", "--set", "memory_size=0"],
+        "memory_size",
+    );
+    rejects(
+        &["dql", "--env", "CartPole-v1", "--set", "batch_size=200000"],
+        "`batch_size` = 200000",
+    );
+    rejects(
+        &["sac", "--env", "Pendulum-v1", "--set", "tau=1.5"],
+        "`tau` = 1.5",
+    );
+    rejects(
+        &[
+            "ddpg",
+            "--env",
+            "Pendulum-v1",
+            "--set",
+            "exploration_noise=pink",
+        ],
+        "exploration_noise",
+    );
+    rejects(
+        &["dql", "--env", "CartPole-v1", "--set", "eps_clip=0.1"],
+        "unknown setting `eps_clip` for dql",
+    );
+    rejects(&["sac", "--env", "CartPole-v1"], "box");
     rejects(&["ppo", "--env", "CartPole-v1", "--steps", "-5"], "--steps");
     rejects(
         &["ppo", "--env", "CartPole-v1", "--steps", "0"],
@@ -214,4 +241,61 @@ fn train_writes_a_complete_run_directory_and_eval_reloads_it() {
 
     let output = cinder(&["eval", out.path().to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn off_policy_runs_save_their_replay_memory_when_asked_and_eval_reloads_them() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let output = cinder(&[
+        "train",
+        "sac",
+        "--env",
+        "Pendulum-v1",
+        "--steps",
+        "200",
+        "--set",
+        "num_init_memory_steps=64",
+        "--set",
+        "batch_size=32",
+        "--set",
+        "hidden=[16, 16]",
+        "--set",
+        "eval_every=50",
+        "--set",
+        "eval_episodes=2",
+        "--save-buffer",
+        "--out",
+        runs.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let dir = &entries(&runs)[0];
+    for file in [
+        "policy.bpk",
+        "critics.bpk",
+        "log_alpha.bpk",
+        "replay.bin",
+        "meta.json",
+    ] {
+        assert!(
+            dir.join("snapshots/latest").join(file).exists(),
+            "snapshot lacks {file}"
+        );
+    }
+    let csv = std::fs::read_to_string(dir.join("progress.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains("critic_loss,policy_loss,ent_coeff,entropy,q_mean"),
+        "{csv}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    let output = cinder(&["eval", dir.to_str().unwrap(), "--episodes", "2"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let expected = format!("mean return {:.2}", summary["eval_mean"].as_f64().unwrap());
+    assert!(stdout.contains(&expected), "{stdout} vs {expected}");
 }

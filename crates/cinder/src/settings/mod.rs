@@ -9,9 +9,9 @@ mod on_policy;
 use std::collections::BTreeMap;
 
 use burn::tensor::Device;
+use cinder_core::ActionBatch;
 use cinder_core::VecEnv;
 use cinder_core::train::{Algorithm, Iteration, Snapshot, TrainConfig};
-use cinder_core::ActionBatch;
 use cinder_nn::{Activation, Schedule};
 use cinder_offpolicy::OffPolicyError;
 use cinder_pg::PgError;

@@ -225,8 +225,13 @@ impl OffPolicySettings {
         preset: Option<&toml::Table>,
         overrides: &[String],
     ) -> Result<Self, SettingsError> {
-        let settings: Self =
-            resolve_table(algo, &Self::defaults(algo)?, &keys_of(algo)?, preset, overrides)?;
+        let settings: Self = resolve_table(
+            algo,
+            &Self::defaults(algo)?,
+            &keys_of(algo)?,
+            preset,
+            overrides,
+        )?;
         settings.validate(algo)?;
         Ok(settings)
     }
@@ -296,13 +301,14 @@ impl OffPolicySettings {
     }
 
     fn ddpg(&self) -> Result<DdpgConfig, SettingsError> {
-        let exploration_noise = ExplorationNoise::parse(&self.exploration_noise).ok_or_else(|| {
-            SettingsError::Invalid(format!(
-                "invalid setting `exploration_noise` = \"{}\": expected gaussian:<sigma> or \
+        let exploration_noise =
+            ExplorationNoise::parse(&self.exploration_noise).ok_or_else(|| {
+                SettingsError::Invalid(format!(
+                    "invalid setting `exploration_noise` = \"{}\": expected gaussian:<sigma> or \
                  ou:<theta>,<sigma>,<dt> with non-negative numbers",
-                self.exploration_noise
-            ))
-        })?;
+                    self.exploration_noise
+                ))
+            })?;
         let action_bound_clip = match self.action_bound_method.as_str() {
             "clip" => true,
             "none" => false,

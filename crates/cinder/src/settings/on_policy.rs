@@ -5,8 +5,7 @@ use cinder_core::VecEnv;
 use cinder_core::train::{SnapshotMode, TrainConfig};
 use cinder_data::Budget;
 use cinder_pg::{
-    A2c, A2cConfig, Gae, GaeConfig, OnPolicy, PolicyConfig, Ppo, Ppo2, Ppo2Config,
-    PpoConfig,
+    A2c, A2cConfig, Gae, GaeConfig, OnPolicy, PolicyConfig, Ppo, Ppo2, Ppo2Config, PpoConfig,
 };
 use serde::{Deserialize, Serialize};
 
@@ -153,8 +152,13 @@ impl OnPolicySettings {
         preset: Option<&toml::Table>,
         overrides: &[String],
     ) -> Result<Self, SettingsError> {
-        let settings: Self =
-            resolve_table(algo, &Self::defaults(algo)?, &keys_of(algo)?, preset, overrides)?;
+        let settings: Self = resolve_table(
+            algo,
+            &Self::defaults(algo)?,
+            &keys_of(algo)?,
+            preset,
+            overrides,
+        )?;
         settings.validate()?;
         Ok(settings)
     }

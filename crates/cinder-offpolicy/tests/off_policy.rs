@@ -1,0 +1,474 @@
+//! The off-policy family: one update of each learner on the test device, action masks, the
+//! entropy coefficient's target and direction, snapshots with the replay memory, bad input,
+//! and learning smoke tests (named `learning_*`: `cargo xtask test` runs them on flex only).
+
+use cinder_core::space::{BoxSpace, Discrete, Space};
+use cinder_core::train::{Algorithm, RunLogger, TrainConfig, train};
+use cinder_core::{Action, Env, EnvError, StepOutcome, VecEnv};
+use cinder_envs::make;
+use cinder_nn::device::test_device;
+use cinder_offpolicy::{
+    Ddpg, DdpgConfig, Dql, DqlConfig, OffPolicy, OffPolicyError, OffPolicyLearner, ReplayConfig,
+    Sac, SacConfig,
+};
+
+fn replay(batch_size: usize) -> ReplayConfig {
+    ReplayConfig {
+        memory_size: 10_000,
+        min_steps: 8,
+        num_updates_per_step: 2,
+        num_init_memory_steps: 64,
+        batch_size,
+        gamma: 0.99,
+        n_step: 1,
+        prioritized: None,
+        save_buffer: false,
+    }
+}
+
+fn dql(envs: &VecEnv, config: DqlConfig) -> Dql {
+    let device = test_device();
+    Dql::new(
+        config,
+        envs.observation_dim(),
+        envs.action_space(),
+        &device,
+        &device,
+        0,
+    )
+    .unwrap()
+}
+
+fn sac(envs: &VecEnv, config: SacConfig) -> Sac {
+    let device = test_device();
+    Sac::new(
+        config,
+        envs.observation_dim(),
+        envs.action_space(),
+        &device,
+        &device,
+        0,
+    )
+    .unwrap()
+}
+
+fn finite_metrics<A: Algorithm>(algorithm: &mut A) -> Vec<(String, f64)>
+where
+    A::Error: std::fmt::Debug,
+{
+    let iteration = algorithm.iterate(0.5).unwrap();
+    for m in &iteration.metrics {
+        assert!(m.value.is_finite(), "{} = {}", m.name, m.value);
+    }
+    iteration
+        .metrics
+        .iter()
+        .map(|m| (m.name.to_string(), m.value))
+        .collect()
+}
+
+#[test]
+fn every_learner_updates_on_the_test_device() {
+    test_device().seed(0);
+    let envs = VecEnv::from_fn(2, |_| make("CartPole-v1")).unwrap();
+    let learner = dql(&envs, DqlConfig::default());
+    let mut config = replay(32);
+    config.n_step = 3;
+    config.prioritized = Some(Default::default());
+    let mut algorithm = OffPolicy::new(learner, envs, config, 0).unwrap();
+    let metrics = finite_metrics(&mut algorithm);
+    assert!(
+        metrics.iter().any(|(n, v)| n == "updates" && *v == 2.0),
+        "{metrics:?}"
+    );
+    assert!(metrics.iter().any(|(n, _)| n == "q_loss"));
+
+    let envs = VecEnv::from_fn(1, |_| make("Pendulum-v1")).unwrap();
+    let learner = sac(&envs, SacConfig::default());
+    let mut algorithm = OffPolicy::new(learner, envs, replay(32), 0).unwrap();
+    let metrics = finite_metrics(&mut algorithm);
+    assert!(metrics.iter().any(|(n, _)| n == "ent_coeff"));
+
+    let envs = VecEnv::from_fn(1, |_| make("MountainCarContinuous-v0")).unwrap();
+    let device = test_device();
+    let learner = Ddpg::new(
+        DdpgConfig {
+            exploration_noise: cinder_offpolicy::ExplorationNoise::parse("ou").unwrap(),
+            ..DdpgConfig::default()
+        },
+        envs.observation_dim(),
+        envs.action_space(),
+        &device,
+        &device,
+        0,
+    )
+    .unwrap();
+    let mut algorithm = OffPolicy::new(learner, envs, replay(32), 0).unwrap();
+    let metrics = finite_metrics(&mut algorithm);
+    assert!(metrics.iter().any(|(n, _)| n == "actor_loss"));
+}
+
+/// Observation `[t, allowed_0, allowed_1, allowed_2]`: only one action is allowed at each step
+/// (cycling), and the reward pays action 0 most, so an unmasked greedy policy would pick it.
+struct OneAllowed {
+    t: usize,
+}
+
+impl OneAllowed {
+    fn write(&self, obs: &mut [f32]) {
+        obs[0] = self.t as f32 / 10.0;
+        for a in 0..3 {
+            obs[1 + a] = if self.t % 3 == a { 1.0 } else { 0.0 };
+        }
+    }
+}
+
+impl Env for OneAllowed {
+    fn id(&self) -> &str {
+        "OneAllowed"
+    }
+    fn observation_space(&self) -> &Space {
+        static SPACE: std::sync::OnceLock<Space> = std::sync::OnceLock::new();
+        SPACE.get_or_init(|| Space::Box(BoxSpace::new(vec![0.0; 4], vec![10.0; 4]).unwrap()))
+    }
+    fn action_space(&self) -> &Space {
+        static SPACE: std::sync::OnceLock<Space> = std::sync::OnceLock::new();
+        SPACE.get_or_init(|| Space::Discrete(Discrete::new(3).unwrap()))
+    }
+    fn reset_into(&mut self, _seed: Option<u64>, obs: &mut [f32]) {
+        self.t = 0;
+        self.write(obs);
+    }
+    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<StepOutcome, EnvError> {
+        let Action::Discrete(a) = action else {
+            panic!("discrete env")
+        };
+        assert_eq!(
+            a,
+            self.t % 3,
+            "a masked action was chosen at t = {}",
+            self.t
+        );
+        self.t += 1;
+        self.write(obs);
+        Ok(StepOutcome {
+            reward: if a == 0 { 1.0 } else { 0.1 },
+            terminated: false,
+            truncated: self.t >= 20,
+        })
+    }
+}
+
+#[test]
+fn masked_actions_are_never_chosen() {
+    test_device().seed(0);
+    let envs = VecEnv::from_fn(3, |_| Ok(Box::new(OneAllowed { t: 0 }) as Box<dyn Env>)).unwrap();
+    let learner = dql(
+        &envs,
+        DqlConfig {
+            action_mask: true,
+            eps_init: 0.5,
+            ..DqlConfig::default()
+        },
+    );
+    let mut algorithm = OffPolicy::new(learner, envs, replay(32), 0).unwrap();
+    // Random filling, ε-greedy exploration and greedy evaluation all go through the env's
+    // assertion; updates use masked targets.
+    for _ in 0..5 {
+        finite_metrics(&mut algorithm);
+    }
+    let mut eval =
+        VecEnv::from_fn(2, |_| Ok(Box::new(OneAllowed { t: 0 }) as Box<dyn Env>)).unwrap();
+    let summary = train(
+        &mut algorithm,
+        &mut eval,
+        &TrainConfig {
+            max_iter: Some(1),
+            ..TrainConfig::default()
+        },
+        &mut RunLogger::quiet(),
+    )
+    .unwrap();
+    assert_eq!(summary.final_eval.returns.len(), 10);
+
+    // Without masks the same observations would not be accepted.
+    let envs = VecEnv::from_fn(1, |_| Ok(Box::new(OneAllowed { t: 0 }) as Box<dyn Env>)).unwrap();
+    let err = Dql::new(
+        DqlConfig {
+            action_mask: true,
+            ..DqlConfig::default()
+        },
+        2,
+        envs.action_space(),
+        &test_device(),
+        &test_device(),
+        0,
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("action_mask"), "{err}");
+}
+
+#[test]
+fn the_entropy_coefficient_targets_minus_the_action_dimension() {
+    test_device().seed(0);
+    let envs = VecEnv::from_fn(1, |_| make("Pendulum-v1")).unwrap();
+    let learner = sac(
+        &envs,
+        SacConfig {
+            ent_coeff_init: 0.5,
+            hidden: vec![32, 32],
+            lr: 1e-2,
+            ..SacConfig::default()
+        },
+    );
+    assert_eq!(learner.target_entropy(), -1.0);
+    assert!((learner.ent_coeff().unwrap() - 0.5).abs() < 1e-6);
+    let mut algorithm = OffPolicy::new(learner, envs, replay(32), 0).unwrap();
+    // A fresh policy has std ≈ 1: its entropy (≈ 0.9 nats for one tanh-squashed dimension) is
+    // above the target −1, so the loss −log α · (log π + H̄) pushes α down.
+    let mut entropies = Vec::new();
+    for _ in 0..10 {
+        let metrics = finite_metrics(&mut algorithm);
+        let entropy = metrics.iter().find(|(n, _)| n == "entropy").unwrap().1;
+        entropies.push(entropy);
+    }
+    assert!(entropies.iter().all(|&h| h > -1.0), "{entropies:?}");
+    let alpha = algorithm.learner().ent_coeff().unwrap();
+    assert!(
+        alpha < 0.5 * 0.9,
+        "α should fall while entropy > target, got {alpha}"
+    );
+
+    let box3 = Space::Box(BoxSpace::new(vec![-1.0; 3], vec![1.0; 3]).unwrap());
+    let device = test_device();
+    let learner = Sac::new(SacConfig::default(), 5, &box3, &device, &device, 0).unwrap();
+    assert_eq!(learner.target_entropy(), -3.0);
+}
+
+#[test]
+fn snapshots_restore_weights_and_the_replay_memory() {
+    test_device().seed(0);
+    let make_algorithm = |save_buffer: bool| {
+        let envs = VecEnv::from_fn(2, |_| make("CartPole-v1")).unwrap();
+        let learner = dql(&envs, DqlConfig::default());
+        let mut config = replay(32);
+        config.save_buffer = save_buffer;
+        config.prioritized = Some(Default::default());
+        OffPolicy::new(learner, envs, config, 0).unwrap()
+    };
+    let mut trained = make_algorithm(true);
+    for _ in 0..3 {
+        trained.iterate(0.1).unwrap();
+    }
+    let snapshot = trained.snapshot().unwrap();
+    assert!(snapshot.names().any(|n| n == "replay.bin"));
+    let mut fresh = make_algorithm(true);
+    fresh.restore(&snapshot).unwrap();
+    assert_eq!(fresh.memory(), trained.memory());
+    let obs = [0.01f32, 0.2, -0.03, 0.1, -0.02, 0.0, 0.04, -0.3];
+    assert_eq!(
+        fresh.act_deterministic(&obs, 2).unwrap(),
+        trained.act_deterministic(&obs, 2).unwrap()
+    );
+
+    // Without --save-buffer the memory is not stored.
+    let without = make_algorithm(false).snapshot().unwrap();
+    assert!(!without.names().any(|n| n == "replay.bin"));
+
+    // A corrupt buffer is an error naming it, and the algorithm keeps its state.
+    let mut corrupt = snapshot.clone();
+    let mut bytes = snapshot.file("replay.bin").unwrap().to_vec();
+    bytes.truncate(bytes.len() / 2);
+    corrupt.insert("replay.bin", bytes);
+    let mut other = make_algorithm(true);
+    let before = other.memory().clone();
+    let err = other.restore(&corrupt).unwrap_err();
+    assert!(err.to_string().contains("replay buffer file"), "{err}");
+    assert_eq!(other.memory(), &before);
+}
+
+/// Pays NaN at its fifth step.
+struct NanReward {
+    t: usize,
+}
+
+impl Env for NanReward {
+    fn id(&self) -> &str {
+        "NanReward"
+    }
+    fn observation_space(&self) -> &Space {
+        static SPACE: std::sync::OnceLock<Space> = std::sync::OnceLock::new();
+        SPACE.get_or_init(|| Space::Box(BoxSpace::new(vec![0.0], vec![100.0]).unwrap()))
+    }
+    fn action_space(&self) -> &Space {
+        static SPACE: std::sync::OnceLock<Space> = std::sync::OnceLock::new();
+        SPACE.get_or_init(|| Space::Discrete(Discrete::new(2).unwrap()))
+    }
+    fn reset_into(&mut self, _seed: Option<u64>, obs: &mut [f32]) {
+        self.t = 0;
+        obs[0] = 0.0;
+    }
+    fn step_into(&mut self, _a: Action<'_>, obs: &mut [f32]) -> Result<StepOutcome, EnvError> {
+        self.t += 1;
+        obs[0] = self.t as f32;
+        Ok(StepOutcome {
+            reward: if self.t == 5 { f64::NAN } else { 0.0 },
+            terminated: false,
+            truncated: false,
+        })
+    }
+}
+
+#[test]
+fn bad_input_is_an_error_naming_the_parameter_or_step() {
+    let envs = || VecEnv::from_fn(1, |_| make("CartPole-v1")).unwrap();
+    let build = |config: ReplayConfig| {
+        let envs = envs();
+        let learner = dql(&envs, DqlConfig::default());
+        OffPolicy::new(learner, envs, config, 0).err().unwrap()
+    };
+    let err = build(ReplayConfig {
+        memory_size: 0,
+        ..replay(32)
+    });
+    assert!(err.to_string().contains("memory_size"), "{err}");
+    let err = build(ReplayConfig {
+        memory_size: 100,
+        ..replay(101)
+    });
+    assert!(err.to_string().contains("batch_size"), "{err}");
+
+    let pendulum = VecEnv::from_fn(1, |_| make("Pendulum-v1")).unwrap();
+    let device = test_device();
+    for tau in [-0.1, 1.5, f64::NAN] {
+        let err = Sac::new(
+            SacConfig {
+                tau,
+                ..SacConfig::default()
+            },
+            3,
+            pendulum.action_space(),
+            &device,
+            &device,
+            0,
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("`tau`"), "{err}");
+        let err = Ddpg::new(
+            DdpgConfig {
+                tau,
+                ..DdpgConfig::default()
+            },
+            3,
+            pendulum.action_space(),
+            &device,
+            &device,
+            0,
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("`tau`"), "{err}");
+    }
+    let err = Sac::new(
+        SacConfig::default(),
+        4,
+        envs().action_space(),
+        &device,
+        &device,
+        0,
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(err, OffPolicyError::UnsupportedSpace(_)), "{err}");
+
+    let nan_envs =
+        VecEnv::from_fn(1, |_| Ok(Box::new(NanReward { t: 0 }) as Box<dyn Env>)).unwrap();
+    let learner = dql(&nan_envs, DqlConfig::default());
+    let mut algorithm = OffPolicy::new(learner, nan_envs, replay(32), 0).unwrap();
+    let err = algorithm.iterate(0.0).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("environment step 4: environment 0 returned a non-finite reward (NaN)"),
+        "{err}"
+    );
+}
+
+fn learn<L: OffPolicyLearner>(learner: L, env: &str, config: ReplayConfig, steps: usize) -> f64 {
+    let envs = VecEnv::from_fn(1, |_| make(env)).unwrap();
+    let mut algorithm = OffPolicy::new(learner, envs, config, 0).unwrap();
+    let mut eval_envs = VecEnv::from_fn(5, |_| make(env)).unwrap();
+    let summary = train(
+        &mut algorithm,
+        &mut eval_envs,
+        &TrainConfig {
+            total_steps: Some(steps),
+            eval_every: 0,
+            eval_episodes: 10,
+            ..TrainConfig::default()
+        },
+        &mut RunLogger::quiet(),
+    )
+    .unwrap();
+    summary.final_eval.mean
+}
+
+#[test]
+fn learning_dql_cartpole_150_within_20k_steps() {
+    test_device().seed(0);
+    let envs = VecEnv::from_fn(1, |_| make("CartPole-v1")).unwrap();
+    // The preset's schedule (RL Zoo) on a 64-64 network and a shorter budget.
+    let learner = dql(
+        &envs,
+        DqlConfig {
+            hidden: vec![64, 64],
+            eps_schedule_gamma: 0.9,
+            eps_final: 0.04,
+            target_update_intvl: 128,
+            max_grad_norm: Some(10.0),
+            lr: 2.3e-3,
+            lr_schedule: cinder_nn::Schedule::Linear,
+            double: false,
+            ..DqlConfig::default()
+        },
+    );
+    let config = ReplayConfig {
+        memory_size: 100_000,
+        min_steps: 256,
+        num_updates_per_step: 128,
+        num_init_memory_steps: 1000,
+        batch_size: 64,
+        ..replay(64)
+    };
+    let mean = learn(learner, "CartPole-v1", config, 20_000);
+    assert!(mean >= 150.0, "DQL CartPole after 20k steps: {mean}");
+}
+
+#[test]
+fn learning_sac_pendulum_beats_random_within_4k_steps() {
+    test_device().seed(0);
+    let envs = VecEnv::from_fn(1, |_| make("Pendulum-v1")).unwrap();
+    let learner = sac(
+        &envs,
+        SacConfig {
+            hidden: vec![64, 64],
+            lr: 1e-3,
+            ent_coeff_init: 1.0,
+            standardize_rew: false,
+            max_grad_norm: None,
+            ..SacConfig::default()
+        },
+    );
+    let config = ReplayConfig {
+        memory_size: 100_000,
+        min_steps: 1,
+        num_updates_per_step: 1,
+        num_init_memory_steps: 128,
+        batch_size: 128,
+        ..replay(128)
+    };
+    // A random policy scores about -1200 here; SAC's final bar (-200) is for the benchmark.
+    let mean = learn(learner, "Pendulum-v1", config, 4_000);
+    assert!(mean >= -700.0, "SAC Pendulum after 4k steps: {mean}");
+}
