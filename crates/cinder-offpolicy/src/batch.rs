@@ -71,12 +71,12 @@ impl ActionScale {
     }
 
     /// Env actions → `[-1, 1]`, row by row.
-    pub fn to_unit(&self, actions: &[f32]) -> Vec<f32> {
+    pub fn env_to_unit(&self, actions: &[f32]) -> Vec<f32> {
         self.map(actions, |a, lo, hi| 2.0 * (a - lo) / (hi - lo) - 1.0)
     }
 
     /// `[-1, 1]` → env actions, clipped into the box.
-    pub fn from_unit(&self, unit: &[f32]) -> Vec<f32> {
+    pub fn unit_to_env(&self, unit: &[f32]) -> Vec<f32> {
         self.map(unit, |u, lo, hi| {
             (lo + (u.clamp(-1.0, 1.0) + 1.0) * 0.5 * (hi - lo)).clamp(lo, hi)
         })

@@ -25,7 +25,7 @@ use cinder_nn::{Activation, Mlp, MlpConfig, descend, soft_update};
 use rand::Rng;
 
 use crate::batch::{ActionScale, BatchTensors};
-use crate::error::{OffPolicyError, check};
+use crate::error::{OffPolicyError, check, check_training};
 use crate::noise::{ExplorationNoise, NoiseProcess};
 use crate::off_policy::{ActMode, Learned, OffPolicyLearner, counters, read_counters};
 
@@ -82,23 +82,11 @@ impl DdpgConfig {
             (0.0..=1.0).contains(&self.tau),
             "in [0, 1]",
         )?;
-        check(
-            "target_update_intvl",
-            self.target_update_intvl as f64,
-            self.target_update_intvl > 0,
-            "at least 1",
-        )?;
-        check("actor_lr", self.actor_lr, self.actor_lr > 0.0, "positive")?;
-        check(
-            "critic_lr",
-            self.critic_lr,
-            self.critic_lr > 0.0,
-            "positive",
-        )?;
-        if let Some(norm) = self.max_grad_norm {
-            check("max_grad_norm", norm, norm > 0.0, "positive")?;
-        }
-        Ok(())
+        check_training(
+            self.target_update_intvl,
+            &[("actor_lr", self.actor_lr), ("critic_lr", self.critic_lr)],
+            self.max_grad_norm,
+        )
     }
 }
 
@@ -177,7 +165,7 @@ impl Ddpg {
     /// Env actions from unit-cube actions (scaled, or clipped into the box).
     fn to_env(&self, mut unit: Vec<f32>) -> Vec<f32> {
         if self.config.action_scaling {
-            self.scale.from_unit(&unit)
+            self.scale.unit_to_env(&unit)
         } else {
             for row in unit.chunks_exact_mut(self.scale.dim()) {
                 self.bounds.clip(row);
@@ -187,9 +175,9 @@ impl Ddpg {
     }
 
     /// Stored env actions back in the actor's units.
-    fn from_env(&self, actions: &[f32]) -> Vec<f32> {
+    fn actor_units(&self, actions: &[f32]) -> Vec<f32> {
         if self.config.action_scaling {
-            self.scale.to_unit(actions)
+            self.scale.env_to_unit(actions)
         } else {
             actions.to_vec()
         }
@@ -250,7 +238,7 @@ impl OffPolicyLearner for Ddpg {
                 next_actions,
             ))
         };
-        let buffer_actions = matrix(&self.from_env(actions), rows, &self.device);
+        let buffer_actions = matrix(&self.actor_units(actions), rows, &self.device);
         let q = Self::q(&self.critic, t.observations.clone(), buffer_actions);
         let td = q.clone() - target.autodiff();
         let critic_loss = (td.clone().powi_scalar(2) * t.weights.clone()).mean();

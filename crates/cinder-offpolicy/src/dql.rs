@@ -27,7 +27,7 @@ use cinder_nn::{Activation, Mlp, MlpConfig, Schedule, descend, hard_update};
 use rand::Rng;
 
 use crate::batch::BatchTensors;
-use crate::error::{OffPolicyError, check};
+use crate::error::{OffPolicyError, check, check_training};
 use crate::off_policy::{ActMode, Learned, OffPolicyLearner, counters, read_counters};
 
 /// DQL's own hyper-parameters (the replay loop's are in
@@ -88,16 +88,11 @@ impl DqlConfig {
             self.eps_schedule_gamma > 0.0 && self.eps_schedule_gamma <= 1.0,
             "in (0, 1]",
         )?;
-        check(
-            "target_update_intvl",
-            self.target_update_intvl as f64,
-            self.target_update_intvl > 0,
-            "at least 1",
+        check_training(
+            self.target_update_intvl,
+            &[("lr", self.lr)],
+            self.max_grad_norm,
         )?;
-        check("lr", self.lr, self.lr > 0.0, "positive")?;
-        if let Some(norm) = self.max_grad_norm {
-            check("max_grad_norm", norm, norm > 0.0, "positive")?;
-        }
         self.lr_schedule.validate("lr_schedule")?;
         Ok(())
     }

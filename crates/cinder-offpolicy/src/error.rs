@@ -58,3 +58,25 @@ pub(crate) fn check(
         })
     }
 }
+
+/// The checks every learner shares: a target update interval of at least one update, positive
+/// learning rates and a positive gradient-norm clip when there is one.
+pub(crate) fn check_training(
+    target_update_intvl: usize,
+    learning_rates: &[(&'static str, f64)],
+    max_grad_norm: Option<f64>,
+) -> Result<(), OffPolicyError> {
+    check(
+        "target_update_intvl",
+        target_update_intvl as f64,
+        target_update_intvl > 0,
+        "at least 1",
+    )?;
+    for &(name, lr) in learning_rates {
+        check(name, lr, lr > 0.0, "positive")?;
+    }
+    if let Some(norm) = max_grad_norm {
+        check("max_grad_norm", norm, norm > 0.0, "positive")?;
+    }
+    Ok(())
+}

@@ -272,7 +272,7 @@ impl OffPolicyLearner for Sac {
                 read_floats(actions)?
             }
         };
-        Ok(ActionBatch::Continuous(self.scale.from_unit(&unit)))
+        Ok(ActionBatch::Continuous(self.scale.unit_to_env(&unit)))
     }
 
     fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, OffPolicyError> {
@@ -302,7 +302,7 @@ impl OffPolicyLearner for Sac {
         };
 
         // Critic step.
-        let buffer_actions = matrix(&self.scale.to_unit(actions), rows, &self.device);
+        let buffer_actions = matrix(&self.scale.env_to_unit(actions), rows, &self.device);
         let q = self
             .critics
             .forward_shared(Tensor::cat(vec![t.observations.clone(), buffer_actions], 1));

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use burn::tensor::Device;
 use cinder_core::ActionBatch;
 use cinder_core::VecEnv;
-use cinder_core::train::{Algorithm, Iteration, Snapshot, TrainConfig};
+use cinder_core::train::{Algorithm, Iteration, Snapshot, SnapshotMode, TrainConfig};
 use cinder_nn::{Activation, Schedule};
 use cinder_offpolicy::OffPolicyError;
 use cinder_pg::PgError;
@@ -274,4 +274,23 @@ fn grad_clip(max_grad_norm: f64) -> Result<Option<f64>, SettingsError> {
         )));
     }
     Ok((max_grad_norm > 0.0).then_some(max_grad_norm))
+}
+
+/// The loop's settings from a run's budget and evaluation keys.
+fn train_config(
+    total_steps: usize,
+    return_threshold: Option<f64>,
+    eval_every: usize,
+    eval_episodes: usize,
+    snapshot_mode: SnapshotMode,
+) -> TrainConfig {
+    TrainConfig {
+        max_iter: None,
+        total_steps: Some(total_steps),
+        return_threshold,
+        eval_every,
+        eval_episodes,
+        eval_seed: 1_000_000,
+        snapshot_mode,
+    }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AnyAlgorithm, SettingsError, activation, at_least_one, grad_clip, resolve_table, schedule,
-    unify,
+    train_config, unify,
 };
 use crate::burn;
 
@@ -181,15 +181,13 @@ impl OnPolicySettings {
 
     /// The loop's settings.
     pub fn train_config(&self) -> TrainConfig {
-        TrainConfig {
-            max_iter: None,
-            total_steps: Some(self.total_steps),
-            return_threshold: self.return_threshold,
-            eval_every: self.eval_every,
-            eval_episodes: self.eval_episodes,
-            eval_seed: 1_000_000,
-            snapshot_mode: self.snapshot_mode,
-        }
+        train_config(
+            self.total_steps,
+            self.return_threshold,
+            self.eval_every,
+            self.eval_episodes,
+            self.snapshot_mode,
+        )
     }
 
     fn policy(&self) -> Result<PolicyConfig, SettingsError> {
