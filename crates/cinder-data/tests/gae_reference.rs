@@ -2,29 +2,14 @@
 //! (copied from the project's shared reference data; 65 cases over γ, λ, truncation mid-buffer,
 //! termination, unfinished last episodes) to 1e-6.
 
+mod common;
+
 use cinder_data::advantages::{Transitions, gae};
-use serde_json::Value;
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-fn flags(v: &Value) -> Vec<bool> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_bool().unwrap())
-        .collect()
-}
+use common::{flags, floats, reference};
 
 #[test]
 fn gae_matches_tianshou_on_every_reference_case() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/gae.json");
-    let data: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let data = reference("gae.json");
     let cases = data["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 65);
     let mut truncated_mid = 0;

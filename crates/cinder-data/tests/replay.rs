@@ -2,29 +2,16 @@
 //! (copied from the project's shared reference data), ring and window properties, prioritized
 //! sampling statistics, snapshots as bytes, and the errors bad input gets.
 
+mod common;
+
 use cinder_core::ActionBatch;
 use cinder_core::seeding::rng_from_seed;
 use cinder_core::space::{BoxSpace, Discrete, Space};
 use cinder_data::replay::SegmentTree;
 use cinder_data::{NStep, PrioritizedConfig, PrioritizedReplay, ReplayBuffer, ReplayError};
+use common::{flags, floats, reference};
 use proptest::prelude::*;
 use serde_json::Value;
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-fn flags(v: &Value) -> Vec<bool> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_bool().unwrap())
-        .collect()
-}
 
 fn usizes(v: &Value) -> Vec<usize> {
     v.as_array()
@@ -112,8 +99,7 @@ fn store_case(
 
 #[test]
 fn nstep_targets_match_tianshou_on_every_reference_case() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/nstep.json");
-    let data: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let data = reference("nstep.json");
     let cases = data["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 48);
     let mut checked = 0;

@@ -5,6 +5,7 @@ use burn::tensor::{Device, Tensor};
 use cinder_core::space::BoxSpace;
 use cinder_data::ReplayBatch;
 use cinder_nn::tensors::{matrix, vector};
+use rand::Rng;
 
 use crate::error::OffPolicyError;
 
@@ -80,6 +81,21 @@ impl ActionScale {
         self.map(unit, |u, lo, hi| {
             (lo + (u.clamp(-1.0, 1.0) + 1.0) * 0.5 * (hi - lo)).clamp(lo, hi)
         })
+    }
+
+    /// Clips env actions into the box, row by row.
+    pub fn clip(&self, actions: &mut [f32]) {
+        for (i, a) in actions.iter_mut().enumerate() {
+            let j = i % self.low.len();
+            *a = a.clamp(self.low[j], self.high[j]);
+        }
+    }
+
+    /// `num_envs` actions drawn uniformly from `[-1, 1]^d` (the random memory fill).
+    pub fn sample_unit<R: Rng + ?Sized>(&self, num_envs: usize, rng: &mut R) -> Vec<f32> {
+        (0..num_envs * self.dim())
+            .map(|_| rng.random_range(-1.0f32..=1.0))
+            .collect()
     }
 
     fn map(&self, values: &[f32], f: impl Fn(f32, f32, f32) -> f32) -> Vec<f32> {

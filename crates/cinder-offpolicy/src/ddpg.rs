@@ -15,14 +15,12 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::space::BoxSpace;
 use cinder_core::train::{Metric, Snapshot};
 use cinder_core::{ActionBatch, Space};
 use cinder_data::ReplayBatch;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
 use cinder_nn::{Activation, Mlp, MlpConfig, descend, soft_update};
-use rand::Rng;
 
 use crate::batch::{ActionScale, BatchTensors};
 use crate::error::{OffPolicyError, check, check_training};
@@ -102,12 +100,10 @@ pub struct Ddpg {
     acting: Mlp,
     noise: NoiseProcess,
     scale: ActionScale,
-    bounds: BoxSpace,
     device: Device,
     act_device: Device,
     rng: EnvRng,
     updates: usize,
-    iterations: usize,
 }
 
 /// `μ(s) = tanh(actor(s)) ∈ [-1, 1]^d`.
@@ -152,12 +148,10 @@ impl Ddpg {
             critic_optim: adam(),
             noise: NoiseProcess::new(config.exploration_noise),
             scale,
-            bounds: bounds.clone(),
             device,
             act_device: act_device.clone(),
             rng: rng_from_seed(seed),
             updates: 0,
-            iterations: 0,
             config,
         })
     }
@@ -167,9 +161,7 @@ impl Ddpg {
         if self.config.action_scaling {
             self.scale.unit_to_env(&unit)
         } else {
-            for row in unit.chunks_exact_mut(self.scale.dim()) {
-                self.bounds.clip(row);
-            }
+            self.scale.clip(&mut unit);
             unit
         }
     }
@@ -200,11 +192,8 @@ impl OffPolicyLearner for Ddpg {
         mode: ActMode,
         _progress: f64,
     ) -> Result<ActionBatch, OffPolicyError> {
-        let a = self.scale.dim();
         let unit = match mode {
-            ActMode::Random => (0..num_envs * a)
-                .map(|_| self.rng.random_range(-1.0f32..=1.0))
-                .collect(),
+            ActMode::Random => self.scale.sample_unit(num_envs, &mut self.rng),
             ActMode::Explore | ActMode::Greedy => {
                 let obs = matrix(observations, num_envs, &self.act_device);
                 let mut unit = read_floats(deterministic_action(&self.acting, obs))?;
@@ -297,7 +286,6 @@ impl OffPolicyLearner for Ddpg {
     }
 
     fn end_iteration(&mut self) {
-        self.iterations += 1;
         self.acting = self.actor.valid().to_device(&self.act_device);
     }
 
@@ -308,7 +296,7 @@ impl OffPolicyLearner for Ddpg {
         save_module(snapshot, "critic_target.bpk", &self.critic_target)?;
         save_optim(snapshot, "actor_optim.bpk", &self.actor_optim)?;
         save_optim(snapshot, "critic_optim.bpk", &self.critic_optim)?;
-        snapshot.insert("counters.bin", counters(&[self.updates, self.iterations]));
+        snapshot.insert("counters.bin", counters(&[self.updates]));
         Ok(())
     }
 
@@ -319,7 +307,7 @@ impl OffPolicyLearner for Ddpg {
         let critic_target = load_module(snapshot, "critic_target.bpk", self.critic_target.clone())?;
         let actor_optim = load_optim(snapshot, "actor_optim.bpk", self.actor_optim.clone())?;
         let critic_optim = load_optim(snapshot, "critic_optim.bpk", self.critic_optim.clone())?;
-        let [updates, iterations] = read_counters(snapshot)?;
+        let [updates] = read_counters(snapshot)?;
         self.actor = actor;
         self.critic = critic;
         self.actor_target = actor_target;
@@ -327,7 +315,6 @@ impl OffPolicyLearner for Ddpg {
         self.actor_optim = actor_optim;
         self.critic_optim = critic_optim;
         self.updates = updates;
-        self.iterations = iterations;
         self.acting = self.actor.valid().to_device(&self.act_device);
         Ok(())
     }

@@ -180,11 +180,6 @@ impl Dql {
             .value(self.config.lr, progress, self.updates)
     }
 
-    /// Whether action `a` is allowed in `observation`.
-    fn allowed(&self, observation: &[f32], a: usize) -> bool {
-        !self.config.action_mask || observation[self.obs_dim - self.num_actions + a] > 0.5
-    }
-
     /// `[B, A]` mask of allowed actions (the tail of the observations), plain device.
     fn mask(&self, observations: &Tensor<2>) -> Tensor<2, Bool> {
         let rows = observations.dims()[0];
@@ -250,26 +245,31 @@ impl OffPolicyLearner for Dql {
         } else {
             Vec::new()
         };
+        // Allowed actions: all, or those whose mask value (from observation index `m`) is 1.
+        let (n, mask) = (
+            self.num_actions,
+            self.config
+                .action_mask
+                .then(|| self.obs_dim - self.num_actions),
+        );
         let mut actions = Vec::with_capacity(num_envs);
         for i in 0..num_envs {
             let observation = &observations[i * self.obs_dim..(i + 1) * self.obs_dim];
-            let allowed: Vec<usize> = (0..self.num_actions)
-                .filter(|&a| self.allowed(observation, a))
-                .collect();
-            if allowed.is_empty() {
+            let allowed = || (0..n).filter(move |&a| mask.is_none_or(|m| observation[m + a] > 0.5));
+            let count = allowed().count();
+            if count == 0 {
                 return Err(OffPolicyError::UnsupportedSpace(format!(
                     "environment {i} allows no action (its observation's mask is all zero)"
                 )));
             }
             let action = if epsilon >= 1.0 || self.rng.random::<f64>() < epsilon {
-                allowed[self.rng.random_range(0..allowed.len())]
+                let k = self.rng.random_range(0..count);
+                allowed().nth(k)
             } else {
                 let row = &q[i * self.num_actions..(i + 1) * self.num_actions];
-                *allowed
-                    .iter()
-                    .max_by(|&&a, &&b| row[a].total_cmp(&row[b]))
-                    .expect("at least one allowed action")
-            };
+                allowed().max_by(|&a, &b| row[a].total_cmp(&row[b]))
+            }
+            .expect("at least one allowed action");
             actions.push(action);
         }
         Ok(ActionBatch::Discrete(actions))

@@ -364,8 +364,9 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
     }
 }
 
-/// Update and iteration counters as 16 little-endian bytes (schedules resume where they were).
-pub(crate) fn counters(values: &[usize; 2]) -> Vec<u8> {
+/// A learner's counters (updates, iterations) as little-endian u64s, so schedules resume where
+/// they were.
+pub(crate) fn counters<const N: usize>(values: &[usize; N]) -> Vec<u8> {
     values
         .iter()
         .flat_map(|&v| (v as u64).to_le_bytes())
@@ -373,18 +374,21 @@ pub(crate) fn counters(values: &[usize; 2]) -> Vec<u8> {
 }
 
 /// Reads [`counters`] back from `counters.bin`.
-pub(crate) fn read_counters(snapshot: &Snapshot) -> Result<[usize; 2], OffPolicyError> {
+pub(crate) fn read_counters<const N: usize>(
+    snapshot: &Snapshot,
+) -> Result<[usize; N], OffPolicyError> {
     let bytes = snapshot
         .file("counters.bin")
         .map_err(cinder_nn::NnError::Snapshot)?;
-    if bytes.len() != 16 {
+    if bytes.len() != 8 * N {
         return Err(cinder_nn::NnError::Snapshot(format!(
-            "counters.bin holds {} bytes, expected 16",
-            bytes.len()
+            "counters.bin holds {} bytes, expected {}",
+            bytes.len(),
+            8 * N
         ))
         .into());
     }
-    let read =
-        |i: usize| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8")) as usize;
-    Ok([read(0), read(1)])
+    Ok(std::array::from_fn(|i| {
+        u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes")) as usize
+    }))
 }

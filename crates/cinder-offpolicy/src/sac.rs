@@ -25,7 +25,6 @@ use cinder_nn::{
     Activation, EnsembleMlp, EnsembleMlpConfig, Mlp, MlpConfig, Schedule, TanhGaussian, descend,
     soft_update,
 };
-use rand::Rng;
 
 use crate::batch::{ActionScale, BatchTensors};
 use crate::error::{OffPolicyError, check};
@@ -139,7 +138,6 @@ pub struct Sac {
     act_device: Device,
     rng: EnvRng,
     updates: usize,
-    iterations: usize,
 }
 
 /// The policy's squashed Gaussian for observations `obs` (network output `[mean | log σ]`).
@@ -207,7 +205,6 @@ impl Sac {
             act_device: act_device.clone(),
             rng: rng_from_seed(seed),
             updates: 0,
-            iterations: 0,
             config,
         })
     }
@@ -258,9 +255,7 @@ impl OffPolicyLearner for Sac {
     ) -> Result<ActionBatch, OffPolicyError> {
         let a = self.scale.dim();
         let unit = match mode {
-            ActMode::Random => (0..num_envs * a)
-                .map(|_| self.rng.random_range(-1.0f32..=1.0))
-                .collect(),
+            ActMode::Random => self.scale.sample_unit(num_envs, &mut self.rng),
             ActMode::Explore | ActMode::Greedy => {
                 let obs = matrix(observations, num_envs, &self.act_device);
                 let dist = squashed_gaussian(&self.actor, obs, a);
@@ -393,7 +388,6 @@ impl OffPolicyLearner for Sac {
     }
 
     fn end_iteration(&mut self) {
-        self.iterations += 1;
         self.actor = self.policy.valid().to_device(&self.act_device);
     }
 
@@ -405,7 +399,7 @@ impl OffPolicyLearner for Sac {
         save_optim(snapshot, "policy_optim.bpk", &self.policy_optim)?;
         save_optim(snapshot, "critic_optim.bpk", &self.critic_optim)?;
         save_optim(snapshot, "alpha_optim.bpk", &self.alpha_optim)?;
-        snapshot.insert("counters.bin", counters(&[self.updates, self.iterations]));
+        snapshot.insert("counters.bin", counters(&[self.updates]));
         Ok(())
     }
 
@@ -418,7 +412,7 @@ impl OffPolicyLearner for Sac {
         let policy_optim = load_optim(snapshot, "policy_optim.bpk", self.policy_optim.clone())?;
         let critic_optim = load_optim(snapshot, "critic_optim.bpk", self.critic_optim.clone())?;
         let alpha_optim = load_optim(snapshot, "alpha_optim.bpk", self.alpha_optim.clone())?;
-        let [updates, iterations] = read_counters(snapshot)?;
+        let [updates] = read_counters(snapshot)?;
         self.policy = policy;
         self.critics = critics;
         self.critic_targets = critic_targets;
@@ -427,7 +421,6 @@ impl OffPolicyLearner for Sac {
         self.critic_optim = critic_optim;
         self.alpha_optim = alpha_optim;
         self.updates = updates;
-        self.iterations = iterations;
         self.actor = self.policy.valid().to_device(&self.act_device);
         Ok(())
     }
