@@ -3,7 +3,7 @@
 //! and learning smoke tests (named `learning_*`: `cargo xtask test` runs them on flex only).
 
 use cinder_core::space::{BoxSpace, Discrete, Space};
-use cinder_core::train::{Algorithm, RunLogger, TrainConfig, train};
+use cinder_core::train::{Algorithm, RunLogger, StopReason, TrainConfig, TrainSummary, train};
 use cinder_core::{Action, Env, EnvError, StepOutcome, VecEnv};
 use cinder_envs::make;
 use cinder_nn::device::test_device;
@@ -395,27 +395,36 @@ fn bad_input_is_an_error_naming_the_parameter_or_step() {
     );
 }
 
-fn learn<L: OffPolicyLearner>(learner: L, env: &str, config: ReplayConfig, steps: usize) -> f64 {
+/// Trains on one environment for at most `steps`, evaluating (10 episodes) every `eval_every`
+/// iterations, and stops early once an evaluation reaches `bar`; returns the summary.
+fn learn<L: OffPolicyLearner>(
+    learner: L,
+    env: &str,
+    config: ReplayConfig,
+    steps: usize,
+    eval_every: usize,
+    bar: Option<f64>,
+) -> TrainSummary {
     let envs = VecEnv::from_fn(1, |_| make(env)).unwrap();
     let mut algorithm = OffPolicy::new(learner, envs, config, 0).unwrap();
     let mut eval_envs = VecEnv::from_fn(5, |_| make(env)).unwrap();
-    let summary = train(
+    train(
         &mut algorithm,
         &mut eval_envs,
         &TrainConfig {
             total_steps: Some(steps),
-            eval_every: 0,
+            return_threshold: bar,
+            eval_every,
             eval_episodes: 10,
             ..TrainConfig::default()
         },
         &mut RunLogger::quiet(),
     )
-    .unwrap();
-    summary.final_eval.mean
+    .unwrap()
 }
 
 #[test]
-fn learning_dql_cartpole_100_within_20k_steps() {
+fn learning_dql_cartpole_reaches_150_within_20k_steps() {
     test_device().seed(0);
     let envs = VecEnv::from_fn(1, |_| make("CartPole-v1")).unwrap();
     // The preset's schedule (RL Zoo) on a 64-64 network and a shorter budget.
@@ -441,9 +450,17 @@ fn learning_dql_cartpole_100_within_20k_steps() {
         batch_size: 64,
         ..replay(64)
     };
-    let mean = learn(learner, "CartPole-v1", config, 20_000);
-    // A random policy scores about 22; this run reaches 124 (the 475 bar is for the benchmark).
-    assert!(mean >= 100.0, "DQL CartPole after 20k steps: {mean}");
+    // Greedy DQN policies on CartPole swing from one evaluation to the next, so the bar is met
+    // when any evaluation (every 4 iterations = 1024 steps) reaches it. An untrained greedy
+    // policy scores about 9 and a random one about 22; over seeds 0-15 the bar fell between
+    // 3k and 7k steps, leaving room for other CPUs' rounding to change the trajectory.
+    let summary = learn(learner, "CartPole-v1", config, 20_000, 4, Some(150.0));
+    assert_eq!(
+        summary.stop_reason,
+        StopReason::ReturnThreshold,
+        "DQL CartPole never reached 150 in 20k steps (last evaluation {})",
+        summary.final_eval.mean
+    );
 }
 
 #[test]
@@ -469,7 +486,10 @@ fn learning_sac_pendulum_beats_random_within_4k_steps() {
         batch_size: 128,
         ..replay(128)
     };
-    // A random policy scores about -1200 here; SAC's final bar (-200) is for the benchmark.
-    let mean = learn(learner, "Pendulum-v1", config, 4_000);
+    // A random policy scores about -1200 here; over seeds 0-7 this run ended between -326 and
+    // -125. SAC's final bar (-200) is for the benchmark.
+    let mean = learn(learner, "Pendulum-v1", config, 4_000, 0, None)
+        .final_eval
+        .mean;
     assert!(mean >= -700.0, "SAC Pendulum after 4k steps: {mean}");
 }
