@@ -38,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         n_step: 1,
         prioritized: None,
         save_buffer: false,
+        use_trained_policy_for_refill: false,
     };
     let mut algorithm = OffPolicy::new(ddpg, envs, replay, 0)?;
 

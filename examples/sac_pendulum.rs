@@ -42,6 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         n_step: 1,
         prioritized: None,
         save_buffer: false,
+        use_trained_policy_for_refill: false,
     };
     let mut algorithm = OffPolicy::new(sac, envs, replay, 0)?;
 

@@ -1,14 +1,14 @@
 //! The training loop with a scripted algorithm: stopping rules, evaluation counts, every log
 //! sink's files (CSV rows, TensorBoard records with valid checksums, PNG), snapshot modes and
-//! the NaN stop that keeps the last good snapshot.
+//! the NaN stop that keeps the last good snapshot, and resuming from a snapshot.
 
 use std::path::Path;
 
 use cinder_core::train::snapshot::read_snapshot;
 use cinder_core::train::tensorboard::masked_crc;
 use cinder_core::train::{
-    Algorithm, Iteration, Metric, RunLogger, Snapshot, SnapshotMode, StopReason, TrainConfig,
-    TrainError, evaluate, train,
+    Algorithm, Iteration, Metric, RunCounters, RunLogger, Snapshot, SnapshotMode, StopReason,
+    TrainConfig, TrainError, evaluate, train,
 };
 use cinder_core::{ActionBatch, Env, EnvError, EpisodeRecord, Space, VecEnv};
 
@@ -361,4 +361,101 @@ fn loop_settings_that_cannot_work_are_errors() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn a_resumed_run_goes_on_from_its_snapshot_counters_and_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = TrainConfig {
+        total_steps: Some(1_000),
+        eval_every: 3,
+        snapshot_mode: SnapshotMode::Latest,
+        ..TrainConfig::default()
+    };
+    // The first attempt dies at iteration 8, after the snapshot of iteration 6.
+    let mut logger = RunLogger::create(dir.path(), serde_json::Value::Null, false).unwrap();
+    let mut algo = scripted(Some(8));
+    train(&mut algo, &mut counter_envs(1), &config, &mut logger).unwrap_err();
+    let (snapshot, meta) = read_snapshot(&dir.path().join("snapshots/latest")).unwrap();
+    assert_eq!(
+        (meta.iteration, meta.total_steps, meta.total_episodes),
+        (6, 600, 6)
+    );
+    assert!(meta.wall_seconds > 0.0);
+    let csv = std::fs::read_to_string(dir.path().join("progress.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 8, "header and iterations 1-7");
+
+    let start = RunCounters::from_snapshot(&meta);
+    let mut resumed = scripted(None);
+    resumed.restore(&snapshot).unwrap();
+    let mut logger =
+        RunLogger::resume(dir.path(), meta.iteration, serde_json::Value::Null, false).unwrap();
+    let summary = train(
+        &mut resumed,
+        &mut counter_envs(1),
+        &TrainConfig {
+            start,
+            ..config.clone()
+        },
+        &mut logger,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            summary.iterations,
+            summary.total_steps,
+            summary.total_episodes
+        ),
+        (10, 1_000, 10)
+    );
+    assert!(summary.wall_seconds >= meta.wall_seconds);
+    assert!(
+        (resumed.progress[0] - 0.6).abs() < 1e-12,
+        "schedules resume"
+    );
+
+    // Iteration 7 of the dead attempt is replaced; the header is written once.
+    let csv = std::fs::read_to_string(dir.path().join("progress.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 11, "{csv}");
+    assert!(lines[0].starts_with("iteration,"));
+    for (i, line) in lines[1..].iter().enumerate() {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields[0], (i + 1).to_string(), "{csv}");
+        assert_eq!(fields[1], ((i + 1) * 100).to_string(), "{csv}");
+        assert_eq!(fields[2], (i + 1).to_string(), "{csv}");
+    }
+    let event_files = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("events.out.tfevents.")
+        })
+        .count();
+    assert_eq!(event_files, 2, "the resumed part writes a new event file");
+    let (_, meta) = read_snapshot(&dir.path().join("snapshots/latest")).unwrap();
+    assert_eq!((meta.iteration, meta.total_episodes), (10, 10));
+
+    // A budget the snapshot has already used up is an error, not one more iteration.
+    let err = train(
+        &mut resumed,
+        &mut counter_envs(1),
+        &TrainConfig {
+            total_steps: Some(600),
+            start,
+            ..config
+        },
+        &mut RunLogger::quiet(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TrainError::InvalidConfig {
+                name: "total_steps",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

@@ -91,6 +91,10 @@ pub struct ReplayConfig {
     pub prioritized: Option<PrioritizedConfig>,
     /// Whether snapshots include the replay memory (`--save-buffer`).
     pub save_buffer: bool,
+    /// Fill (or, after resuming without a saved memory, refill) the memory up to
+    /// `num_init_memory_steps` with the exploring policy instead of uniformly random actions
+    /// (Pyrado `use_trained_policy_for_refill`).
+    pub use_trained_policy_for_refill: bool,
 }
 
 impl ReplayConfig {
@@ -271,12 +275,12 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
             .num_init_memory_steps
             .saturating_sub(self.memory.len());
         if missing > 0 {
-            steps += self.collect(
-                missing.div_ceil(n),
-                ActMode::Random,
-                progress,
-                &mut episodes,
-            )?;
+            let refill = if self.config.use_trained_policy_for_refill {
+                ActMode::Explore
+            } else {
+                ActMode::Random
+            };
+            steps += self.collect(missing.div_ceil(n), refill, progress, &mut episodes)?;
         }
         steps += self.collect(
             self.config.min_steps.div_ceil(n),

@@ -23,6 +23,7 @@ fn replay(batch_size: usize) -> ReplayConfig {
         n_step: 1,
         prioritized: None,
         save_buffer: false,
+        use_trained_policy_for_refill: false,
     }
 }
 

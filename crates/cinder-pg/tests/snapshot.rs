@@ -103,8 +103,7 @@ fn round_trip(snapshot: &Snapshot) -> Snapshot {
         iteration: 1,
         total_steps: 64,
         eval_mean: 0.0,
-        files: Vec::new(),
-        run: serde_json::Value::Null,
+        ..SnapshotMeta::default()
     };
     write_snapshot(&path, snapshot, meta.clone()).unwrap();
     // Overwriting keeps exactly one complete snapshot.
@@ -168,8 +167,7 @@ fn corrupt_and_mismatched_snapshots_are_errors_naming_the_file() {
         iteration: 1,
         total_steps: 1,
         eval_mean: 0.0,
-        files: Vec::new(),
-        run: serde_json::Value::Null,
+        ..SnapshotMeta::default()
     };
     write_snapshot(&path, &snapshot, meta).unwrap();
     let file = path.join("policy.bpk");

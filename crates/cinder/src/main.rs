@@ -4,18 +4,19 @@
 //! cinder train ppo --env CartPole-v1            # shipped preset, runs/ppo-CartPole-v1-<time>/
 //! cinder train a2c --env CartPole-v1 --set lr=1e-3 --seed 3 --device wgpu
 //! cinder eval runs/ppo-CartPole-v1-<time> --episodes 20
+//! cinder resume runs/sac-Pendulum-v1-<time> --steps 40000   # go on from the latest snapshot
 //! ```
 //!
 //! Bad input (unknown algorithm, environment or setting, a value of the wrong type or range)
 //! prints one line and exits with code 2, leaving no run directory; a run that fails (a NaN
 //! loss) exits with code 1 and keeps its last good snapshot.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cinder::run::{RunError, TrainRequest, evaluate_run, execute, prepare};
+use cinder::run::{RunError, RunSummary, TrainRequest, evaluate_run, execute, prepare, resume};
 
 /// burn's CPU backends allocate a fresh buffer for every tensor operation. With glibc's
 /// allocator, buffers of 128 KiB and more (a 256×256 layer) are mapped and unmapped each
@@ -72,6 +73,17 @@ enum Command {
         #[arg(long)]
         save_buffer: bool,
     },
+    /// Go on training a run from its latest snapshot (with the replay memory if it was saved).
+    Resume {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// New total of environment steps (the run's budget otherwise).
+        #[arg(long, allow_negative_numbers = true)]
+        steps: Option<i64>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Reload a run's snapshot and evaluate its deterministic policy.
     Eval {
         /// The run directory.
@@ -104,20 +116,13 @@ fn run(cli: Cli) -> Result<(), RunError> {
             if save_buffer {
                 overrides.push("save_buffer=true".into());
             }
-            let steps = steps
-                .map(|s| {
-                    usize::try_from(s).map_err(|_| {
-                        RunError::Input(format!("--steps must be a positive number, got {s}"))
-                    })
-                })
-                .transpose()?;
             let request = TrainRequest {
                 algo,
                 env,
                 preset,
                 overrides,
                 seed,
-                steps,
+                steps: parse_steps(steps)?,
                 device,
                 out: out.clone(),
                 workers,
@@ -125,19 +130,15 @@ fn run(cli: Cli) -> Result<(), RunError> {
             };
             let prepared = prepare(&request)?;
             let (dir, summary) = execute(prepared, &out, request.progress_bar)?;
-            println!(
-                "{} on {}: {} steps in {:.1} s ({:.0} steps/s); eval {:.1} ± {:.1} over {} \
-                 episodes\nrun directory: {}",
-                summary.algo,
-                summary.env,
-                summary.total_steps,
-                summary.wall_seconds,
-                summary.steps_per_second,
-                summary.eval_mean,
-                summary.eval_std,
-                summary.eval_episodes,
-                dir.display()
-            );
+            print_summary(&summary, &dir);
+        }
+        Command::Resume {
+            run_dir,
+            steps,
+            quiet,
+        } => {
+            let summary = resume(&run_dir, parse_steps(steps)?, !quiet)?;
+            print_summary(&summary, &run_dir);
         }
         Command::Eval {
             run_dir,
@@ -154,6 +155,32 @@ fn run(cli: Cli) -> Result<(), RunError> {
         }
     }
     Ok(())
+}
+
+/// `--steps`, which must not be negative.
+fn parse_steps(steps: Option<i64>) -> Result<Option<usize>, RunError> {
+    steps
+        .map(|s| {
+            usize::try_from(s)
+                .map_err(|_| RunError::Input(format!("--steps must be a positive number, got {s}")))
+        })
+        .transpose()
+}
+
+fn print_summary(summary: &RunSummary, dir: &Path) {
+    println!(
+        "{} on {}: {} steps in {:.1} s ({:.0} steps/s); eval {:.1} ± {:.1} over {} \
+         episodes\nrun directory: {}",
+        summary.algo,
+        summary.env,
+        summary.total_steps,
+        summary.wall_seconds,
+        summary.steps_per_second,
+        summary.eval_mean,
+        summary.eval_std,
+        summary.eval_episodes,
+        dir.display()
+    );
 }
 
 fn main() -> ExitCode {

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 use cinder_core::VecEnv;
 use cinder_core::train::snapshot::{read_snapshot, write_atomic};
-use cinder_core::train::{Evaluation, RunLogger, StopReason, TrainError, evaluate, train};
+use cinder_core::train::{
+    Evaluation, RunCounters, RunLogger, StopReason, TrainConfig, TrainError, evaluate, train,
+};
 use cinder_nn::parse_device;
 use serde::{Deserialize, Serialize};
 
@@ -175,11 +177,12 @@ pub fn prepare(request: &TrainRequest) -> Result<PreparedRun, RunError> {
         device: request.device.clone(),
         settings,
     };
-    build(config)
+    let seed = config.seed;
+    build(config, seed)
 }
 
-/// Builds the algorithm and evaluation environments of `config`.
-fn build(config: RunConfig) -> Result<PreparedRun, RunError> {
+/// Builds the algorithm and evaluation environments of `config`, seeding them with `seed`.
+fn build(config: RunConfig, seed: u64) -> Result<PreparedRun, RunError> {
     let input = |e: &dyn std::fmt::Display| RunError::Input(e.to_string());
     let spec = cinder_envs::spec(&config.env).map_err(|e| input(&e))?;
     let settings = &config.settings;
@@ -192,7 +195,7 @@ fn build(config: RunConfig) -> Result<PreparedRun, RunError> {
     .map_err(|e| input(&e))?;
     let learn = parse_device(&config.device).map_err(|e| input(&e))?;
     let act = acting_device().map_err(|e| input(&e))?;
-    let algorithm = settings.build(&config.algo, envs, &learn, &act, config.seed)?;
+    let algorithm = settings.build(&config.algo, envs, &learn, &act, seed)?;
     Ok(PreparedRun {
         config,
         algorithm,
@@ -229,22 +232,54 @@ fn create_run_dir(out: &Path, config: &RunConfig) -> Result<PathBuf, RunError> {
 
 /// Trains a prepared run into a new directory under `out`; returns the directory and summary.
 pub fn execute(
-    mut run: PreparedRun,
+    run: PreparedRun,
     out: &Path,
     progress_bar: bool,
 ) -> Result<(PathBuf, RunSummary), RunError> {
     let dir = create_run_dir(out, &run.config)?;
     let failed = |e: &dyn std::fmt::Display| RunError::Failed(format!("{}: {e}", dir.display()));
-    let config_text = toml::to_string_pretty(&run.config).map_err(|e| failed(&e))?;
-    write_atomic(&dir.join("config.toml"), config_text.as_bytes()).map_err(|e| failed(&e))?;
-    let run_info = serde_json::json!({
-        "algo": run.config.algo,
-        "env": run.config.env,
-        "seed": run.config.seed,
-        "device": run.config.device,
-    });
-    let mut logger = RunLogger::create(&dir, run_info, progress_bar).map_err(|e| failed(&e))?;
-    let train_config = run.config.settings.train_config();
+    write_config(&dir, &run.config).map_err(|e| failed(&e))?;
+    let logger =
+        RunLogger::create(&dir, run_info(&run.config), progress_bar).map_err(|e| failed(&e))?;
+    let summary = train_into(&dir, run, RunCounters::default(), logger)?;
+    Ok((dir, summary))
+}
+
+/// What every snapshot's `meta.json` records about the run.
+fn run_info(config: &RunConfig) -> serde_json::Value {
+    serde_json::json!({
+        "algo": config.algo,
+        "env": config.env,
+        "seed": config.seed,
+        "device": config.device,
+    })
+}
+
+fn write_config(dir: &Path, config: &RunConfig) -> Result<(), String> {
+    let text = toml::to_string_pretty(config).map_err(|e| e.to_string())?;
+    write_atomic(&dir.join("config.toml"), text.as_bytes()).map_err(|e| e.to_string())
+}
+
+fn read_config(dir: &Path) -> Result<RunConfig, RunError> {
+    let input = |e: &dyn std::fmt::Display| RunError::Input(format!("{}: {e}", dir.display()));
+    let text = std::fs::read_to_string(dir.join("config.toml"))
+        .map_err(|e| input(&format!("config.toml: {e} (is this a run directory?)")))?;
+    toml::from_str(&text)
+        .map_err(|e: toml::de::Error| input(&format!("config.toml: {}", e.message())))
+}
+
+/// Trains `run` in `dir` from `start` through `logger` and writes `summary.json`.
+fn train_into(
+    dir: &Path,
+    mut run: PreparedRun,
+    start: RunCounters,
+    mut logger: RunLogger,
+) -> Result<RunSummary, RunError> {
+    let failed = |e: &dyn std::fmt::Display| RunError::Failed(format!("{}: {e}", dir.display()));
+    let train_config = TrainConfig {
+        start,
+        ..run.config.settings.train_config()
+    };
     let summary = train(
         run.algorithm.as_mut(),
         &mut run.eval_envs,
@@ -274,31 +309,99 @@ pub fn execute(
         .to_string(),
     };
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| failed(&e))?;
-    write_atomic(&dir.join("summary.json"), &json).map_err(|e| failed(&e))?;
-    Ok((dir, summary))
+    write_atomic(&dir.join(SUMMARY), &json).map_err(|e| failed(&e))?;
+    Ok(summary)
+}
+
+const SUMMARY: &str = "summary.json";
+
+/// The first of `names` under `dir/snapshots` that holds a snapshot (or the `.old` half of one
+/// a crash left mid-swap).
+fn find_snapshot(dir: &Path, names: &[&str]) -> Option<PathBuf> {
+    let snapshots = dir.join("snapshots");
+    names
+        .iter()
+        .find(|name| {
+            snapshots.join(name).exists() || snapshots.join(format!("{name}.old")).exists()
+        })
+        .map(|name| snapshots.join(name))
+}
+
+/// The seed of a run resumed after `iteration`: a fresh stream for environments, exploration
+/// and minibatches, so the continuation does not replay the random numbers of the run's start.
+fn resumed_seed(seed: u64, iteration: usize) -> u64 {
+    seed ^ (iteration as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Goes on with the run in `dir` from its latest snapshot (or its best, if it kept only that)
+/// until `total_steps` (or its configured budget): weights, optimiser states, schedules and
+/// counters come back, and the replay memory when the run saved it (`--save-buffer`; otherwise
+/// it is refilled). `progress.csv` keeps the rows up to the snapshot and goes on from there;
+/// environments start new episodes. Everything is checked before a file is touched.
+pub fn resume(
+    dir: &Path,
+    total_steps: Option<usize>,
+    progress_bar: bool,
+) -> Result<RunSummary, RunError> {
+    let input = |e: &dyn std::fmt::Display| RunError::Input(format!("{}: {e}", dir.display()));
+    let mut config = read_config(dir)?;
+    let snapshot_dir = find_snapshot(dir, &["latest", "best"]).ok_or_else(|| {
+        input(
+            &"no snapshot to resume from (snapshot_mode = \"none\", or the run stopped before \
+               its first evaluation)",
+        )
+    })?;
+    let (snapshot, meta) = read_snapshot(&snapshot_dir).map_err(|e| input(&e))?;
+    if let Some(steps) = total_steps {
+        config.settings.set_total_steps(steps);
+    }
+    let start = RunCounters::from_snapshot(&meta);
+    TrainConfig {
+        start,
+        ..config.settings.train_config()
+    }
+    .validate()
+    .map_err(|e| match e {
+        TrainError::InvalidConfig {
+            name: "total_steps",
+            ..
+        } => input(&format!(
+            "the run has already taken {} steps (snapshot {}); pass --steps with a larger total",
+            meta.total_steps,
+            snapshot_dir.display()
+        )),
+        e => input(&e),
+    })?;
+    let seed = resumed_seed(config.seed, meta.iteration);
+    let mut run = build(config, seed)?;
+    run.algorithm
+        .restore(&snapshot)
+        .map_err(|e| input(&format!("{}: {e}", snapshot_dir.display())))?;
+
+    let failed = |e: &dyn std::fmt::Display| RunError::Failed(format!("{}: {e}", dir.display()));
+    write_config(dir, &run.config).map_err(|e| failed(&e))?;
+    match std::fs::remove_file(dir.join(SUMMARY)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(failed(&e)),
+        _ => {}
+    }
+    let logger = RunLogger::resume(dir, meta.iteration, run_info(&run.config), progress_bar)
+        .map_err(|e| failed(&e))?;
+    train_into(dir, run, start, logger)
 }
 
 /// Reloads the snapshot of the run in `dir` (`best` if the run kept one, else `latest`) and
 /// evaluates its deterministic policy for `episodes` episodes reset with `seed`.
 pub fn evaluate_run(dir: &Path, episodes: usize, seed: u64) -> Result<Evaluation, RunError> {
     let input = |e: &dyn std::fmt::Display| RunError::Input(format!("{}: {e}", dir.display()));
-    let text = std::fs::read_to_string(dir.join("config.toml"))
-        .map_err(|e| input(&format!("config.toml: {e} (is this a run directory?)")))?;
-    let config: RunConfig = toml::from_str(&text)
-        .map_err(|e: toml::de::Error| input(&format!("config.toml: {}", e.message())))?;
+    let config = read_config(dir)?;
     if episodes == 0 {
         return Err(RunError::Input("--episodes must be at least 1".into()));
     }
-    let snapshots = dir.join("snapshots");
-    let snapshot_dir = ["best", "latest"]
-        .iter()
-        .find(|name| {
-            snapshots.join(name).exists() || snapshots.join(format!("{name}.old")).exists()
-        })
-        .map(|name| snapshots.join(name))
+    let snapshot_dir = find_snapshot(dir, &["best", "latest"])
         .ok_or_else(|| input(&"no snapshot in snapshots/best or snapshots/latest"))?;
     let (snapshot, _meta) = read_snapshot(&snapshot_dir).map_err(|e| input(&e))?;
-    let mut run = build(config)?;
+    let run_seed = config.seed;
+    let mut run = build(config, run_seed)?;
     run.algorithm
         .restore(&snapshot)
         .map_err(|e| input(&format!("{}: {e}", snapshot_dir.display())))?;

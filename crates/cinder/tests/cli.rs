@@ -1,6 +1,6 @@
 //! The `cinder` binary end to end: a short training run writes every file of a run directory
-//! and `cinder eval` reloads it; bad input is one line on stderr, exit code 2 and no run
-//! directory.
+//! and `cinder eval` reloads it; `cinder resume` goes on from a snapshot (with or without the
+//! replay memory); bad input is one line on stderr, exit code 2 and no run directory.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -243,11 +243,9 @@ fn train_writes_a_complete_run_directory_and_eval_reloads_it() {
     assert_eq!(output.status.code(), Some(2));
 }
 
-#[test]
-fn off_policy_runs_save_their_replay_memory_when_asked_and_eval_reloads_them() {
-    let out = tempfile::tempdir().unwrap();
-    let runs = out.path().join("runs");
-    let output = cinder(&[
+/// A short SAC run on Pendulum into `runs` (extra `args` appended); returns its directory.
+fn short_sac_run(runs: &Path, args: &[&str]) -> PathBuf {
+    let mut full = vec![
         "train",
         "sac",
         "--env",
@@ -264,14 +262,37 @@ fn off_policy_runs_save_their_replay_memory_when_asked_and_eval_reloads_them() {
         "eval_every=50",
         "--set",
         "eval_episodes=2",
-        "--save-buffer",
         "--out",
         runs.to_str().unwrap(),
         "--quiet",
-    ]);
+    ];
+    full.extend_from_slice(args);
+    let before = entries(runs);
+    let output = cinder(&full);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    let dir = &entries(&runs)[0];
+    entries(runs)
+        .into_iter()
+        .find(|dir| !before.contains(dir))
+        .expect("a new run directory")
+}
+
+/// Column `name` of every row of the run's `progress.csv`.
+fn csv_column(dir: &Path, name: &str) -> Vec<f64> {
+    let csv = std::fs::read_to_string(dir.join("progress.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == name).unwrap();
+    lines
+        .map(|line| line.split(',').nth(col).unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn off_policy_runs_save_their_replay_memory_when_asked_and_resume_from_it() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let dir = &short_sac_run(&runs, &["--save-buffer"]);
     for file in [
         "policy.bpk",
         "critics.bpk",
@@ -298,4 +319,70 @@ fn off_policy_runs_save_their_replay_memory_when_asked_and_eval_reloads_them() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let expected = format!("mean return {:.2}", summary["eval_mean"].as_f64().unwrap());
     assert!(stdout.contains(&expected), "{stdout} vs {expected}");
+
+    // The budget is spent: resuming needs a larger one.
+    let output = cinder(&["resume", dir.to_str().unwrap(), "--quiet"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("already taken 200 steps"), "{stderr}");
+
+    // Going on to 300 steps keeps the 200 stored transitions and adds to them.
+    let iterations = csv_column(dir, "iteration").len();
+    let output = cinder(&["resume", dir.to_str().unwrap(), "--steps", "300", "--quiet"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let replay_size = csv_column(dir, "replay_size");
+    assert_eq!(replay_size[iterations - 1], 200.0);
+    assert_eq!(replay_size[iterations], 201.0, "the memory came back");
+    assert_eq!(*replay_size.last().unwrap(), 300.0);
+    let rows = csv_column(dir, "iteration");
+    assert!(
+        rows.iter().enumerate().all(|(i, &it)| it == (i + 1) as f64),
+        "iterations run on without gaps or repeats"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["total_steps"], 300);
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(config.contains("total_steps = 300"), "{config}");
+}
+
+#[test]
+fn a_resume_without_a_saved_memory_refills_it_and_bad_resumes_are_input_errors() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let dir = &short_sac_run(&runs, &[]);
+    assert!(!dir.join("snapshots/latest/replay.bin").exists());
+    let iterations = csv_column(dir, "iteration").len();
+    let output = cinder(&["resume", dir.to_str().unwrap(), "--steps", "300", "--quiet"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let replay_size = csv_column(dir, "replay_size");
+    assert_eq!(replay_size[iterations - 1], 200.0);
+    assert_eq!(
+        replay_size[iterations], 65.0,
+        "64 refill steps then one exploring step"
+    );
+
+    // No run directory, no snapshot, a corrupt snapshot: exit 2, files untouched.
+    let csv_before = std::fs::read(dir.join("progress.csv")).unwrap();
+    let output = cinder(&["resume", out.path().to_str().unwrap(), "--steps", "400"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is this a run directory?"), "{stderr}");
+    std::fs::write(dir.join("snapshots/latest/policy.bpk"), b"garbage").unwrap();
+    let output = cinder(&["resume", dir.to_str().unwrap(), "--steps", "400"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("policy.bpk"), "{stderr}");
+    std::fs::remove_dir_all(dir.join("snapshots")).unwrap();
+    let output = cinder(&["resume", dir.to_str().unwrap(), "--steps", "400"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no snapshot to resume from"), "{stderr}");
+    assert_eq!(std::fs::read(dir.join("progress.csv")).unwrap(), csv_before);
+    assert!(dir.join("summary.json").exists());
 }

@@ -1,15 +1,15 @@
 //! Where the training loop's numbers go: a live progress bar, `progress.csv`, TensorBoard
 //! events, snapshots and, at the end, `learning_curve.png` — all under one run directory.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::snapshot::{SnapshotMeta, write_snapshot};
+use super::snapshot::{SnapshotMeta, write_atomic, write_snapshot};
 use super::tensorboard::EventWriter;
-use super::{Evaluation, Metric, Snapshot, TrainError};
+use super::{Evaluation, Metric, RunCounters, Snapshot, TrainError};
 use crate::vec_env::EpisodeRecord;
 
 /// One iteration's line of the log.
@@ -58,6 +58,7 @@ pub struct RunLogger {
     bar: Option<ProgressBar>,
     bar_counts_steps: bool,
     run_info: serde_json::Value,
+    csv_has_header: bool,
     train_curve: Vec<(f64, f64)>,
     eval_curve: Vec<(f64, f64)>,
 }
@@ -75,6 +76,7 @@ impl RunLogger {
             bar: None,
             bar_counts_steps: false,
             run_info: serde_json::Value::Null,
+            csv_has_header: false,
             train_curve: Vec::new(),
             eval_curve: Vec::new(),
         }
@@ -92,6 +94,80 @@ impl RunLogger {
             path: csv_path,
             source,
         })?;
+        Self::open(dir, csv, run_info, progress_bar)
+    }
+
+    /// A logger going on with the run in `dir` after iteration `iteration` (the snapshot it
+    /// resumes from): rows of `progress.csv` after that iteration belong to the abandoned
+    /// continuation and are dropped, the rest are kept and feed the learning curve; new rows
+    /// are appended and TensorBoard events go to a new event file.
+    pub fn resume(
+        dir: &Path,
+        iteration: usize,
+        run_info: serde_json::Value,
+        progress_bar: bool,
+    ) -> Result<Self, TrainError> {
+        let csv_path = dir.join(CSV);
+        let bad = |reason: String| TrainError::Resume {
+            path: csv_path.clone(),
+            reason,
+        };
+        let text = std::fs::read_to_string(&csv_path).map_err(|source| TrainError::Io {
+            path: csv_path.clone(),
+            source,
+        })?;
+        let mut lines = text.lines();
+        let header = lines
+            .next()
+            .ok_or_else(|| bad("the file is empty".into()))?;
+        let column = |name: &str| {
+            header
+                .split(',')
+                .position(|c| c == name)
+                .ok_or_else(|| bad(format!("no `{name}` column")))
+        };
+        let (steps_col, return_col, eval_col) = (
+            column("total_steps")?,
+            column("return_mean")?,
+            column("eval_mean")?,
+        );
+        let mut kept = format!("{header}\n");
+        let (mut train_curve, mut eval_curve) = (Vec::new(), Vec::new());
+        for (number, line) in lines.enumerate() {
+            let fields: Vec<&str> = line.split(',').collect();
+            let parse = |col: usize| fields.get(col).and_then(|f| f.parse::<f64>().ok());
+            let (Some(row_iteration), Some(steps)) = (parse(0), parse(steps_col)) else {
+                return Err(bad(format!("line {} is not a log row", number + 2)));
+            };
+            if row_iteration > iteration as f64 {
+                break;
+            }
+            train_curve.extend(parse(return_col).map(|r| (steps, r)));
+            eval_curve.extend(parse(eval_col).map(|e| (steps, e)));
+            kept.push_str(line);
+            kept.push('\n');
+        }
+        write_atomic(&csv_path, kept.as_bytes())?;
+        let csv = OpenOptions::new()
+            .append(true)
+            .open(&csv_path)
+            .map_err(|source| TrainError::Io {
+                path: csv_path.clone(),
+                source,
+            })?;
+        let mut logger = Self::open(dir, csv, run_info, progress_bar)?;
+        logger.csv_has_header = true;
+        logger.train_curve = train_curve;
+        logger.eval_curve = eval_curve;
+        Ok(logger)
+    }
+
+    fn open(
+        dir: &Path,
+        csv: File,
+        run_info: serde_json::Value,
+        progress_bar: bool,
+    ) -> Result<Self, TrainError> {
         Ok(Self {
             dir: Some(dir.to_path_buf()),
             csv: Some(BufWriter::new(csv)),
@@ -100,6 +176,7 @@ impl RunLogger {
             bar: None,
             bar_counts_steps: false,
             run_info,
+            csv_has_header: false,
             train_curve: Vec::new(),
             eval_curve: Vec::new(),
         })
@@ -185,7 +262,8 @@ impl RunLogger {
             return Ok(());
         };
         let mut line = String::new();
-        if row.iteration == 1 {
+        if !self.csv_has_header {
+            self.csv_has_header = true;
             line.push_str(
                 "iteration,total_steps,total_episodes,wall_seconds,steps_per_second,episodes,\
                  return_mean,return_min,return_max,episode_length_mean",
@@ -229,16 +307,17 @@ impl RunLogger {
         &mut self,
         snapshot: &Snapshot,
         dir_name: &str,
-        iteration: usize,
-        total_steps: usize,
+        counters: RunCounters,
         eval: &Evaluation,
     ) -> Result<(), TrainError> {
         let Some(dir) = &self.dir else {
             return Ok(());
         };
         let meta = SnapshotMeta {
-            iteration,
-            total_steps,
+            iteration: counters.iterations,
+            total_steps: counters.total_steps,
+            total_episodes: counters.total_episodes,
+            wall_seconds: counters.wall_seconds,
             eval_mean: eval.mean,
             files: Vec::new(),
             run: self.run_info.clone(),

@@ -20,7 +20,7 @@ use thiserror::Error;
 use crate::vec_env::{ActionBatch, EpisodeRecord, VecEnv};
 pub use evaluate::{Evaluation, evaluate};
 pub use logger::{LogRow, RunLogger};
-pub use snapshot::{Snapshot, SnapshotMode};
+pub use snapshot::{Snapshot, SnapshotMeta, SnapshotMode};
 
 /// One named scalar an algorithm reports per iteration (a loss, the entropy, the learning rate).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -89,6 +89,48 @@ pub struct TrainConfig {
     pub eval_seed: u64,
     /// Which snapshots to keep.
     pub snapshot_mode: SnapshotMode,
+    /// Where a resumed run starts counting (zero for a new run).
+    pub start: RunCounters,
+}
+
+/// How far a run has come: what a snapshot records and a resumed run starts from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunCounters {
+    /// Iterations already run.
+    pub iterations: usize,
+    /// Environment steps already taken.
+    pub total_steps: usize,
+    /// Training episodes already finished.
+    pub total_episodes: usize,
+    /// Wall time already spent.
+    pub wall_seconds: f64,
+    /// The best evaluation so far (what [`SnapshotMode::Best`] has to beat).
+    pub best_eval: f64,
+}
+
+impl Default for RunCounters {
+    fn default() -> Self {
+        Self {
+            iterations: 0,
+            total_steps: 0,
+            total_episodes: 0,
+            wall_seconds: 0.0,
+            best_eval: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl RunCounters {
+    /// The counters recorded in a snapshot's metadata.
+    pub fn from_snapshot(meta: &snapshot::SnapshotMeta) -> Self {
+        Self {
+            iterations: meta.iteration,
+            total_steps: meta.total_steps,
+            total_episodes: meta.total_episodes,
+            wall_seconds: meta.wall_seconds,
+            best_eval: meta.eval_mean,
+        }
+    }
 }
 
 impl Default for TrainConfig {
@@ -101,6 +143,7 @@ impl Default for TrainConfig {
             eval_episodes: 10,
             eval_seed: 1_000_000,
             snapshot_mode: SnapshotMode::Latest,
+            start: RunCounters::default(),
         }
     }
 }
@@ -128,6 +171,21 @@ impl TrainConfig {
         }
         if self.return_threshold.is_some_and(|t| !t.is_finite()) {
             return invalid("return_threshold", "must be finite");
+        }
+        if self.max_iter.is_some_and(|m| self.start.iterations >= m) {
+            return invalid(
+                "max_iter",
+                "the resumed run has already run that many iterations; raise it to go on",
+            );
+        }
+        if self
+            .total_steps
+            .is_some_and(|t| self.start.total_steps >= t)
+        {
+            return invalid(
+                "total_steps",
+                "the resumed run has already taken that many steps; raise it to go on",
+            );
         }
         Ok(())
     }
@@ -221,6 +279,14 @@ pub enum TrainError {
         /// What is wrong.
         reason: String,
     },
+    /// A run cannot be resumed from what its directory holds.
+    #[error("cannot resume from {path}: {reason}")]
+    Resume {
+        /// The file that stands in the way.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An environment refused a step during evaluation.
     #[error("evaluation: {0}")]
     Env(#[from] crate::EnvError),
@@ -243,9 +309,15 @@ pub fn train<A: Algorithm + ?Sized>(
     logger: &mut RunLogger,
 ) -> Result<TrainSummary, TrainError> {
     config.validate()?;
-    let start = Instant::now();
-    let (mut iterations, mut steps, mut episodes) = (0usize, 0usize, 0usize);
-    let mut best_eval = f64::NEG_INFINITY;
+    let clock = Instant::now();
+    let elapsed = || config.start.wall_seconds + clock.elapsed().as_secs_f64();
+    let RunCounters {
+        mut iterations,
+        total_steps: mut steps,
+        total_episodes: mut episodes,
+        mut best_eval,
+        ..
+    } = config.start;
     logger.start(config.total_steps, config.max_iter);
     let (stop_reason, final_eval) = loop {
         let iter_start = Instant::now();
@@ -286,7 +358,7 @@ pub fn train<A: Algorithm + ?Sized>(
             iteration: iterations,
             total_steps: steps,
             total_episodes: episodes,
-            wall_seconds: start.elapsed().as_secs_f64(),
+            wall_seconds: elapsed(),
             steps_per_second: iteration.steps as f64 / iter_start.elapsed().as_secs_f64(),
             episodes: &iteration.episodes,
             metrics: &iteration.metrics,
@@ -305,7 +377,18 @@ pub fn train<A: Algorithm + ?Sized>(
                     iteration: iterations,
                     source: Box::new(e),
                 })?;
-                logger.save_snapshot(&files, dir_name, iterations, steps, e)?;
+                logger.save_snapshot(
+                    &files,
+                    dir_name,
+                    RunCounters {
+                        iterations,
+                        total_steps: steps,
+                        total_episodes: episodes,
+                        wall_seconds: elapsed(),
+                        best_eval,
+                    },
+                    e,
+                )?;
             }
         }
         let threshold_met =
@@ -316,7 +399,7 @@ pub fn train<A: Algorithm + ?Sized>(
             _ => {}
         }
     };
-    let wall_seconds = start.elapsed().as_secs_f64();
+    let wall_seconds = elapsed();
     logger.finish()?;
     Ok(TrainSummary {
         iterations,

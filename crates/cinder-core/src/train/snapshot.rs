@@ -80,12 +80,18 @@ pub struct FileEntry {
 }
 
 /// `meta.json` of a snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotMeta {
     /// Iteration after which it was taken.
     pub iteration: usize,
     /// Environment steps by then.
     pub total_steps: usize,
+    /// Training episodes finished by then.
+    #[serde(default)]
+    pub total_episodes: usize,
+    /// Wall time of training by then, evaluations included.
+    #[serde(default)]
+    pub wall_seconds: f64,
     /// The evaluation mean return at that point.
     pub eval_mean: f64,
     /// The files and their checksums.

@@ -22,11 +22,22 @@ pub struct EventWriter {
 }
 
 impl EventWriter {
-    /// Creates the event file in `dir` and writes the version record TensorBoard expects first.
+    /// Creates a new event file in `dir` (never overwriting one: a resumed run in the same
+    /// second gets a numbered name) and writes the version record TensorBoard expects first.
     pub fn create(dir: &Path) -> Result<Self, TrainError> {
         let now = wall_time();
-        let path = dir.join(format!("events.out.tfevents.{}.cinder", now as u64));
-        let file = File::create(&path).map_err(|source| TrainError::Io {
+        let base = format!("events.out.tfevents.{}.cinder", now as u64);
+        let (path, file) = (0..)
+            .map(|n| match n {
+                0 => dir.join(&base),
+                n => dir.join(format!("{base}.{n}")),
+            })
+            .find_map(|path| match File::create_new(&path) {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
+                result => Some((path, result)),
+            })
+            .expect("some numbered name is free");
+        let file = file.map_err(|source| TrainError::Io {
             path: path.clone(),
             source,
         })?;

@@ -146,6 +146,14 @@ impl Settings {
         }
     }
 
+    /// Changes the step budget (a resumed run going on past its first budget).
+    pub fn set_total_steps(&mut self, total_steps: usize) {
+        match self {
+            Settings::OnPolicy(s) => s.total_steps = total_steps,
+            Settings::OffPolicy(s) => s.total_steps = total_steps,
+        }
+    }
+
     /// Training environments.
     pub fn n_envs(&self) -> usize {
         match self {
@@ -290,7 +298,7 @@ fn train_config(
         return_threshold,
         eval_every,
         eval_episodes,
-        eval_seed: 1_000_000,
         snapshot_mode,
+        ..TrainConfig::default()
     }
 }

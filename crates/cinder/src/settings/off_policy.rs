@@ -95,6 +95,9 @@ pub struct OffPolicySettings {
     pub snapshot_mode: SnapshotMode,
     /// Snapshots include the replay memory.
     pub save_buffer: bool,
+    /// Fill the memory before learning (and refill it after a resume without a saved memory)
+    /// with the exploring policy rather than random actions.
+    pub use_trained_policy_for_refill: bool,
 }
 
 const COMMON_KEYS: &[&str] = &[
@@ -121,6 +124,7 @@ const COMMON_KEYS: &[&str] = &[
     "return_threshold",
     "snapshot_mode",
     "save_buffer",
+    "use_trained_policy_for_refill",
 ];
 
 /// The keys `algo` accepts.
@@ -196,6 +200,7 @@ impl OffPolicySettings {
             return_threshold: None,
             snapshot_mode: SnapshotMode::Latest,
             save_buffer: false,
+            use_trained_policy_for_refill: false,
         };
         match algo {
             "dql" => Ok(Self {
@@ -279,6 +284,7 @@ impl OffPolicySettings {
                 ..PrioritizedConfig::default()
             }),
             save_buffer: self.save_buffer,
+            use_trained_policy_for_refill: self.use_trained_policy_for_refill,
         }
     }
 
