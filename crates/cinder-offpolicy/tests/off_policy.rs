@@ -2,6 +2,8 @@
 //! entropy coefficient's target and direction, snapshots with the replay memory, bad input,
 //! and learning smoke tests (named `learning_*`: `cargo xtask test` runs them on flex only).
 
+use std::sync::{Arc, Mutex};
+
 use cinder_core::space::{BoxSpace, Discrete, Space};
 use cinder_core::train::{Algorithm, RunLogger, StopReason, TrainConfig, TrainSummary, train};
 use cinder_core::{Action, Env, EnvError, StepOutcome, VecEnv};
@@ -208,6 +210,75 @@ fn masked_actions_are_never_chosen() {
     .err()
     .unwrap();
     assert!(err.to_string().contains("action_mask"), "{err}");
+}
+
+/// A constant observation and four actions; records every action it is given.
+struct Recorder {
+    taken: Arc<Mutex<Vec<usize>>>,
+}
+
+impl Env for Recorder {
+    fn id(&self) -> &str {
+        "Recorder"
+    }
+    fn observation_space(&self) -> &Space {
+        static SPACE: std::sync::OnceLock<Space> = std::sync::OnceLock::new();
+        SPACE.get_or_init(|| Space::Box(BoxSpace::new(vec![0.0], vec![1.0]).unwrap()))
+    }
+    fn action_space(&self) -> &Space {
+        static SPACE: std::sync::OnceLock<Space> = std::sync::OnceLock::new();
+        SPACE.get_or_init(|| Space::Discrete(Discrete::new(4).unwrap()))
+    }
+    fn reset_into(&mut self, _seed: Option<u64>, obs: &mut [f32]) {
+        obs[0] = 0.5;
+    }
+    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<StepOutcome, EnvError> {
+        let Action::Discrete(a) = action else {
+            panic!("discrete env")
+        };
+        self.taken.lock().unwrap().push(a);
+        obs[0] = 0.5;
+        Ok(StepOutcome {
+            reward: 0.0,
+            terminated: false,
+            truncated: false,
+        })
+    }
+}
+
+#[test]
+fn the_memory_is_filled_with_random_actions_or_with_the_exploring_policy() {
+    for use_trained_policy_for_refill in [false, true] {
+        let taken = Arc::new(Mutex::new(Vec::new()));
+        let envs = VecEnv::from_fn(1, |_| {
+            Ok(Box::new(Recorder {
+                taken: taken.clone(),
+            }) as Box<dyn Env>)
+        })
+        .unwrap();
+        // ε = 0: the exploring policy is the greedy one, a single action for the one observation.
+        let learner = dql(
+            &envs,
+            DqlConfig {
+                eps_init: 0.0,
+                eps_final: 0.0,
+                ..DqlConfig::default()
+            },
+        );
+        let config = ReplayConfig {
+            use_trained_policy_for_refill,
+            ..replay(32)
+        };
+        let mut algorithm = OffPolicy::new(learner, envs, config, 0).unwrap();
+        algorithm.iterate(0.0).unwrap();
+        let taken = taken.lock().unwrap();
+        let fill: std::collections::BTreeSet<usize> = taken[..64].iter().copied().collect();
+        if use_trained_policy_for_refill {
+            assert_eq!(fill.len(), 1, "the policy filled the memory: {fill:?}");
+        } else {
+            assert_eq!(fill.len(), 4, "random actions filled the memory: {fill:?}");
+        }
+    }
 }
 
 #[test]
