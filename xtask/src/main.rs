@@ -232,7 +232,11 @@ fn train_benchmarks(table: &[(&str, &str, &str, f64)], args: &[String]) -> Resul
         ],
         &[],
     )?;
-    let out = std::path::Path::new("target/bench-runs");
+    let target = std::path::PathBuf::from(
+        std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_string()),
+    );
+    let binary = target.join("release").join("cinder");
+    let out = target.join("bench-runs");
     println!(
         "\n| benchmark | seed | steps | wall s | steps/s | updates/s | eval mean ± std | bar | pass |"
     );
@@ -246,7 +250,7 @@ fn train_benchmarks(table: &[(&str, &str, &str, f64)], args: &[String]) -> Resul
             if dir.exists() {
                 std::fs::remove_dir_all(&dir)?;
             }
-            let status = Command::new("target/release/cinder")
+            let status = Command::new(&binary)
                 .args([
                     "train",
                     algo,
@@ -260,7 +264,7 @@ fn train_benchmarks(table: &[(&str, &str, &str, f64)], args: &[String]) -> Resul
                 .arg(&dir)
                 .stdout(std::process::Stdio::null())
                 .status()
-                .context("could not start target/release/cinder")?;
+                .with_context(|| format!("could not start {}", binary.display()))?;
             if !status.success() {
                 bail!("{name} seed {seed} failed ({status})");
             }
