@@ -4,11 +4,11 @@
 //! Run with `cargo run --release --example a2c_cartpole`.
 
 use cinder::core::VecEnv;
-use cinder::core::train::{RunLogger, TrainConfig, train};
 use cinder::data::Budget;
 use cinder::envs::make;
 use cinder::nn::parse_device;
 use cinder::pg::{A2c, A2cConfig, Gae, GaeConfig, OnPolicy};
+use cinder::train::{RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let device = parse_device("flex")?;

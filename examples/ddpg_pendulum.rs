@@ -5,10 +5,10 @@
 //! Run with `cargo run --release --example ddpg_pendulum [flex|ndarray|wgpu]`.
 
 use cinder::core::VecEnv;
-use cinder::core::train::{RunLogger, TrainConfig, train};
 use cinder::envs::make;
 use cinder::nn::parse_device;
 use cinder::offpolicy::{Ddpg, DdpgConfig, OffPolicy, ReplayConfig};
+use cinder::train::{RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let learn_device = parse_device(&std::env::args().nth(1).unwrap_or("flex".into()))?;
@@ -31,11 +31,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let replay = ReplayConfig {
         memory_size: 200_000,
         min_steps: 1,
-        num_updates_per_step: 1,
+        num_updates_per_iter: 1,
         num_init_memory_steps: 10_000,
         batch_size: 256,
         gamma: 0.98,
-        n_step: 1,
+        estimation_step: 1,
         prioritized: None,
         save_buffer: false,
         use_trained_policy_for_refill: false,

@@ -6,11 +6,11 @@
 //! Run with `cargo run --release --example dql_cartpole [flex|ndarray|wgpu]`.
 
 use cinder::core::VecEnv;
-use cinder::core::train::{RunLogger, TrainConfig, train};
 use cinder::envs::make;
 use cinder::nn::Schedule;
 use cinder::nn::parse_device;
 use cinder::offpolicy::{Dql, DqlConfig, OffPolicy, ReplayConfig};
+use cinder::train::{RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let learn_device = parse_device(&std::env::args().nth(1).unwrap_or("flex".into()))?;
@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             max_grad_norm: Some(10.0),
             lr: 2.3e-3,
             lr_schedule: Schedule::Linear,
-            double: false,
+            is_double: false,
             ..DqlConfig::default()
         },
         envs.observation_dim(),
@@ -41,11 +41,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let replay = ReplayConfig {
         memory_size: 100_000,
         min_steps: 256,
-        num_updates_per_step: 128,
+        num_updates_per_iter: 128,
         num_init_memory_steps: 1000,
         batch_size: 64,
         gamma: 0.99,
-        n_step: 1,
+        estimation_step: 1,
         prioritized: None,
         save_buffer: false,
         use_trained_policy_for_refill: false,

@@ -4,11 +4,12 @@
 //! Run with `cargo run --release --example ppo2_cartpole`.
 
 use cinder::core::VecEnv;
-use cinder::core::train::{RunLogger, TrainConfig, train};
 use cinder::data::Budget;
 use cinder::envs::make;
+use cinder::nn::Schedule;
 use cinder::nn::parse_device;
-use cinder::pg::{Gae, GaeConfig, OnPolicy, Ppo2, Ppo2Config, PpoConfig, Schedule};
+use cinder::pg::{Gae, GaeConfig, OnPolicy, Ppo2, Ppo2Config, PpoConfig};
+use cinder::train::{RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let device = parse_device("flex")?;

@@ -5,11 +5,12 @@
 //! Run with `cargo run --release --example ppo_cartpole [flex|ndarray|wgpu]`.
 
 use cinder::core::VecEnv;
-use cinder::core::train::{RunLogger, TrainConfig, train};
 use cinder::data::Budget;
 use cinder::envs::make;
+use cinder::nn::Schedule;
 use cinder::nn::parse_device;
-use cinder::pg::{Gae, GaeConfig, OnPolicy, Ppo, PpoConfig, Schedule};
+use cinder::pg::{Gae, GaeConfig, OnPolicy, Ppo, PpoConfig};
+use cinder::train::{RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let learn_device = parse_device(&std::env::args().nth(1).unwrap_or("flex".into()))?;
@@ -28,8 +29,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         GaeConfig {
             gamma: 0.98,
             lambda: 0.8,
-            num_epoch: 20,
-            batch_size: 256,
             lr: 1e-3,
             lr_schedule: Schedule::Linear,
             ..GaeConfig::default()

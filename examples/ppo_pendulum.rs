@@ -5,12 +5,13 @@
 //!
 //! Run with `cargo run --release --example ppo_pendulum`.
 
+use cinder::agent::PolicyConfig;
 use cinder::core::VecEnv;
-use cinder::core::train::{RunLogger, TrainConfig, train};
 use cinder::data::Budget;
 use cinder::envs::make;
 use cinder::nn::parse_device;
-use cinder::pg::{Gae, GaeConfig, OnPolicy, PolicyConfig, Ppo, PpoConfig};
+use cinder::pg::{Gae, GaeConfig, OnPolicy, Ppo, PpoConfig};
+use cinder::train::{RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let device = parse_device("flex")?;

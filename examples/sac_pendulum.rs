@@ -6,10 +6,10 @@
 //! Run with `cargo run --release --example sac_pendulum [flex|ndarray|wgpu]`.
 
 use cinder::core::VecEnv;
-use cinder::core::train::{RunLogger, TrainConfig, train};
 use cinder::envs::make;
 use cinder::nn::parse_device;
 use cinder::offpolicy::{OffPolicy, ReplayConfig, Sac, SacConfig};
+use cinder::train::{RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let learn_device = parse_device(&std::env::args().nth(1).unwrap_or("flex".into()))?;
@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sac = Sac::new(
         SacConfig {
             lr: 1e-3,
-            ent_coeff_init: 1.0,
+            entropy_coeff_init: 1.0,
             standardize_rew: false,
             max_grad_norm: None,
             ..SacConfig::default()
@@ -35,11 +35,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let replay = ReplayConfig {
         memory_size: 1_000_000,
         min_steps: 1,
-        num_updates_per_step: 1,
+        num_updates_per_iter: 1,
         num_init_memory_steps: 256,
         batch_size: 256,
         gamma: 0.99,
-        n_step: 1,
+        estimation_step: 1,
         prioritized: None,
         save_buffer: false,
         use_trained_policy_for_refill: false,

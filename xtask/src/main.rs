@@ -185,19 +185,20 @@ const OFFPOLICY: &[(&str, &str, &str, f64)] = &[
     ("ddpg-pendulum", "ddpg", "Pendulum-v1", -200.0),
 ];
 
-/// Gradient updates a run made: the sum of the `updates` column of its `progress.csv` (absent
-/// for on-policy runs).
-fn updates_of(run: &std::path::Path) -> Result<Option<f64>> {
+/// Gradient updates a run made: the `total_updates` column of the last row of its
+/// `progress.csv`.
+fn updates_of(run: &std::path::Path) -> Result<f64> {
     let text = std::fs::read_to_string(run.join("progress.csv"))?;
     let mut lines = text.lines();
     let header = lines.next().context("empty progress.csv")?;
-    let Some(column) = header.split(',').position(|c| c == "updates") else {
-        return Ok(None);
-    };
-    let total = lines
-        .filter_map(|line| line.split(',').nth(column)?.parse::<f64>().ok())
-        .sum();
-    Ok(Some(total))
+    let column = header
+        .split(',')
+        .position(|c| c == "total_updates")
+        .context("progress.csv has no total_updates column")?;
+    lines
+        .last()
+        .and_then(|line| line.split(',').nth(column)?.parse::<f64>().ok())
+        .context("progress.csv has no rows")
 }
 
 /// Trains every benchmark of `table` (filtered by `--only`) for each seed with the release
@@ -276,12 +277,9 @@ fn train_benchmarks(table: &[(&str, &str, &str, f64)], args: &[String]) -> Resul
                 serde_json::from_slice(&std::fs::read(run.join("summary.json"))?)?;
             let number = |key: &str| summary[key].as_f64().unwrap_or(f64::NAN);
             let mean = number("eval_mean");
-            let updates = match updates_of(&run)? {
-                Some(updates) => format!("{:.0}", updates / number("wall_seconds")),
-                None => "-".into(),
-            };
+            let updates = updates_of(&run)? / number("wall_seconds");
             println!(
-                "| {name} | {seed} | {} | {:.1} | {:.0} | {updates} | {mean:.1} ± {:.1} | {bar} | {} |",
+                "| {name} | {seed} | {} | {:.1} | {:.0} | {updates:.0} | {mean:.1} ± {:.1} | {bar} | {} |",
                 number("total_steps"),
                 number("wall_seconds"),
                 number("steps_per_second"),

@@ -51,6 +51,23 @@ impl ActionBatch {
         }
     }
 
+    /// `num_envs` actions drawn from `space` (uniformly where it is bounded; Gymnasium's
+    /// `Space.sample`).
+    pub fn sample<R: rand::Rng + ?Sized>(space: &Space, num_envs: usize, rng: &mut R) -> Self {
+        match space {
+            Space::Discrete(d) => {
+                ActionBatch::Discrete((0..num_envs).map(|_| d.sample(rng)).collect())
+            }
+            Space::Box(b) => {
+                let mut values = vec![0.0; num_envs * b.flat_dim()];
+                for row in values.chunks_exact_mut(b.flat_dim().max(1)) {
+                    b.sample_into(rng, row);
+                }
+                ActionBatch::Continuous(values)
+            }
+        }
+    }
+
     /// Appends `other`'s actions; `false` (and nothing appended) if the kinds differ.
     pub fn extend_from(&mut self, other: &ActionBatch) -> bool {
         match (self, other) {

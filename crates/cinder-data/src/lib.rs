@@ -2,8 +2,9 @@
 //!
 //! - [`advantages`]: GAE / TD(λ) returns with Tianshou's terminated-vs-truncated semantics.
 //! - [`rollout`]: on-policy rollout storage (host struct-of-arrays, time-major).
-//! - [`replay`]: replay memory (uniform ring, prioritized, n-step targets).
-//! - [`sampler`]: an [`Actor`] stepping a `VecEnv` until a [`Budget`] is met.
+//! - [`replay`]: replay memory (uniform ring, prioritized, n-step targets, [`Memory`]).
+//! - [`sampler`]: an [`Actor`](cinder_core::Actor) stepping a `VecEnv` until a [`Budget`] is
+//!   met.
 #![warn(missing_docs)]
 
 pub mod advantages;
@@ -12,7 +13,7 @@ pub mod rollout;
 pub mod sampler;
 
 pub use replay::{
-    NStep, PrioritizedConfig, PrioritizedReplay, ReplayBatch, ReplayBuffer, ReplayError,
+    Lookahead, Memory, PrioritizedConfig, PrioritizedReplay, ReplayBatch, ReplayBuffer, ReplayError,
 };
 pub use rollout::Rollout;
-pub use sampler::{Acted, Actor, Budget, SampleError, Sampler};
+pub use sampler::{Budget, SampleError, Sampler};

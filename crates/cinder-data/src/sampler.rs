@@ -1,25 +1,10 @@
 //! The on-policy sampler: a policy acting on a [`VecEnv`] until a budget of transitions or
 //! episodes is collected.
 
-use cinder_core::{ActionBatch, Actions, EnvError, Space, VecEnv};
+use cinder_core::{ActMode, ActionBatch, Actions, Actor, EnvError, Space, VecEnv};
 use thiserror::Error;
 
 use crate::rollout::Rollout;
-
-/// What an actor returns for a batch of observations.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Acted {
-    /// One action per environment.
-    pub actions: ActionBatch,
-    /// `log π(a | s)` of each action under the acting policy.
-    pub log_probs: Vec<f32>,
-}
-
-/// Anything that chooses actions for a batch of observations (a policy on its acting device).
-pub trait Actor {
-    /// Actions for `num_envs` observations given flat, environment-major.
-    fn act(&mut self, observations: &[f32], num_envs: usize) -> Result<Acted, SampleError>;
-}
 
 /// How much one call to [`Sampler::collect`] gathers (Pyrado's `min_steps` / `min_rollouts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,15 +23,20 @@ pub enum SampleError {
     /// An environment refused a step.
     #[error(transparent)]
     Env(#[from] EnvError),
-    /// The actor failed or returned a batch of the wrong size or kind.
+    /// The actor failed.
     #[error("actor: {0}")]
-    Actor(String),
+    Actor(Box<dyn std::error::Error + Send + Sync>),
+    /// The actor returned a batch of the wrong size or kind, or no log-probabilities.
+    #[error("actor: {0}")]
+    BadBatch(String),
     /// A budget of zero transitions or episodes.
     #[error("sampling budget must be positive, got {0:?}")]
     EmptyBudget(Budget),
 }
 
-/// Steps a [`VecEnv`] with an [`Actor`]; episodes carry over from one `collect` to the next.
+/// Steps a [`VecEnv`] with an [`Actor`] exploring ([`ActMode::Explore`]); episodes carry over
+/// from one `collect` to the next. The actor must return log-probabilities (on-policy
+/// learners need them).
 ///
 /// Continuous actions are stored as the actor returned them (their log-probabilities refer to
 /// those values) and clipped into the action space only for the environments, as SB3 does.
@@ -99,7 +89,10 @@ impl Sampler {
             episodes: Vec::new(),
         };
         loop {
-            let acted = actor.act(&self.observations, n)?;
+            let acted = actor
+                .act(&self.observations, n, ActMode::Explore)
+                .map_err(|e| SampleError::Actor(Box::new(e)))?;
+            let log_probs = acted.log_probs.as_deref().unwrap_or_default();
             let expected = match acted.actions {
                 ActionBatch::Discrete(_) => n,
                 ActionBatch::Continuous(_) => n * action_dim,
@@ -109,20 +102,20 @@ impl Sampler {
                 ActionBatch::Continuous(a) => a.len(),
             };
             if got != expected
-                || acted.log_probs.len() != n
+                || log_probs.len() != n
                 || !rollout.actions.extend_from(&acted.actions)
             {
-                return Err(SampleError::Actor(format!(
+                return Err(SampleError::BadBatch(format!(
                     "expected {expected} action values of the space {} and {n} log-probs, got \
                      {got} ({:?}) and {} log-probs",
                     self.envs.action_space(),
                     std::mem::discriminant(&acted.actions),
-                    acted.log_probs.len()
+                    log_probs.len()
                 )));
             }
             let first = rollout.rewards.len();
             rollout.observations.extend_from_slice(&self.observations);
-            rollout.log_probs.extend_from_slice(&acted.log_probs);
+            rollout.log_probs.extend_from_slice(log_probs);
             let env_actions = match (&acted.actions, self.envs.action_space()) {
                 (ActionBatch::Continuous(raw), Space::Box(bounds)) => {
                     self.clipped.clear();

@@ -8,7 +8,7 @@ use cinder_core::ActionBatch;
 use cinder_core::seeding::rng_from_seed;
 use cinder_core::space::{BoxSpace, Discrete, Space};
 use cinder_data::replay::SegmentTree;
-use cinder_data::{NStep, PrioritizedConfig, PrioritizedReplay, ReplayBuffer, ReplayError};
+use cinder_data::{Lookahead, PrioritizedConfig, PrioritizedReplay, ReplayBuffer, ReplayError};
 use common::{flags, floats, reference};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -104,7 +104,7 @@ fn nstep_targets_match_tianshou_on_every_reference_case() {
     assert_eq!(cases.len(), 48);
     let mut checked = 0;
     for case in cases {
-        let nstep = NStep::new(
+        let lookahead = Lookahead::new(
             case["n_step"].as_u64().unwrap() as usize,
             case["gamma"].as_f64().unwrap(),
         )
@@ -117,7 +117,7 @@ fn nstep_targets_match_tianshou_on_every_reference_case() {
             let (buffer, positions) = store_case(case, streams, stream, junk);
             let buffer_indices: Vec<usize> = indices.iter().map(|&i| positions[i]).collect();
             let batch = buffer
-                .gather(buffer_indices, nstep, vec![1.0; indices.len()])
+                .gather(buffer_indices, lookahead, vec![1.0; indices.len()])
                 .unwrap();
             for (m, &expected) in expected.iter().enumerate() {
                 let last = positions
@@ -157,10 +157,10 @@ fn bad_input_is_an_error_naming_the_cause() {
     assert!(ReplayBuffer::new(3, 4, 4, &space).is_err());
 
     let mut buffer = ReplayBuffer::new(10, 1, 1, &space).unwrap();
-    let err = buffer.sample(1, NStep::new(1, 0.9).unwrap(), &mut rng_from_seed(0));
+    let err = buffer.sample(1, Lookahead::new(1, 0.9).unwrap(), &mut rng_from_seed(0));
     assert!(matches!(err, Err(ReplayError::BatchTooLarge { .. })));
     push_codes(&mut buffer, &[0.0], &[1.0], &[false], &[false]);
-    let err = buffer.sample(2, NStep::new(1, 0.9).unwrap(), &mut rng_from_seed(0));
+    let err = buffer.sample(2, Lookahead::new(1, 0.9).unwrap(), &mut rng_from_seed(0));
     assert!(err.unwrap_err().to_string().contains("batch_size 2"));
 
     let err = buffer
@@ -187,9 +187,9 @@ fn bad_input_is_an_error_naming_the_cause() {
         .unwrap_err();
     assert!(matches!(err, ReplayError::Shape(_)));
 
-    assert!(NStep::new(0, 0.9).is_err());
+    assert!(Lookahead::new(0, 0.9).is_err());
     assert!(
-        NStep::new(1, 1.5)
+        Lookahead::new(1, 1.5)
             .unwrap_err()
             .to_string()
             .contains("gamma")
@@ -389,7 +389,7 @@ proptest! {
         stored_steps.dedup();
         prop_assert_eq!(stored_steps, ((steps - kept)..steps).collect::<Vec<_>>());
 
-        let nstep = NStep::new(n, 0.5).unwrap();
+        let lookahead = Lookahead::new(n, 0.5).unwrap();
         for t in 0..buffer.len() {
             let (last, k) = buffer.window(t, n);
             prop_assert!(k >= 1 && k <= n);
@@ -412,7 +412,7 @@ proptest! {
                 prop_assert!(term || trunc || code(last) / 10 == steps - 1,
                     "window stopped early without a reason at {}", last);
             }
-            let batch = buffer.gather(vec![t], nstep, vec![1.0]).unwrap();
+            let batch = buffer.gather(vec![t], lookahead, vec![1.0]).unwrap();
             let terminal = buffer.transition(last).unwrap().terminated;
             let expected_discount = if terminal { 0.0 } else { 0.5f32.powi(k as i32) };
             prop_assert_eq!(batch.discounts[0], expected_discount);

@@ -1,19 +1,23 @@
 //! The sampler on real environments: budgets, truncation bookkeeping, bootstrapping values,
 //! determinism across worker counts, and actor errors.
 
-use cinder_core::{ActionBatch, VecEnv};
-use cinder_data::{Acted, Actor, Budget, Rollout, SampleError, Sampler};
+use std::convert::Infallible;
+
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, VecEnv};
+use cinder_data::{Budget, Rollout, SampleError, Sampler};
 use cinder_envs::make;
 
 /// A deterministic actor: pushes the cart toward the pole's lean, with a pseudo log-prob.
 struct Lean;
 
 impl Actor for Lean {
-    fn act(&mut self, obs: &[f32], n: usize) -> Result<Acted, SampleError> {
+    type Error = Infallible;
+
+    fn act(&mut self, obs: &[f32], n: usize, _: ActMode) -> Result<Acted, Infallible> {
         let rows = obs.chunks_exact(obs.len() / n);
         Ok(Acted {
             actions: ActionBatch::Discrete(rows.clone().map(|o| usize::from(o[2] > 0.0)).collect()),
-            log_probs: rows.map(|o| -o[0].abs()).collect(),
+            log_probs: Some(rows.map(|o| -o[0].abs()).collect()),
         })
     }
 }
@@ -22,11 +26,13 @@ impl Actor for Lean {
 struct Swing;
 
 impl Actor for Swing {
-    fn act(&mut self, obs: &[f32], n: usize) -> Result<Acted, SampleError> {
+    type Error = Infallible;
+
+    fn act(&mut self, obs: &[f32], n: usize, _: ActMode) -> Result<Acted, Infallible> {
         let rows = obs.chunks_exact(3);
         Ok(Acted {
             actions: ActionBatch::Continuous(rows.clone().map(|o| 2.0 * o[2].signum()).collect()),
-            log_probs: vec![0.0; n],
+            log_probs: Some(vec![0.0; n]),
         })
     }
 }
@@ -125,10 +131,12 @@ fn truncated_steps_bootstrap_from_their_final_observation() {
 struct Broken;
 
 impl Actor for Broken {
-    fn act(&mut self, _: &[f32], n: usize) -> Result<Acted, SampleError> {
+    type Error = Infallible;
+
+    fn act(&mut self, _: &[f32], n: usize, _: ActMode) -> Result<Acted, Infallible> {
         Ok(Acted {
             actions: ActionBatch::Continuous(vec![0.0; n]),
-            log_probs: vec![0.0; n],
+            log_probs: Some(vec![0.0; n]),
         })
     }
 }
@@ -137,17 +145,19 @@ impl Actor for Broken {
 fn a_malformed_actor_batch_is_an_error() {
     let mut s = sampler("CartPole-v1", 2, 1, 0);
     let err = s.collect(&mut Broken, Budget::MinSteps(10)).unwrap_err();
-    assert!(matches!(err, SampleError::Actor(_)), "{err}");
+    assert!(matches!(err, SampleError::BadBatch(_)), "{err}");
     assert!(err.to_string().contains("Discrete(2)"), "{err}");
 }
 
 struct Wild;
 
 impl Actor for Wild {
-    fn act(&mut self, _: &[f32], n: usize) -> Result<Acted, SampleError> {
+    type Error = Infallible;
+
+    fn act(&mut self, _: &[f32], n: usize, _: ActMode) -> Result<Acted, Infallible> {
         Ok(Acted {
             actions: ActionBatch::Continuous(vec![7.5; n]),
-            log_probs: vec![-1.0; n],
+            log_probs: Some(vec![-1.0; n]),
         })
     }
 }

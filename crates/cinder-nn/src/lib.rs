@@ -9,8 +9,9 @@
 //! - [`target`]: soft (`tau`) and hard target-network updates.
 //! - [`grad_clip`]: gradient clipping by the global norm over all parameters, and [`descend`]
 //!   (one clipped optimiser step).
+//! - [`optim`]: [`adam`] with PyTorch's ε.
 //! - [`schedule`]: learning-rate (and other hyper-parameter) schedules.
-//! - [`persist`]: weights and optimiser states as burnpack bytes for snapshots.
+//! - [`persist`]: weights, optimiser states and counters as snapshot files.
 //! - [`tensors`]: host slices to tensors and back.
 //!
 //! Library code never names a backend: it takes a `&Device`.
@@ -24,6 +25,7 @@ pub mod ensemble;
 pub mod error;
 pub mod grad_clip;
 pub mod mlp;
+pub mod optim;
 pub mod persist;
 pub mod schedule;
 pub mod target;
@@ -35,5 +37,6 @@ pub use ensemble::{EnsembleMlp, EnsembleMlpConfig};
 pub use error::NnError;
 pub use grad_clip::{clip_grad_norm, descend};
 pub use mlp::{Activation, Mlp, MlpConfig};
+pub use optim::adam;
 pub use schedule::Schedule;
 pub use target::{hard_update, soft_update};

@@ -4,7 +4,7 @@ use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
-use cinder_core::train::Snapshot;
+use cinder_core::Snapshot;
 
 use crate::error::NnError;
 
@@ -57,4 +57,40 @@ pub fn load_optim(
     optim
         .from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
         .map_err(|e| NnError::Snapshot(format!("{name} is not an optimiser record: {e}")))
+}
+
+/// Stores counters (updates, iterations: what schedules read) as file `name` of `snapshot`,
+/// little-endian u64s.
+pub fn save_counters(snapshot: &mut Snapshot, name: &str, values: &[usize]) {
+    let bytes = values
+        .iter()
+        .flat_map(|&v| (v as u64).to_le_bytes())
+        .collect();
+    snapshot.insert(name, bytes);
+}
+
+/// The `N` counters of file `name` of `snapshot`; an error names the file if it is missing or
+/// of another length.
+pub fn load_counters<const N: usize>(
+    snapshot: &Snapshot,
+    name: &str,
+) -> Result<[usize; N], NnError> {
+    let bytes = snapshot.file(name).map_err(NnError::Snapshot)?;
+    if bytes.len() != 8 * N {
+        return Err(NnError::Snapshot(format!(
+            "{name} holds {} bytes, expected {}",
+            bytes.len(),
+            8 * N
+        )));
+    }
+    let value = |i: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+        usize::try_from(u64::from_le_bytes(word))
+    };
+    let mut out = [0; N];
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = value(i).map_err(|_| NnError::Snapshot(format!("{name}: counter out of range")))?;
+    }
+    Ok(out)
 }

@@ -2,36 +2,39 @@
 //! reinforcement learning"), with Tianshou's `DDPGPolicy` parameters.
 //!
 //! One update:
-//! 1. critic target `y = R + γ^k (1 − d) Q'(s', μ'(s'))` from the target actor and critic;
+//! 1. critic target `y = R + γ^k (1 − d) Q'(s', μ'(s'))` from the target policy and critic;
 //! 2. critic loss `mean(w (Q(s, a) − y)²)`, one optimiser step;
-//! 3. actor loss `−mean(Q(s, μ(s)))` through the updated critic (held fixed), one step;
-//! 4. every `target_update_intvl` updates, both targets move by `τ` towards the online nets.
+//! 3. policy loss `−mean(Q(s, μ(s)))` through the updated critic (held fixed), one step;
+//! 4. every `target_update_intvl` updates, both targets move by `τ` towards the trained nets.
 //!
-//! Acting: `μ(s) ∈ [-1, 1]^d` (a tanh output layer), plus exploration noise, bounded to
-//! `[-1, 1]` by `action_bound_method = clip`, then mapped affinely onto the action box when
-//! `action_scaling` (else clipped into it).
+//! Acting: `μ(s) ∈ [-1, 1]^d` (the agent layer's [`DeterministicPolicy`]), plus exploration
+//! noise, bounded to `[-1, 1]` by `action_bound_method = clip`, then mapped affinely onto the
+//! action box when `action_scaling` (else clipped into it). Tianshou calls the policy network
+//! the "actor"; here it is the `policy`, and `acting` is its copy on the acting device.
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
+use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
+use cinder_agent::{ActionScale, AgentError, BatchTensors, DeterministicPolicy};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::train::{Metric, Snapshot};
-use cinder_core::{ActionBatch, Space};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
-use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
+use cinder_nn::persist::{
+    load_counters, load_module, load_optim, save_counters, save_module, save_optim,
+};
 use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{Activation, Mlp, MlpConfig, descend, soft_update};
+use cinder_nn::{Activation, Mlp, MlpConfig, adam, descend, soft_update};
+use cinder_train::Metric;
 
-use crate::batch::{ActionScale, BatchTensors};
-use crate::error::{OffPolicyError, check, check_training};
 use crate::noise::{ExplorationNoise, NoiseProcess};
-use crate::off_policy::{ActMode, Learned, OffPolicyLearner, counters, read_counters};
+use crate::off_policy::{Learned, OffPolicyLearner};
 
 /// DDPG's own hyper-parameters (the replay loop's, `gamma` and `estimation_step` among them,
 /// are in [`ReplayConfig`](crate::ReplayConfig)). Defaults are Tianshou's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DdpgConfig {
-    /// Hidden layers of actor and critic.
+    /// Hidden layers of policy and critic.
     pub hidden: Vec<usize>,
     /// Non-linearity of both networks.
     pub activation: Activation,
@@ -39,15 +42,15 @@ pub struct DdpgConfig {
     pub tau: f64,
     /// Exploration noise (Gaussian σ = 0.1 by default).
     pub exploration_noise: ExplorationNoise,
-    /// Map `[-1, 1]` onto the action box (else the actor's output is used as is).
+    /// Map `[-1, 1]` onto the action box (else the policy's output is used as is).
     pub action_scaling: bool,
-    /// Clip actor output plus noise to `[-1, 1]` (Tianshou's `action_bound_method = "clip"`);
+    /// Clip the policy's output plus noise to `[-1, 1]` (Tianshou's `action_bound_method = "clip"`);
     /// `false` is Tianshou's `None` (the environment boundary still clips).
     pub action_bound_clip: bool,
     /// Gradient updates between two target updates.
     pub target_update_intvl: usize,
-    /// Adam learning rate of the actor.
-    pub actor_lr: f64,
+    /// Adam learning rate of the policy (Tianshou's `actor_optim`).
+    pub policy_lr: f64,
     /// Adam learning rate of the critic.
     pub critic_lr: f64,
     /// Global gradient-norm clip of each network, or none.
@@ -64,7 +67,7 @@ impl Default for DdpgConfig {
             action_scaling: true,
             action_bound_clip: true,
             target_update_intvl: 1,
-            actor_lr: 1e-3,
+            policy_lr: 1e-3,
             critic_lr: 1e-3,
             max_grad_norm: None,
         }
@@ -73,42 +76,31 @@ impl Default for DdpgConfig {
 
 impl DdpgConfig {
     /// Checks every parameter.
-    pub fn validate(&self) -> Result<(), OffPolicyError> {
-        check(
-            "tau",
-            self.tau,
-            (0.0..=1.0).contains(&self.tau),
-            "in [0, 1]",
-        )?;
-        check_training(
-            self.target_update_intvl,
-            &[("actor_lr", self.actor_lr), ("critic_lr", self.critic_lr)],
-            self.max_grad_norm,
-        )
+    pub fn validate(&self) -> Result<(), AgentError> {
+        check_unit_interval("tau", self.tau)?;
+        check_count("target_update_intvl", self.target_update_intvl)?;
+        check_positive("policy_lr", self.policy_lr)?;
+        check_positive("critic_lr", self.critic_lr)?;
+        check_max_grad_norm(self.max_grad_norm)
     }
 }
 
-/// The DDPG learner.
+/// The DDPG learner: the policy and its acting copy, the critic, both targets.
 pub struct Ddpg {
     config: DdpgConfig,
-    actor: Mlp,
+    policy: DeterministicPolicy,
     critic: Mlp,
-    actor_target: Mlp,
+    policy_target: DeterministicPolicy,
     critic_target: Mlp,
-    actor_optim: ModuleOptimizer,
+    policy_optim: ModuleOptimizer,
     critic_optim: ModuleOptimizer,
-    acting: Mlp,
+    acting: DeterministicPolicy,
     noise: NoiseProcess,
     scale: ActionScale,
     device: Device,
     act_device: Device,
     rng: EnvRng,
     updates: usize,
-}
-
-/// `μ(s) = tanh(actor(s)) ∈ [-1, 1]^d`.
-fn deterministic_action(actor: &Mlp, obs: Tensor<2>) -> Tensor<2> {
-    actor.forward(obs).tanh()
 }
 
 impl Ddpg {
@@ -121,30 +113,33 @@ impl Ddpg {
         device: &Device,
         act_device: &Device,
         seed: u64,
-    ) -> Result<Self, OffPolicyError> {
+    ) -> Result<Self, AgentError> {
         config.validate()?;
         let Space::Box(bounds) = action_space else {
-            return Err(OffPolicyError::UnsupportedSpace(format!(
+            return Err(AgentError::UnsupportedSpace(format!(
                 "DDPG needs a continuous (box) action space, got {action_space}"
             )));
         };
         let scale = ActionScale::new(bounds)?;
         let a = scale.dim();
         let device = device.clone().autodiff();
-        let actor = MlpConfig::new(observation_dim, config.hidden.clone(), a)
-            .with_activation(config.activation)
-            .init(&device)?;
+        let policy = DeterministicPolicy::new(
+            observation_dim,
+            a,
+            &config.hidden,
+            config.activation,
+            &device,
+        )?;
         let critic = MlpConfig::new(observation_dim + a, config.hidden.clone(), 1)
             .with_activation(config.activation)
             .init(&device)?;
-        let adam = || AdamConfig::new().with_epsilon(1e-8).init();
         Ok(Self {
-            acting: actor.valid().to_device(act_device),
-            actor_target: actor.valid(),
+            acting: policy.valid().to_device(act_device),
+            policy_target: policy.valid(),
             critic_target: critic.valid(),
-            actor,
+            policy,
             critic,
-            actor_optim: adam(),
+            policy_optim: adam(),
             critic_optim: adam(),
             noise: NoiseProcess::new(config.exploration_noise),
             scale,
@@ -166,8 +161,8 @@ impl Ddpg {
         }
     }
 
-    /// Stored env actions back in the actor's units.
-    fn actor_units(&self, actions: &[f32]) -> Vec<f32> {
+    /// Stored env actions back in the policy's units.
+    fn policy_units(&self, actions: &[f32]) -> Vec<f32> {
         if self.config.action_scaling {
             self.scale.env_to_unit(actions)
         } else {
@@ -184,19 +179,22 @@ impl Ddpg {
     }
 }
 
-impl OffPolicyLearner for Ddpg {
+impl Actor for Ddpg {
+    type Error = AgentError;
+
+    /// Uniform in the box ([`ActMode::Random`]), `μ(s)` plus noise (exploring) or `μ(s)`
+    /// (greedy), mapped onto the action box.
     fn act(
         &mut self,
         observations: &[f32],
         num_envs: usize,
         mode: ActMode,
-        _progress: f64,
-    ) -> Result<ActionBatch, OffPolicyError> {
+    ) -> Result<Acted, AgentError> {
         let unit = match mode {
             ActMode::Random => self.scale.sample_unit(num_envs, &mut self.rng),
             ActMode::Explore | ActMode::Greedy => {
                 let obs = matrix(observations, num_envs, &self.act_device);
-                let mut unit = read_floats(deterministic_action(&self.acting, obs))?;
+                let mut unit = read_floats(self.acting.forward(obs))?;
                 if mode == ActMode::Explore {
                     self.noise.perturb(&mut unit, &mut self.rng);
                     if self.config.action_bound_clip {
@@ -206,12 +204,14 @@ impl OffPolicyLearner for Ddpg {
                 unit
             }
         };
-        Ok(ActionBatch::Continuous(self.to_env(unit)))
+        Ok(Acted::actions(ActionBatch::Continuous(self.to_env(unit))))
     }
+}
 
-    fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, OffPolicyError> {
+impl OffPolicyLearner for Ddpg {
+    fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, AgentError> {
         let ActionBatch::Continuous(actions) = &batch.actions else {
-            return Err(OffPolicyError::UnsupportedSpace(
+            return Err(AgentError::UnsupportedSpace(
                 "DDPG replay batch holds discrete actions".into(),
             ));
         };
@@ -219,15 +219,14 @@ impl OffPolicyLearner for Ddpg {
         let rows = batch.len();
 
         let target = {
-            let next_actions =
-                deterministic_action(&self.actor_target, t.next_observations.clone());
+            let next_actions = self.policy_target.forward(t.next_observations.clone());
             t.td_target(Self::q(
                 &self.critic_target,
                 t.next_observations.clone(),
                 next_actions,
             ))
         };
-        let buffer_actions = matrix(&self.actor_units(actions), rows, &self.device);
+        let buffer_actions = matrix(&self.policy_units(actions), rows, &self.device);
         let q = Self::q(&self.critic, t.observations.clone(), buffer_actions);
         let td = q.clone() - target.autodiff();
         let critic_loss = (td.clone().powi_scalar(2) * t.weights.clone()).mean();
@@ -240,27 +239,28 @@ impl OffPolicyLearner for Ddpg {
             self.config.max_grad_norm,
         )?;
 
-        let policy_actions = deterministic_action(&self.actor, t.observations.clone());
-        let actor_loss = Self::q(
+        let policy_actions = self.policy.forward(t.observations.clone());
+        let policy_loss = Self::q(
             &self.critic.clone().no_grad(),
             t.observations.clone(),
             policy_actions,
         )
         .mean()
         .neg();
-        let mut grads = actor_loss.backward();
-        self.actor = descend(
-            self.actor.clone(),
+        let mut grads = policy_loss.backward();
+        self.policy = descend(
+            self.policy.clone(),
             &mut grads,
-            &mut self.actor_optim,
-            self.config.actor_lr,
+            &mut self.policy_optim,
+            self.config.policy_lr,
             self.config.max_grad_norm,
         )?;
 
         self.updates += 1;
         if self.updates.is_multiple_of(self.config.target_update_intvl) {
             let tau = self.config.tau;
-            self.actor_target = soft_update(self.actor_target.clone(), &self.actor.valid(), tau)?;
+            self.policy_target =
+                soft_update(self.policy_target.clone(), &self.policy.valid(), tau)?;
             self.critic_target =
                 soft_update(self.critic_target.clone(), &self.critic.valid(), tau)?;
         }
@@ -268,7 +268,7 @@ impl OffPolicyLearner for Ddpg {
             stats: Tensor::cat(
                 vec![
                     critic_loss.detach().inner(),
-                    actor_loss.detach().inner(),
+                    policy_loss.detach().inner(),
                     q.detach().inner().mean(),
                 ],
                 0,
@@ -278,7 +278,7 @@ impl OffPolicyLearner for Ddpg {
     }
 
     fn stat_names(&self) -> &'static [&'static str] {
-        &["critic_loss", "actor_loss", "q_mean"]
+        &["critic_loss", "policy_loss", "q_mean"]
     }
 
     fn schedule_metrics(&self, _progress: f64) -> Vec<Metric> {
@@ -286,36 +286,36 @@ impl OffPolicyLearner for Ddpg {
     }
 
     fn end_iteration(&mut self) {
-        self.acting = self.actor.valid().to_device(&self.act_device);
+        self.acting = self.policy.valid().to_device(&self.act_device);
     }
 
-    fn save(&self, snapshot: &mut Snapshot) -> Result<(), OffPolicyError> {
-        save_module(snapshot, "actor.bpk", &self.actor)?;
+    fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
+        save_module(snapshot, "policy.bpk", &self.policy)?;
         save_module(snapshot, "critic.bpk", &self.critic)?;
-        save_module(snapshot, "actor_target.bpk", &self.actor_target)?;
+        save_module(snapshot, "policy_target.bpk", &self.policy_target)?;
         save_module(snapshot, "critic_target.bpk", &self.critic_target)?;
-        save_optim(snapshot, "actor_optim.bpk", &self.actor_optim)?;
+        save_optim(snapshot, "policy_optim.bpk", &self.policy_optim)?;
         save_optim(snapshot, "critic_optim.bpk", &self.critic_optim)?;
-        snapshot.insert("counters.bin", counters(&[self.updates]));
+        save_counters(snapshot, "counters.bin", &[self.updates]);
         Ok(())
     }
 
-    fn load(&mut self, snapshot: &Snapshot) -> Result<(), OffPolicyError> {
-        let actor = load_module(snapshot, "actor.bpk", self.actor.clone())?;
+    fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
+        let policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
         let critic = load_module(snapshot, "critic.bpk", self.critic.clone())?;
-        let actor_target = load_module(snapshot, "actor_target.bpk", self.actor_target.clone())?;
+        let policy_target = load_module(snapshot, "policy_target.bpk", self.policy_target.clone())?;
         let critic_target = load_module(snapshot, "critic_target.bpk", self.critic_target.clone())?;
-        let actor_optim = load_optim(snapshot, "actor_optim.bpk", self.actor_optim.clone())?;
+        let policy_optim = load_optim(snapshot, "policy_optim.bpk", self.policy_optim.clone())?;
         let critic_optim = load_optim(snapshot, "critic_optim.bpk", self.critic_optim.clone())?;
-        let [updates] = read_counters(snapshot)?;
-        self.actor = actor;
+        let [updates] = load_counters(snapshot, "counters.bin")?;
+        self.policy = policy;
         self.critic = critic;
-        self.actor_target = actor_target;
+        self.policy_target = policy_target;
         self.critic_target = critic_target;
-        self.actor_optim = actor_optim;
+        self.policy_optim = policy_optim;
         self.critic_optim = critic_optim;
         self.updates = updates;
-        self.acting = self.actor.valid().to_device(&self.act_device);
+        self.acting = self.policy.valid().to_device(&self.act_device);
         Ok(())
     }
 }

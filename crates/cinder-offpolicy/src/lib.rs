@@ -6,26 +6,24 @@
 //! - [`sac`]: [`Sac`] (Haarnoja et al. 2018) with twin critics as one batched ensemble and a
 //!   learned entropy coefficient.
 //! - [`off_policy`]: [`OffPolicy`], the replay loop all three share, which the training loop
-//!   of [`cinder_core::train`] drives.
+//!   of [`cinder_train`] drives.
+//!
+//! Policies, Q-target pieces, batch tensors and action scaling come from the agent layer
+//! ([`cinder_agent`]); the replay memory from [`cinder_data`].
 //!
 //! Target networks follow Cinder's one convention: `tau` is the weight of the online network
 //! (`θ' ← (1 − τ) θ' + τ θ`, τ = 0.005 in SB3 and Tianshou). Pyrado's `tau = 0.995` is the
 //! weight of the target, i.e. τ = 0.005 here.
 #![warn(missing_docs)]
 
-mod batch;
 pub mod ddpg;
 pub mod dql;
-pub mod error;
-pub mod memory;
 pub mod noise;
 pub mod off_policy;
 pub mod sac;
 
 pub use ddpg::{Ddpg, DdpgConfig};
 pub use dql::{Dql, DqlConfig};
-pub use error::OffPolicyError;
-pub use memory::Memory;
 pub use noise::ExplorationNoise;
-pub use off_policy::{ActMode, Learned, OffPolicy, OffPolicyLearner, ReplayConfig};
+pub use off_policy::{Learned, OffPolicy, OffPolicyLearner, ReplayConfig};
 pub use sac::{Sac, SacConfig};

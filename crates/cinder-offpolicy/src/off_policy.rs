@@ -5,28 +5,16 @@
 //! the iteration (one read-back), unless prioritized replay needs each update's TD errors.
 
 use burn::tensor::Tensor;
+use cinder_agent::AgentError;
+use cinder_agent::error::{check, check_count, check_unit_interval};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::train::{Algorithm, Iteration, Metric, Snapshot};
-use cinder_core::{ActionBatch, EpisodeRecord, VecEnv};
-use cinder_data::{NStep, PrioritizedConfig, ReplayBatch, ReplayBuffer};
+use cinder_core::{ActMode, Acted, Actor, EpisodeRecord, VecEnv};
+use cinder_data::{Lookahead, Memory, PrioritizedConfig, ReplayBatch, ReplayBuffer, ReplayError};
 use cinder_nn::tensors::read_floats;
-
-use crate::error::{OffPolicyError, check};
-use crate::memory::Memory;
+use cinder_train::{Algorithm, Iteration, Metric, Snapshot};
 
 /// The snapshot file holding the replay memory (written only when asked).
 pub const REPLAY_FILE: &str = "replay.bin";
-
-/// How actions are chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActMode {
-    /// Uniformly at random (allowed actions only): the initial memory fill.
-    Random,
-    /// The behaviour policy: ε-greedy, noisy or sampled.
-    Explore,
-    /// The deterministic policy: evaluation.
-    Greedy,
-}
 
 /// What one minibatch update leaves on the learning device.
 pub struct Learned {
@@ -36,19 +24,11 @@ pub struct Learned {
     pub td_errors: Tensor<1>,
 }
 
-/// The part of an off-policy algorithm that differs between DQL, DDPG and SAC.
-pub trait OffPolicyLearner {
-    /// Actions for `num_envs` observations, inside the action space.
-    fn act(
-        &mut self,
-        observations: &[f32],
-        num_envs: usize,
-        mode: ActMode,
-        progress: f64,
-    ) -> Result<ActionBatch, OffPolicyError>;
-
+/// The part of an off-policy algorithm that differs between DQL, DDPG and SAC. It acts
+/// through [`Actor`] (actions inside the action space, in every [`ActMode`]).
+pub trait OffPolicyLearner: Actor<Error = AgentError> {
     /// One gradient update from a minibatch.
-    fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, OffPolicyError>;
+    fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError>;
 
     /// Names of the values in [`Learned::stats`].
     fn stat_names(&self) -> &'static [&'static str];
@@ -61,10 +41,10 @@ pub trait OffPolicyLearner {
     fn end_iteration(&mut self);
 
     /// Adds the weights and optimiser states to `snapshot`.
-    fn save(&self, snapshot: &mut Snapshot) -> Result<(), OffPolicyError>;
+    fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError>;
 
     /// Restores what [`OffPolicyLearner::save`] stored.
-    fn load(&mut self, snapshot: &Snapshot) -> Result<(), OffPolicyError>;
+    fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError>;
 }
 
 /// The replay-loop parameters every off-policy algorithm shares (Pyrado's `ValueBased`).
@@ -75,8 +55,9 @@ pub struct ReplayConfig {
     /// Environment steps (over all environments) per iteration (Pyrado `min_steps`, SB3
     /// `train_freq`).
     pub min_steps: usize,
-    /// Gradient updates per iteration (Pyrado `num_updates_per_step`, SB3 `gradient_steps`).
-    pub num_updates_per_step: usize,
+    /// Gradient updates per iteration (Pyrado's `num_updates_per_step`, whose "step" is an
+    /// algorithm step, i.e. an iteration; SB3's `gradient_steps`).
+    pub num_updates_per_iter: usize,
     /// Random-action transitions stored before learning starts (Pyrado
     /// `num_init_memory_steps`, SB3 `learning_starts`); at least `batch_size`, so every
     /// iteration updates and logs the same statistics.
@@ -85,8 +66,9 @@ pub struct ReplayConfig {
     pub batch_size: usize,
     /// Discount factor γ.
     pub gamma: f64,
-    /// Look-ahead of the targets (Tianshou `estimation_step`); 1 is the one-step TD target.
-    pub n_step: usize,
+    /// Transitions in the n-step targets (Tianshou's `estimation_step`); 1 is the one-step TD
+    /// target.
+    pub estimation_step: usize,
     /// Prioritized replay exponents, or uniform replay.
     pub prioritized: Option<PrioritizedConfig>,
     /// Whether snapshots include the replay memory (`--save-buffer`).
@@ -99,45 +81,24 @@ pub struct ReplayConfig {
 
 impl ReplayConfig {
     /// Checks every parameter against the others.
-    pub fn validate(&self) -> Result<(), OffPolicyError> {
-        let size = |name, v: usize, ok: bool, expected| check(name, v as f64, ok, expected);
-        size(
-            "memory_size",
-            self.memory_size,
-            self.memory_size > 0,
-            "at least 1",
-        )?;
-        size(
-            "min_steps",
-            self.min_steps,
-            self.min_steps > 0,
-            "at least 1",
-        )?;
-        size(
+    pub fn validate(&self) -> Result<(), AgentError> {
+        check_count("memory_size", self.memory_size)?;
+        check_count("min_steps", self.min_steps)?;
+        check(
             "batch_size",
-            self.batch_size,
+            self.batch_size as f64,
             self.batch_size > 0 && self.batch_size <= self.memory_size,
             "between 1 and memory_size (the buffer cannot supply more)",
         )?;
-        size(
+        check(
             "num_init_memory_steps",
-            self.num_init_memory_steps,
+            self.num_init_memory_steps as f64,
             self.num_init_memory_steps >= self.batch_size,
             "at least batch_size, so that the first iteration can draw a minibatch",
         )?;
-        size(
-            "num_updates_per_step",
-            self.num_updates_per_step,
-            self.num_updates_per_step > 0,
-            "at least 1",
-        )?;
-        size("n_step", self.n_step, self.n_step > 0, "at least 1")?;
-        check(
-            "gamma",
-            self.gamma,
-            (0.0..=1.0).contains(&self.gamma),
-            "in [0, 1]",
-        )?;
+        check_count("num_updates_per_iter", self.num_updates_per_iter)?;
+        check_count("estimation_step", self.estimation_step)?;
+        check_unit_interval("gamma", self.gamma)?;
         if let Some(p) = &self.prioritized {
             p.validate()?;
         }
@@ -151,7 +112,7 @@ pub struct OffPolicy<L> {
     envs: VecEnv,
     memory: Memory,
     config: ReplayConfig,
-    nstep: NStep,
+    lookahead: Lookahead,
     rng: EnvRng,
     observations: Vec<f32>,
     next_observations: Vec<f32>,
@@ -166,10 +127,10 @@ impl<L: OffPolicyLearner> OffPolicy<L> {
         mut envs: VecEnv,
         config: ReplayConfig,
         seed: u64,
-    ) -> Result<Self, OffPolicyError> {
+    ) -> Result<Self, AgentError> {
         config.validate()?;
         if config.memory_size < envs.num_envs() {
-            return Err(OffPolicyError::InvalidParameter {
+            return Err(AgentError::InvalidParameter {
                 name: "memory_size",
                 value: config.memory_size.to_string(),
                 expected: "at least the number of environments",
@@ -201,7 +162,7 @@ impl<L: OffPolicyLearner> OffPolicy<L> {
             next_observations: vec![0.0; observations.len()],
             observations,
             memory,
-            nstep: NStep::new(config.n_step, config.gamma)?,
+            lookahead: Lookahead::new(config.estimation_step, config.gamma)?,
             config,
             rng: rng_from_seed(seed ^ 0x5EED_0FF0),
             envs,
@@ -225,13 +186,12 @@ impl<L: OffPolicyLearner> OffPolicy<L> {
         &mut self,
         lockstep: usize,
         mode: ActMode,
-        progress: f64,
         episodes: &mut Vec<EpisodeRecord>,
-    ) -> Result<usize, OffPolicyError> {
+    ) -> Result<usize, AgentError> {
         let n = self.envs.num_envs();
         let dim = self.envs.observation_dim();
         for _ in 0..lockstep {
-            let actions = self.learner.act(&self.observations, n, mode, progress)?;
+            let actions = self.learner.act(&self.observations, n, mode)?.actions;
             let step = self.envs.step(actions.as_actions())?;
             for i in 0..n {
                 let row = i * dim..(i + 1) * dim;
@@ -251,7 +211,7 @@ impl<L: OffPolicyLearner> OffPolicy<L> {
                     step.terminated,
                     step.truncated,
                 )
-                .map_err(|source| OffPolicyError::Transition {
+                .map_err(|source| AgentError::Transition {
                     step: self.env_steps,
                     source,
                 })?;
@@ -263,10 +223,21 @@ impl<L: OffPolicyLearner> OffPolicy<L> {
     }
 }
 
-impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
-    type Error = OffPolicyError;
+impl<L: OffPolicyLearner> Actor for OffPolicy<L> {
+    type Error = AgentError;
 
-    fn iterate(&mut self, progress: f64) -> Result<Iteration, OffPolicyError> {
+    fn act(
+        &mut self,
+        observations: &[f32],
+        num_envs: usize,
+        mode: ActMode,
+    ) -> Result<Acted, AgentError> {
+        self.learner.act(observations, num_envs, mode)
+    }
+}
+
+impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
+    fn iterate(&mut self, progress: f64) -> Result<Iteration, AgentError> {
         let n = self.envs.num_envs();
         let mut episodes = Vec::new();
         let mut steps = 0;
@@ -280,22 +251,21 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
             } else {
                 ActMode::Random
             };
-            steps += self.collect(missing.div_ceil(n), refill, progress, &mut episodes)?;
+            steps += self.collect(missing.div_ceil(n), refill, &mut episodes)?;
         }
         steps += self.collect(
             self.config.min_steps.div_ceil(n),
             ActMode::Explore,
-            progress,
             &mut episodes,
         )?;
 
         let mut sums: Option<Tensor<1>> = None;
         let mut updates = 0;
         if self.memory.len() >= self.config.batch_size {
-            for _ in 0..self.config.num_updates_per_step {
+            for _ in 0..self.config.num_updates_per_iter {
                 let batch = self.memory.sample(
                     self.config.batch_size,
-                    self.nstep,
+                    self.lookahead,
                     progress,
                     &mut self.rng,
                 )?;
@@ -325,25 +295,16 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
             );
         }
         metrics.extend(self.learner.schedule_metrics(progress));
-        metrics.push(Metric::new("updates", updates as f64));
         metrics.push(Metric::new("replay_size", self.memory.len() as f64));
         Ok(Iteration {
             steps,
+            updates,
             episodes,
             metrics,
         })
     }
 
-    fn act_deterministic(
-        &mut self,
-        observations: &[f32],
-        num_envs: usize,
-    ) -> Result<ActionBatch, OffPolicyError> {
-        self.learner
-            .act(observations, num_envs, ActMode::Greedy, 1.0)
-    }
-
-    fn snapshot(&self) -> Result<Snapshot, OffPolicyError> {
+    fn snapshot(&self) -> Result<Snapshot, AgentError> {
         let mut snapshot = Snapshot::new();
         self.learner.save(&mut snapshot)?;
         if self.config.save_buffer {
@@ -352,11 +313,11 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
         Ok(snapshot)
     }
 
-    fn restore(&mut self, snapshot: &Snapshot) -> Result<(), OffPolicyError> {
+    fn restore(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
         if snapshot.names().any(|name| name == REPLAY_FILE) {
             let bytes = snapshot
                 .file(REPLAY_FILE)
-                .map_err(|e| OffPolicyError::Replay(cinder_data::ReplayError::Corrupt(e)))?;
+                .map_err(|e| AgentError::Replay(ReplayError::Corrupt(e)))?;
             let mut memory = self.memory.clone();
             memory.load_bytes(bytes)?;
             self.learner.load(snapshot)?;
@@ -366,33 +327,4 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
         }
         Ok(())
     }
-}
-
-/// A learner's counters (updates, iterations) as little-endian u64s, so schedules resume where
-/// they were.
-pub(crate) fn counters<const N: usize>(values: &[usize; N]) -> Vec<u8> {
-    values
-        .iter()
-        .flat_map(|&v| (v as u64).to_le_bytes())
-        .collect()
-}
-
-/// Reads [`counters`] back from `counters.bin`.
-pub(crate) fn read_counters<const N: usize>(
-    snapshot: &Snapshot,
-) -> Result<[usize; N], OffPolicyError> {
-    let bytes = snapshot
-        .file("counters.bin")
-        .map_err(cinder_nn::NnError::Snapshot)?;
-    if bytes.len() != 8 * N {
-        return Err(cinder_nn::NnError::Snapshot(format!(
-            "counters.bin holds {} bytes, expected {}",
-            bytes.len(),
-            8 * N
-        ))
-        .into());
-    }
-    Ok(std::array::from_fn(|i| {
-        u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes")) as usize
-    }))
 }

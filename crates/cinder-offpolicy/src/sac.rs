@@ -1,34 +1,36 @@
 //! Soft Actor-Critic (Haarnoja et al. 2018, "Soft Actor-Critic Algorithms and Applications"),
 //! Pyrado's `SAC`: a tanh-squashed Gaussian policy, twin Q-functions with twin targets, and an
-//! entropy coefficient α that can be learned towards a target entropy of `−|A|`.
+//! entropy coefficient α that can be learned towards a target entropy of `−|A|`. (Pyrado
+//! calls α's settings `ent_coeff_init` / `learn_ent_coeff`; Cinder spells the entropy
+//! coefficient `entropy_coeff` everywhere.)
 //!
 //! One update, in the order of SB3 (which Pyrado follows):
 //! 1. `a ~ π(·|s)` reparameterised, `log π(a|s)` with the tanh correction;
 //! 2. critic target `y = R + γ^k (1 − d) (min_j Q'_j(s', a') − α log π(a'|s'))`, `a' ~ π(·|s')`;
 //! 3. critic loss `½ Σ_j mean(w (Q_j(s, a_buffer) − y)²)`, one optimiser step;
-//! 4. actor loss `mean(α log π(a|s) − min_j Q_j(s, a))` through the *updated* critics, and
+//! 4. policy loss `mean(α log π(a|s) − min_j Q_j(s, a))` through the *updated* critics, and
 //!    entropy loss `−mean(log α · (log π(a|s) + H̄))` (eq. 18), one backward pass, one step each;
 //! 5. every `target_update_intvl` updates: `θ'_j ← (1 − τ) θ'_j + τ θ_j`.
 //!
-//! The two critics are one [`EnsembleMlp`]: each layer is a single batched matrix product.
+//! The two critics are one [`EnsembleMlp`]: each layer is a single batched matrix product. The
+//! policy is the agent layer's [`SquashedPolicy`]; `acting` is its copy on the acting device.
 
 use burn::module::{Module, Param};
-use burn::optim::{AdamConfig, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
+use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
+use cinder_agent::{ActionScale, AgentError, BatchTensors, SquashedPolicy};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::train::{Metric, Snapshot};
-use cinder_core::{ActionBatch, Space};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
-use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
-use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{
-    Activation, EnsembleMlp, EnsembleMlpConfig, Mlp, MlpConfig, Schedule, TanhGaussian, descend,
-    soft_update,
+use cinder_nn::persist::{
+    load_counters, load_module, load_optim, save_counters, save_module, save_optim,
 };
+use cinder_nn::tensors::{matrix, read_floats};
+use cinder_nn::{Activation, EnsembleMlp, EnsembleMlpConfig, Schedule, adam, descend, soft_update};
+use cinder_train::Metric;
 
-use crate::batch::{ActionScale, BatchTensors};
-use crate::error::{OffPolicyError, check};
-use crate::off_policy::{ActMode, Learned, OffPolicyLearner, counters, read_counters};
+use crate::off_policy::{Learned, OffPolicyLearner};
 
 /// SAC's own hyper-parameters (the replay loop's are in [`ReplayConfig`](crate::ReplayConfig)).
 /// Defaults are Pyrado's, with `tau` in Cinder's convention.
@@ -40,10 +42,10 @@ pub struct SacConfig {
     pub activation: Activation,
     /// Weight of the online critics in the target update (Pyrado's 0.995 is 1 − tau).
     pub tau: f64,
-    /// Initial entropy coefficient α.
-    pub ent_coeff_init: f64,
-    /// Learn α towards the target entropy `−|A|`.
-    pub learn_ent_coeff: bool,
+    /// Initial entropy coefficient α (Pyrado's `ent_coeff_init`).
+    pub entropy_coeff_init: f64,
+    /// Learn α towards the target entropy `−|A|` (Pyrado's `learn_ent_coeff`).
+    pub learn_entropy_coeff: bool,
     /// Gradient updates between two target updates.
     pub target_update_intvl: usize,
     /// Standardise the rewards of each minibatch to mean 0, std 1.
@@ -64,8 +66,8 @@ impl Default for SacConfig {
             hidden: vec![256, 256],
             activation: Activation::Relu,
             tau: 0.005,
-            ent_coeff_init: 0.2,
-            learn_ent_coeff: true,
+            entropy_coeff_init: 0.2,
+            learn_entropy_coeff: true,
             target_update_intvl: 1,
             standardize_rew: true,
             rew_scale: 1.0,
@@ -78,35 +80,13 @@ impl Default for SacConfig {
 
 impl SacConfig {
     /// Checks every parameter.
-    pub fn validate(&self) -> Result<(), OffPolicyError> {
-        check(
-            "tau",
-            self.tau,
-            (0.0..=1.0).contains(&self.tau),
-            "in [0, 1]",
-        )?;
-        check(
-            "ent_coeff_init",
-            self.ent_coeff_init,
-            self.ent_coeff_init > 0.0,
-            "positive",
-        )?;
-        check(
-            "target_update_intvl",
-            self.target_update_intvl as f64,
-            self.target_update_intvl > 0,
-            "at least 1",
-        )?;
-        check(
-            "rew_scale",
-            self.rew_scale,
-            self.rew_scale > 0.0,
-            "positive",
-        )?;
-        check("lr", self.lr, self.lr > 0.0, "positive")?;
-        if let Some(norm) = self.max_grad_norm {
-            check("max_grad_norm", norm, norm > 0.0, "positive")?;
-        }
+    pub fn validate(&self) -> Result<(), AgentError> {
+        check_unit_interval("tau", self.tau)?;
+        check_positive("entropy_coeff_init", self.entropy_coeff_init)?;
+        check_count("target_update_intvl", self.target_update_intvl)?;
+        check_positive("rew_scale", self.rew_scale)?;
+        check_positive("lr", self.lr)?;
+        check_max_grad_norm(self.max_grad_norm)?;
         self.lr_schedule.validate("lr_schedule")?;
         Ok(())
     }
@@ -118,37 +98,23 @@ struct LogAlpha {
     value: Param<Tensor<1>>,
 }
 
-/// Bounds of the policy's log standard deviation (SB3's `LOG_STD_MIN/MAX`).
-const LOG_STD_BOUNDS: (f64, f64) = (-20.0, 2.0);
-
-/// The SAC learner.
+/// The SAC learner: the policy and its acting copy, twin critics and their targets, `log α`.
 pub struct Sac {
     config: SacConfig,
-    policy: Mlp,
+    policy: SquashedPolicy,
     critics: EnsembleMlp,
     critic_targets: EnsembleMlp,
     log_alpha: LogAlpha,
     policy_optim: ModuleOptimizer,
     critic_optim: ModuleOptimizer,
     alpha_optim: ModuleOptimizer,
-    actor: Mlp,
+    acting: SquashedPolicy,
     scale: ActionScale,
     target_entropy: f64,
     device: Device,
     act_device: Device,
     rng: EnvRng,
     updates: usize,
-}
-
-/// The policy's squashed Gaussian for observations `obs` (network output `[mean | log σ]`).
-fn squashed_gaussian(policy: &Mlp, obs: Tensor<2>, action_dim: usize) -> TanhGaussian {
-    let out = policy.forward(obs);
-    let rows = out.dims()[0];
-    let mean = out.clone().slice([0..rows, 0..action_dim]);
-    let log_std = out
-        .slice([0..rows, action_dim..2 * action_dim])
-        .clamp(LOG_STD_BOUNDS.0, LOG_STD_BOUNDS.1);
-    TanhGaussian::new(mean, log_std)
 }
 
 /// `min_j Q_j(s, a)` → `[B]` from `[members, B, 1]` critic outputs.
@@ -167,31 +133,34 @@ impl Sac {
         device: &Device,
         act_device: &Device,
         seed: u64,
-    ) -> Result<Self, OffPolicyError> {
+    ) -> Result<Self, AgentError> {
         config.validate()?;
         let Space::Box(bounds) = action_space else {
-            return Err(OffPolicyError::UnsupportedSpace(format!(
+            return Err(AgentError::UnsupportedSpace(format!(
                 "SAC needs a continuous (box) action space, got {action_space}"
             )));
         };
         let scale = ActionScale::new(bounds)?;
         let a = scale.dim();
         let device = device.clone().autodiff();
-        let policy = MlpConfig::new(observation_dim, config.hidden.clone(), 2 * a)
-            .with_activation(config.activation)
-            .init(&device)?;
+        let policy = SquashedPolicy::new(
+            observation_dim,
+            a,
+            &config.hidden,
+            config.activation,
+            &device,
+        )?;
         let critics = EnsembleMlpConfig::new(2, observation_dim + a, config.hidden.clone(), 1)
             .with_activation(config.activation)
             .init(&device)?;
         let log_alpha = LogAlpha {
             value: Param::from_tensor(Tensor::from_floats(
-                [config.ent_coeff_init.ln() as f32],
+                [config.entropy_coeff_init.ln() as f32],
                 &device,
             )),
         };
-        let adam = || AdamConfig::new().with_epsilon(1e-8).init();
         Ok(Self {
-            actor: policy.valid().to_device(act_device),
+            acting: policy.valid().to_device(act_device),
             critic_targets: critics.valid(),
             policy,
             critics,
@@ -210,7 +179,7 @@ impl Sac {
     }
 
     /// The entropy coefficient α (a device read-back).
-    pub fn ent_coeff(&self) -> Result<f64, OffPolicyError> {
+    pub fn entropy_coeff(&self) -> Result<f64, AgentError> {
         let log_alpha = read_floats(self.log_alpha.value.val().inner())?;
         Ok(f64::from(log_alpha[0]).exp())
     }
@@ -245,20 +214,22 @@ impl Sac {
     }
 }
 
-impl OffPolicyLearner for Sac {
+impl Actor for Sac {
+    type Error = AgentError;
+
+    /// Uniform in the box ([`ActMode::Random`]), sampled from the squashed Gaussian
+    /// (exploring), or its mode `tanh(mean)` (greedy), scaled onto the action box.
     fn act(
         &mut self,
         observations: &[f32],
         num_envs: usize,
         mode: ActMode,
-        _progress: f64,
-    ) -> Result<ActionBatch, OffPolicyError> {
-        let a = self.scale.dim();
+    ) -> Result<Acted, AgentError> {
         let unit = match mode {
             ActMode::Random => self.scale.sample_unit(num_envs, &mut self.rng),
             ActMode::Explore | ActMode::Greedy => {
                 let obs = matrix(observations, num_envs, &self.act_device);
-                let dist = squashed_gaussian(&self.actor, obs, a);
+                let dist = self.acting.distribution(obs);
                 let actions = if mode == ActMode::Greedy {
                     dist.mode()
                 } else {
@@ -267,16 +238,19 @@ impl OffPolicyLearner for Sac {
                 read_floats(actions)?
             }
         };
-        Ok(ActionBatch::Continuous(self.scale.unit_to_env(&unit)))
+        Ok(Acted::actions(ActionBatch::Continuous(
+            self.scale.unit_to_env(&unit),
+        )))
     }
+}
 
-    fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, OffPolicyError> {
+impl OffPolicyLearner for Sac {
+    fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {
         let ActionBatch::Continuous(actions) = &batch.actions else {
-            return Err(OffPolicyError::UnsupportedSpace(
+            return Err(AgentError::UnsupportedSpace(
                 "SAC replay batch holds discrete actions".into(),
             ));
         };
-        let a = self.scale.dim();
         let t = BatchTensors::new(batch, &self.device);
         let rows = batch.len();
         let lr = self.lr(progress);
@@ -285,8 +259,10 @@ impl OffPolicyLearner for Sac {
 
         // Critic target, without a graph.
         let target = {
-            let policy = self.policy.valid();
-            let dist = squashed_gaussian(&policy, t.next_observations.clone(), a);
+            let dist = self
+                .policy
+                .valid()
+                .distribution(t.next_observations.clone());
             let (next_actions, next_log_probs) = dist.rsample_with_log_prob();
             let next_q = min_over_members(self.critic_targets.forward_shared(Tensor::cat(
                 vec![t.next_observations.clone(), next_actions],
@@ -316,7 +292,7 @@ impl OffPolicyLearner for Sac {
         )?;
 
         // Policy and entropy-coefficient step, through the updated critics (held fixed).
-        let dist = squashed_gaussian(&self.policy, t.observations.clone(), a);
+        let dist = self.policy.distribution(t.observations.clone());
         let (policy_actions, log_probs) = dist.rsample_with_log_prob();
         let q_pi = min_over_members(
             self.critics
@@ -326,7 +302,7 @@ impl OffPolicyLearner for Sac {
         );
         let policy_loss = (log_probs.clone() * alpha.clone().autodiff() - q_pi).mean();
         let mut loss = policy_loss.clone();
-        if self.config.learn_ent_coeff {
+        if self.config.learn_entropy_coeff {
             let gap = log_probs.clone().detach().add_scalar(self.target_entropy);
             let alpha_loss = (self.log_alpha.value.val() * gap).mean().neg();
             loss = loss + alpha_loss;
@@ -339,7 +315,7 @@ impl OffPolicyLearner for Sac {
             lr,
             self.config.max_grad_norm,
         )?;
-        if self.config.learn_ent_coeff {
+        if self.config.learn_entropy_coeff {
             self.log_alpha = descend(
                 self.log_alpha.clone(),
                 &mut grads,
@@ -377,7 +353,7 @@ impl OffPolicyLearner for Sac {
         &[
             "critic_loss",
             "policy_loss",
-            "ent_coeff",
+            "entropy_coeff",
             "entropy",
             "q_mean",
         ]
@@ -388,10 +364,10 @@ impl OffPolicyLearner for Sac {
     }
 
     fn end_iteration(&mut self) {
-        self.actor = self.policy.valid().to_device(&self.act_device);
+        self.acting = self.policy.valid().to_device(&self.act_device);
     }
 
-    fn save(&self, snapshot: &mut Snapshot) -> Result<(), OffPolicyError> {
+    fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
         save_module(snapshot, "policy.bpk", &self.policy)?;
         save_module(snapshot, "critics.bpk", &self.critics)?;
         save_module(snapshot, "critic_targets.bpk", &self.critic_targets)?;
@@ -399,11 +375,11 @@ impl OffPolicyLearner for Sac {
         save_optim(snapshot, "policy_optim.bpk", &self.policy_optim)?;
         save_optim(snapshot, "critic_optim.bpk", &self.critic_optim)?;
         save_optim(snapshot, "alpha_optim.bpk", &self.alpha_optim)?;
-        snapshot.insert("counters.bin", counters(&[self.updates]));
+        save_counters(snapshot, "counters.bin", &[self.updates]);
         Ok(())
     }
 
-    fn load(&mut self, snapshot: &Snapshot) -> Result<(), OffPolicyError> {
+    fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
         let policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
         let critics = load_module(snapshot, "critics.bpk", self.critics.clone())?;
         let critic_targets =
@@ -412,7 +388,7 @@ impl OffPolicyLearner for Sac {
         let policy_optim = load_optim(snapshot, "policy_optim.bpk", self.policy_optim.clone())?;
         let critic_optim = load_optim(snapshot, "critic_optim.bpk", self.critic_optim.clone())?;
         let alpha_optim = load_optim(snapshot, "alpha_optim.bpk", self.alpha_optim.clone())?;
-        let [updates] = read_counters(snapshot)?;
+        let [updates] = load_counters(snapshot, "counters.bin")?;
         self.policy = policy;
         self.critics = critics;
         self.critic_targets = critic_targets;
@@ -421,7 +397,7 @@ impl OffPolicyLearner for Sac {
         self.critic_optim = critic_optim;
         self.alpha_optim = alpha_optim;
         self.updates = updates;
-        self.actor = self.policy.valid().to_device(&self.act_device);
+        self.acting = self.policy.valid().to_device(&self.act_device);
         Ok(())
     }
 }

@@ -4,25 +4,25 @@
 
 use std::sync::{Arc, Mutex};
 
+use cinder_agent::AgentError;
 use cinder_core::space::{BoxSpace, Discrete, Space};
-use cinder_core::train::{Algorithm, RunLogger, StopReason, TrainConfig, TrainSummary, train};
-use cinder_core::{Action, Env, EnvError, StepOutcome, VecEnv};
+use cinder_core::{ActMode, Action, Actor, Env, EnvError, StepOutcome, VecEnv};
 use cinder_envs::make;
 use cinder_nn::device::test_device;
 use cinder_offpolicy::{
-    Ddpg, DdpgConfig, Dql, DqlConfig, OffPolicy, OffPolicyError, OffPolicyLearner, ReplayConfig,
-    Sac, SacConfig,
+    Ddpg, DdpgConfig, Dql, DqlConfig, OffPolicy, OffPolicyLearner, ReplayConfig, Sac, SacConfig,
 };
+use cinder_train::{Algorithm, RunLogger, StopReason, TrainConfig, TrainSummary, train};
 
 fn replay(batch_size: usize) -> ReplayConfig {
     ReplayConfig {
         memory_size: 10_000,
         min_steps: 8,
-        num_updates_per_step: 2,
+        num_updates_per_iter: 2,
         num_init_memory_steps: 64,
         batch_size,
         gamma: 0.99,
-        n_step: 1,
+        estimation_step: 1,
         prioritized: None,
         save_buffer: false,
         use_trained_policy_for_refill: false,
@@ -55,11 +55,14 @@ fn sac(envs: &VecEnv, config: SacConfig) -> Sac {
     .unwrap()
 }
 
+/// One iteration, checking that every metric is finite and that it made `num_updates_per_iter`
+/// (2) gradient updates; returns the metrics.
 fn finite_metrics<A: Algorithm>(algorithm: &mut A) -> Vec<(String, f64)>
 where
     A::Error: std::fmt::Debug,
 {
     let iteration = algorithm.iterate(0.5).unwrap();
+    assert_eq!(iteration.updates, 2, "updates per iteration");
     for m in &iteration.metrics {
         assert!(m.value.is_finite(), "{} = {}", m.name, m.value);
     }
@@ -76,21 +79,17 @@ fn every_learner_updates_on_the_test_device() {
     let envs = VecEnv::from_fn(2, |_| make("CartPole-v1")).unwrap();
     let learner = dql(&envs, DqlConfig::default());
     let mut config = replay(32);
-    config.n_step = 3;
+    config.estimation_step = 3;
     config.prioritized = Some(Default::default());
     let mut algorithm = OffPolicy::new(learner, envs, config, 0).unwrap();
     let metrics = finite_metrics(&mut algorithm);
-    assert!(
-        metrics.iter().any(|(n, v)| n == "updates" && *v == 2.0),
-        "{metrics:?}"
-    );
-    assert!(metrics.iter().any(|(n, _)| n == "q_loss"));
+    assert!(metrics.iter().any(|(n, _)| n == "q_loss"), "{metrics:?}");
 
     let envs = VecEnv::from_fn(1, |_| make("Pendulum-v1")).unwrap();
     let learner = sac(&envs, SacConfig::default());
     let mut algorithm = OffPolicy::new(learner, envs, replay(32), 0).unwrap();
     let metrics = finite_metrics(&mut algorithm);
-    assert!(metrics.iter().any(|(n, _)| n == "ent_coeff"));
+    assert!(metrics.iter().any(|(n, _)| n == "entropy_coeff"));
 
     let envs = VecEnv::from_fn(1, |_| make("MountainCarContinuous-v0")).unwrap();
     let device = test_device();
@@ -108,7 +107,7 @@ fn every_learner_updates_on_the_test_device() {
     .unwrap();
     let mut algorithm = OffPolicy::new(learner, envs, replay(32), 0).unwrap();
     let metrics = finite_metrics(&mut algorithm);
-    assert!(metrics.iter().any(|(n, _)| n == "actor_loss"));
+    assert!(metrics.iter().any(|(n, _)| n == "policy_loss"));
 }
 
 /// Observation `[t, allowed_0, allowed_1, allowed_2]`: only one action is allowed at each step
@@ -288,14 +287,14 @@ fn the_entropy_coefficient_targets_minus_the_action_dimension() {
     let learner = sac(
         &envs,
         SacConfig {
-            ent_coeff_init: 0.5,
+            entropy_coeff_init: 0.5,
             hidden: vec![32, 32],
             lr: 1e-2,
             ..SacConfig::default()
         },
     );
     assert_eq!(learner.target_entropy(), -1.0);
-    assert!((learner.ent_coeff().unwrap() - 0.5).abs() < 1e-6);
+    assert!((learner.entropy_coeff().unwrap() - 0.5).abs() < 1e-6);
     let mut algorithm = OffPolicy::new(learner, envs, replay(32), 0).unwrap();
     // A fresh policy has std ≈ 1: its entropy (≈ 0.9 nats for one tanh-squashed dimension) is
     // above the target −1, so the loss −log α · (log π + H̄) pushes α down.
@@ -306,7 +305,7 @@ fn the_entropy_coefficient_targets_minus_the_action_dimension() {
         entropies.push(entropy);
     }
     assert!(entropies.iter().all(|&h| h > -1.0), "{entropies:?}");
-    let alpha = algorithm.learner().ent_coeff().unwrap();
+    let alpha = algorithm.learner().entropy_coeff().unwrap();
     assert!(
         alpha < 0.5 * 0.9,
         "α should fall while entropy > target, got {alpha}"
@@ -340,8 +339,8 @@ fn snapshots_restore_weights_and_the_replay_memory() {
     assert_eq!(fresh.memory(), trained.memory());
     let obs = [0.01f32, 0.2, -0.03, 0.1, -0.02, 0.0, 0.04, -0.3];
     assert_eq!(
-        fresh.act_deterministic(&obs, 2).unwrap(),
-        trained.act_deterministic(&obs, 2).unwrap()
+        fresh.act(&obs, 2, ActMode::Greedy).unwrap(),
+        trained.act(&obs, 2, ActMode::Greedy).unwrap()
     );
 
     // Without --save-buffer the memory is not stored.
@@ -453,7 +452,7 @@ fn bad_input_is_an_error_naming_the_parameter_or_step() {
     )
     .err()
     .unwrap();
-    assert!(matches!(err, OffPolicyError::UnsupportedSpace(_)), "{err}");
+    assert!(matches!(err, AgentError::UnsupportedSpace(_)), "{err}");
 
     let nan_envs =
         VecEnv::from_fn(1, |_| Ok(Box::new(NanReward { t: 0 }) as Box<dyn Env>)).unwrap();
@@ -510,14 +509,14 @@ fn learning_dql_cartpole_reaches_150_within_20k_steps() {
             max_grad_norm: Some(10.0),
             lr: 2.3e-3,
             lr_schedule: cinder_nn::Schedule::Linear,
-            double: false,
+            is_double: false,
             ..DqlConfig::default()
         },
     );
     let config = ReplayConfig {
         memory_size: 100_000,
         min_steps: 256,
-        num_updates_per_step: 128,
+        num_updates_per_iter: 128,
         num_init_memory_steps: 1000,
         batch_size: 64,
         ..replay(64)
@@ -544,7 +543,7 @@ fn learning_sac_pendulum_beats_random_within_4k_steps() {
         SacConfig {
             hidden: vec![64, 64],
             lr: 1e-3,
-            ent_coeff_init: 1.0,
+            entropy_coeff_init: 1.0,
             standardize_rew: false,
             max_grad_norm: None,
             ..SacConfig::default()
@@ -553,7 +552,7 @@ fn learning_sac_pendulum_beats_random_within_4k_steps() {
     let config = ReplayConfig {
         memory_size: 100_000,
         min_steps: 1,
-        num_updates_per_step: 1,
+        num_updates_per_iter: 1,
         num_init_memory_steps: 128,
         batch_size: 128,
         ..replay(128)

@@ -6,10 +6,10 @@
 use std::time::Instant;
 
 use burn::tensor::Device;
+use cinder_agent::{Policy, PolicyActor, PolicyConfig};
 use cinder_core::VecEnv;
 use cinder_data::{Budget, Sampler};
 use cinder_envs::make;
-use cinder_pg::{Policy, PolicyActor, PolicyConfig};
 
 fn steps_per_second(id: &str, num_envs: usize, steps: usize) -> f64 {
     let device = Device::flex();
@@ -22,7 +22,7 @@ fn steps_per_second(id: &str, num_envs: usize, steps: usize) -> f64 {
         &device,
     )
     .expect("valid policy");
-    let mut actor = PolicyActor::new(&policy, &device, false);
+    let mut actor = PolicyActor::new(&policy, envs.action_space(), &device, 0);
     let mut sampler = Sampler::new(envs, Some(0));
     // Warm-up, then the median of five timed collections.
     sampler

@@ -12,17 +12,17 @@
 
 use burn::optim::{ModuleOptimizer, RmsPropConfig};
 use burn::tensor::Device;
-use cinder_core::Space;
-use cinder_core::train::{Metric, Snapshot};
+use cinder_agent::error::{check, check_count, check_max_grad_norm, check_positive, finite};
+use cinder_agent::{AgentError, Policy, PolicyConfig};
+use cinder_core::seeding::{EnvRng, rng_from_seed};
+use cinder_core::{Snapshot, Space};
 use cinder_data::Rollout;
+use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
+use cinder_nn::{Schedule, descend};
+use cinder_train::Metric;
 
-use crate::actor_critic::ActorCritic;
-use crate::error::{PgError, check_optimisation, check_range};
-use crate::gae::{Gae, finite};
-use crate::on_policy::{OnPolicyLearner, RolloutTensors};
-use crate::optimize::{Passes, stats_array, stats_vector};
-use crate::policy::{Policy, PolicyConfig};
-use cinder_nn::Schedule;
+use crate::gae::Gae;
+use crate::on_policy::{Joint, OnPolicyLearner, RolloutTensors, StatMeans, Update, minibatches};
 
 /// A2C's hyper-parameters (Pyrado's names; SB3's defaults).
 #[derive(Debug, Clone, PartialEq)]
@@ -59,16 +59,19 @@ impl Default for A2cConfig {
 
 impl A2cConfig {
     /// Checks every hyper-parameter's range.
-    pub fn validate(&self) -> Result<(), PgError> {
-        check_range(
+    pub fn validate(&self) -> Result<(), AgentError> {
+        check(
             "vfcn_coeff",
             self.vfcn_coeff,
             self.vfcn_coeff >= 0.0,
             "non-negative",
         )?;
-        check_range("entropy_coeff", self.entropy_coeff, true, "finite")?;
+        check("entropy_coeff", self.entropy_coeff, true, "finite")?;
+        check_positive("lr", self.lr)?;
+        check_count("batch_size", self.batch_size)?;
+        check_max_grad_norm(self.max_grad_norm)?;
         self.lr_schedule.validate("lr_schedule")?;
-        check_optimisation(self.lr, 1, self.batch_size, self.max_grad_norm)
+        Ok(())
     }
 }
 
@@ -81,10 +84,15 @@ fn rmsprop() -> ModuleOptimizer {
         .init()
 }
 
-/// The A2C learner.
+/// The A2C learner: policy, critic and the joint RMSprop optimiser.
 pub struct A2c {
-    model: ActorCritic,
+    policy: Policy,
+    critic: Gae,
+    optim: ModuleOptimizer,
     config: A2cConfig,
+    device: Device,
+    rng: EnvRng,
+    updates: usize,
 }
 
 impl A2c {
@@ -97,87 +105,108 @@ impl A2c {
         action_space: &Space,
         device: &Device,
         seed: u64,
-    ) -> Result<Self, PgError> {
+    ) -> Result<Self, AgentError> {
         config.validate()?;
-        let model = ActorCritic::new(
-            &config.policy,
+        let device = device.clone().autodiff();
+        Ok(Self {
+            policy: Policy::new(&config.policy, observation_space, action_space, &device)?,
             critic,
-            observation_space,
-            action_space,
+            optim: rmsprop(),
+            config,
             device,
-            seed,
-            rmsprop,
-        )?;
-        Ok(Self { model, config })
+            rng: rng_from_seed(seed),
+            updates: 0,
+        })
     }
 
     /// The critic.
     pub fn critic(&self) -> &Gae {
-        &self.model.critic
+        &self.critic
     }
 }
 
 impl OnPolicyLearner for A2c {
     fn policy(&self) -> &Policy {
-        &self.model.policy
+        &self.policy
     }
 
-    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Vec<Metric>, PgError> {
-        let estimates = self.model.critic.gae(rollout)?;
-        let n = rollout.len();
-        let RolloutTensors {
-            observations: obs,
-            actions,
-            advantages,
-            returns,
-            ..
-        } = RolloutTensors::new(rollout, &estimates, &self.model.device);
+    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Update, AgentError> {
+        let estimates = self.critic.gae(rollout)?;
+        let t = RolloutTensors::new(rollout, &estimates, &self.device);
         let lr = self
             .config
             .lr_schedule
-            .value(self.config.lr, progress, self.model.updates);
-        let passes = Passes {
-            num_epoch: 1,
-            batch_size: self.config.batch_size,
-        };
-        let max_grad_norm = self.config.max_grad_norm;
+            .value(self.config.lr, progress, self.updates);
         let (vfcn_coeff, entropy_coeff) = (self.config.vfcn_coeff, self.config.entropy_coeff);
-        let stats = self
-            .model
-            .fit(n, passes, lr, max_grad_norm, |joint, rows, last_epoch| {
-                let s = obs.clone().select(0, rows.clone());
-                let dist = joint.policy.distribution(s.clone());
-                let log_probs = dist.log_prob(&actions.select(rows.clone()));
-                let policy_loss = (log_probs * advantages.clone().select(0, rows.clone()))
-                    .mean()
-                    .neg();
-                let values = joint.vfcn.forward(s).flatten(0, 1);
-                let value_loss = (values - returns.clone().select(0, rows))
-                    .powi_scalar(2)
-                    .mean();
-                let entropy = dist.entropy().mean();
-                let loss = policy_loss.clone() + value_loss.clone().mul_scalar(vfcn_coeff)
-                    - entropy.clone().mul_scalar(entropy_coeff);
-                let stats =
-                    last_epoch.then(|| stats_vector(vec![policy_loss, value_loss, entropy]));
-                (loss, stats)
-            })?;
-        let [policy_loss, value_loss, entropy] = stats_array(stats)?;
+        let mut joint = Joint {
+            policy: self.policy.clone(),
+            vfcn: self.critic.value_function().clone(),
+        };
+        let mut stats = StatMeans::<3>::default();
+        let batches = minibatches(
+            rollout.len(),
+            self.config.batch_size,
+            &mut self.rng,
+            &self.device,
+        );
+        let (count, mut updates) = (batches.len(), 0);
+        for rows in batches {
+            let observations = t.observations.clone().select(0, rows.clone());
+            let dist = joint.policy.distribution(observations.clone());
+            let log_probs = dist.log_prob(&t.actions.select(rows.clone()));
+            let policy_loss = (log_probs * t.advantages.clone().select(0, rows.clone()))
+                .mean()
+                .neg();
+            let values = joint.vfcn.forward(observations).flatten(0, 1);
+            let value_loss = (values - t.returns.clone().select(0, rows))
+                .powi_scalar(2)
+                .mean();
+            let entropy = dist.entropy().mean();
+            let loss = policy_loss.clone() + value_loss.clone().mul_scalar(vfcn_coeff)
+                - entropy.clone().mul_scalar(entropy_coeff);
+            stats.add([policy_loss, value_loss, entropy], count);
+            let mut grads = loss.backward();
+            joint = descend(
+                joint,
+                &mut grads,
+                &mut self.optim,
+                lr,
+                self.config.max_grad_norm,
+            )?;
+            updates += 1;
+        }
+        self.policy = joint.policy;
+        self.critic.set_value_function(joint.vfcn);
+        self.updates += 1;
+
+        let [policy_loss, value_loss, entropy] = stats.read()?;
         finite("policy loss", policy_loss)?;
         finite("value-function loss", value_loss)?;
-        Ok(vec![
-            Metric::new("policy_loss", policy_loss.into()),
-            Metric::new("value_loss", value_loss.into()),
-            Metric::new("entropy", entropy.into()),
-            Metric::new("lr", lr),
-        ])
+        Ok(Update {
+            metrics: vec![
+                Metric::new("policy_loss", policy_loss.into()),
+                Metric::new("value_loss", value_loss.into()),
+                Metric::new("entropy", entropy.into()),
+                Metric::new("lr", lr),
+            ],
+            updates,
+        })
     }
 
-    fn save(&self, snapshot: &mut Snapshot) -> Result<(), PgError> {
-        self.model.save(snapshot)
+    /// `policy.bpk`, `critic.bpk` and the joint optimiser's `joint_optim.bpk`.
+    fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
+        save_module(snapshot, "policy.bpk", &self.policy)?;
+        save_module(snapshot, "critic.bpk", self.critic.value_function())?;
+        Ok(save_optim(snapshot, "joint_optim.bpk", &self.optim)?)
     }
 
-    fn load(&mut self, snapshot: &Snapshot) -> Result<(), PgError> {
-        self.model.load(snapshot)
+    fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
+        let policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
+        let vfcn = load_module(snapshot, "critic.bpk", self.critic.value_function().clone())?;
+        let optim = load_optim(snapshot, "joint_optim.bpk", self.optim.clone())?;
+        self.policy = policy;
+        self.critic.set_value_function(vfcn);
+        self.optim = optim;
+        Ok(())
     }
 }

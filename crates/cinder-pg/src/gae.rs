@@ -1,22 +1,22 @@
 //! The GAE critic: a value function `V(s)` with its own optimiser, estimating advantages with
-//! generalised advantage estimation (Schulman et al. 2016) and fitting `V` to the TD(λ)
-//! returns. One object serves A2C, PPO and PPO2, as Pyrado's `GAE` does.
+//! generalised advantage estimation (Schulman et al. 2016) and fitted to the TD(λ) returns.
+//! One object serves A2C, PPO and PPO2, as Pyrado's `GAE` does.
+//!
+//! The value function is fitted inside the learner's minibatch loop, on the learner's
+//! minibatches (PPO: one backward pass for both losses, then a step of each optimiser; A2C and
+//! PPO2: one joint loss and optimiser), so Pyrado's `num_epoch` and `batch_size` of the critic
+//! are the learner's.
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, ModuleOptimizer};
-use burn::tensor::{Device, Gradients, Int, Tensor};
-use cinder_core::Space;
-use cinder_core::seeding::EnvRng;
-use cinder_core::train::Snapshot;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::{Device, Gradients};
+use cinder_agent::AgentError;
+use cinder_agent::error::{check_max_grad_norm, check_positive, check_unit_interval};
+use cinder_core::{Snapshot, Space};
 use cinder_data::Rollout;
-use cinder_nn::{Activation, Mlp, MlpConfig};
-
-use crate::error::{PgError, check_optimisation, check_range};
-use crate::optimize::{Passes, fit, stats_array, stats_vector};
-use cinder_nn::Schedule;
-use cinder_nn::descend;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
-use cinder_nn::tensors::{matrix, read_floats, vector};
+use cinder_nn::tensors::{matrix, read_floats};
+use cinder_nn::{Activation, Mlp, MlpConfig, Schedule, adam, descend};
 
 /// Hyper-parameters of the GAE critic (Pyrado's `GAE` names; SB3 defaults where Pyrado has
 /// none).
@@ -26,10 +26,6 @@ pub struct GaeConfig {
     pub gamma: f64,
     /// GAE λ ∈ [0, 1] (Pyrado spells it `lamda`).
     pub lambda: f64,
-    /// Passes over the rollout per value-function update.
-    pub num_epoch: usize,
-    /// Transitions per value-function minibatch.
-    pub batch_size: usize,
     /// Standardise advantages to zero mean and unit variance over the rollout.
     pub standardize_adv: bool,
     /// Global gradient-norm clip of the value function, if any.
@@ -49,8 +45,6 @@ impl Default for GaeConfig {
         Self {
             gamma: 0.99,
             lambda: 0.95,
-            num_epoch: 10,
-            batch_size: 64,
             standardize_adv: true,
             max_grad_norm: None,
             lr: 5e-4,
@@ -63,21 +57,13 @@ impl Default for GaeConfig {
 
 impl GaeConfig {
     /// Checks every hyper-parameter's range.
-    pub fn validate(&self) -> Result<(), PgError> {
-        check_range(
-            "gamma",
-            self.gamma,
-            (0.0..=1.0).contains(&self.gamma),
-            "in [0, 1]",
-        )?;
-        check_range(
-            "lambda",
-            self.lambda,
-            (0.0..=1.0).contains(&self.lambda),
-            "in [0, 1]",
-        )?;
+    pub fn validate(&self) -> Result<(), AgentError> {
+        check_unit_interval("gamma", self.gamma)?;
+        check_unit_interval("lambda", self.lambda)?;
+        check_positive("lr", self.lr)?;
+        check_max_grad_norm(self.max_grad_norm)?;
         self.lr_schedule.validate("lr_schedule")?;
-        check_optimisation(self.lr, self.num_epoch, self.batch_size, self.max_grad_norm)
+        Ok(())
     }
 }
 
@@ -92,7 +78,8 @@ pub struct Estimates {
     pub values: Vec<f32>,
 }
 
-/// The critic: value network, its optimiser and the GAE settings.
+/// The critic: value network, its optimiser and the GAE settings. Learners that fit it jointly
+/// with the policy (A2C, PPO2) step their own optimiser and leave this one unused.
 pub struct Gae {
     vfcn: Mlp,
     optim: ModuleOptimizer,
@@ -108,7 +95,7 @@ impl Gae {
         config: GaeConfig,
         observation_space: &Space,
         device: &Device,
-    ) -> Result<Self, PgError> {
+    ) -> Result<Self, AgentError> {
         config.validate()?;
         let device = device.clone().autodiff();
         let vfcn = MlpConfig::new(observation_space.flat_dim(), config.hidden.clone(), 1)
@@ -129,7 +116,7 @@ impl Gae {
     }
 
     /// `V(s)` of `rows` observations given flat.
-    pub fn values(&self, observations: &[f32], rows: usize) -> Result<Vec<f32>, PgError> {
+    pub fn values(&self, observations: &[f32], rows: usize) -> Result<Vec<f32>, AgentError> {
         if rows == 0 {
             return Ok(Vec::new());
         }
@@ -139,7 +126,7 @@ impl Gae {
 
     /// GAE advantages and TD(λ) returns of `rollout`, with one forward pass over its
     /// observations, the final observations of truncated episodes and the last observations.
-    pub fn gae(&self, rollout: &Rollout) -> Result<Estimates, PgError> {
+    pub fn gae(&self, rollout: &Rollout) -> Result<Estimates, AgentError> {
         let dim = rollout.observation_dim;
         let (len, finals, lasts) = (rollout.len(), rollout.final_indices.len(), rollout.num_envs);
         let mut all = Vec::with_capacity((len + finals + lasts) * dim);
@@ -166,56 +153,14 @@ impl Gae {
         })
     }
 
-    /// The TD(λ) returns of `rollout` (the value targets).
-    pub fn tdlamda_returns(&self, rollout: &Rollout) -> Result<Vec<f32>, PgError> {
-        Ok(self.gae(rollout)?.returns)
-    }
-
-    /// Fits `V` to `returns` by mean squared error over `num_epoch` shuffled passes, at the
-    /// scheduled learning rate for `progress` ∈ [0, 1]; returns the mean loss of the last pass.
-    pub fn update(
-        &mut self,
-        rollout: &Rollout,
-        returns: &[f32],
-        rng: &mut EnvRng,
-        progress: f64,
-    ) -> Result<f32, PgError> {
-        let n = rollout.len();
-        let obs = matrix(&rollout.observations, n, &self.device);
-        let targets = vector(returns, &self.device);
-        let passes = Passes {
-            num_epoch: self.config.num_epoch,
-            batch_size: self.config.batch_size,
-        };
-        let (lr, max_grad_norm) = (self.lr(progress), self.config.max_grad_norm);
-        let optim = &mut self.optim;
-        let (vfcn, stats) = fit(
-            self.vfcn.clone(),
-            n,
-            passes,
-            rng,
-            &self.device,
-            |vfcn, rows, last_epoch| {
-                let loss = squared_error(vfcn, &obs, &targets, rows);
-                let stats = last_epoch.then(|| stats_vector(vec![loss.clone()]));
-                (loss, stats)
-            },
-            |vfcn, mut grads| Ok(descend(vfcn, &mut grads, optim, lr, max_grad_norm)?),
-        )?;
-        self.vfcn = vfcn;
-        self.updates += 1;
-        let [loss] = stats_array(stats)?;
-        finite("value-function loss", loss)
-    }
-
     /// One optimiser step of the value network with its gradients from `grads` (clipped as
-    /// configured), at learning rate `lr`. PPO calls this from its own minibatch loop.
+    /// configured), at learning rate `lr`. PPO calls this from its minibatch loop.
     pub(crate) fn descend(
         &mut self,
         vfcn: Mlp,
         grads: &mut Gradients,
         lr: f64,
-    ) -> Result<Mlp, PgError> {
+    ) -> Result<Mlp, AgentError> {
         Ok(descend(
             vfcn,
             grads,
@@ -225,7 +170,7 @@ impl Gae {
         )?)
     }
 
-    /// Counts an update fitted outside [`Gae::update`] (for exponential schedules).
+    /// Counts an update of the value function (for exponential schedules).
     pub(crate) fn count_update(&mut self) {
         self.updates += 1;
     }
@@ -247,47 +192,19 @@ impl Gae {
         self.vfcn = vfcn;
     }
 
-    /// Adds the value network and its optimiser state to `snapshot`.
-    pub fn save(&self, snapshot: &mut Snapshot) -> Result<(), PgError> {
+    /// Adds the value network and its optimiser state to `snapshot` (`critic.bpk`,
+    /// `critic_optim.bpk`).
+    pub fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
         save_module(snapshot, "critic.bpk", &self.vfcn)?;
         Ok(save_optim(snapshot, "critic_optim.bpk", &self.optim)?)
     }
 
     /// Restores what [`Gae::save`] stored.
-    pub fn load(&mut self, snapshot: &Snapshot) -> Result<(), PgError> {
+    pub fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
         self.vfcn = load_module(snapshot, "critic.bpk", self.vfcn.clone())?;
         let optim = std::mem::replace(&mut self.optim, adam());
         self.optim = load_optim(snapshot, "critic_optim.bpk", optim)?;
         Ok(())
-    }
-}
-
-/// `mean((V(s) − target)²)` over minibatch `rows` of `observations`.
-pub(crate) fn squared_error(
-    vfcn: &Mlp,
-    observations: &Tensor<2>,
-    targets: &Tensor<1>,
-    rows: Tensor<1, Int>,
-) -> Tensor<1> {
-    let predicted = vfcn
-        .forward(observations.clone().select(0, rows.clone()))
-        .flatten(0, 1);
-    (predicted - targets.clone().select(0, rows))
-        .powi_scalar(2)
-        .mean()
-}
-
-/// Adam with PyTorch's epsilon (burn's default is 1e-5).
-pub(crate) fn adam() -> ModuleOptimizer {
-    AdamConfig::new().with_epsilon(1e-8).init()
-}
-
-/// `value` if finite, else [`PgError::NonFinite`] naming `what`.
-pub(crate) fn finite(what: &'static str, value: f32) -> Result<f32, PgError> {
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(PgError::NonFinite { what, value })
     }
 }
 

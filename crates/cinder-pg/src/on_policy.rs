@@ -1,16 +1,121 @@
 //! The on-policy iteration, written once for A2C, PPO and PPO2: sample a rollout with the
-//! current policy on the acting device, update on the learning device, copy the new weights to
-//! the actors.
+//! policy's acting copy, update on the learning device, sync the acting copy. Also what the
+//! learners' update loops share: the rollout as tensors, shuffled minibatches, and statistics
+//! summed on the device and read back once.
 
-use burn::tensor::{Device, Tensor};
-use cinder_core::train::{Algorithm, Iteration, Metric, Snapshot};
-use cinder_core::{ActionBatch, VecEnv};
-use cinder_data::{Actor, Budget, Rollout, Sampler};
+use burn::module::Module;
+use burn::tensor::{Device, Int, Tensor};
+use cinder_agent::{ActionTensor, AgentError, Policy, PolicyActor};
+use cinder_core::seeding::EnvRng;
+use cinder_core::{ActMode, Acted, Actor, VecEnv};
+use cinder_data::{Budget, Rollout, Sampler};
+use cinder_nn::Mlp;
+use cinder_nn::tensors::{indices, matrix, read_floats, vector};
+use cinder_train::{Algorithm, Iteration, Metric, Snapshot};
+use rand::seq::SliceRandom;
 
-use crate::error::PgError;
 use crate::gae::Estimates;
-use crate::policy::{ActionTensor, Policy, PolicyActor};
-use cinder_nn::tensors::{matrix, vector};
+
+/// What one learner update did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    /// The update's statistics (losses, entropy, learning rate, ...).
+    pub metrics: Vec<Metric>,
+    /// Gradient updates made (optimiser steps on a minibatch).
+    pub updates: usize,
+}
+
+/// A policy-gradient learner: what differs between A2C, PPO and PPO2.
+pub trait OnPolicyLearner {
+    /// The policy being trained (on the learning device).
+    fn policy(&self) -> &Policy;
+
+    /// One update from a rollout sampled by [`OnPolicyLearner::policy`]; `progress` ∈ [0, 1]
+    /// drives the schedules.
+    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Update, AgentError>;
+
+    /// Adds the weights and optimiser states to `snapshot`.
+    fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError>;
+
+    /// Restores what [`OnPolicyLearner::save`] stored.
+    fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError>;
+}
+
+/// An on-policy algorithm ready for the training loop: a learner, a sampler over the training
+/// environments and the policy's acting copy.
+pub struct OnPolicy<L> {
+    learner: L,
+    sampler: Sampler,
+    budget: Budget,
+    acting: PolicyActor,
+}
+
+impl<L: OnPolicyLearner> OnPolicy<L> {
+    /// Trains `learner` on `envs` (reset with `seed`), gathering `budget` per iteration and
+    /// acting on `act_device`.
+    pub fn new(learner: L, envs: VecEnv, seed: u64, budget: Budget, act_device: &Device) -> Self {
+        let acting = PolicyActor::new(learner.policy(), envs.action_space(), act_device, seed);
+        Self {
+            learner,
+            sampler: Sampler::new(envs, Some(seed)),
+            budget,
+            acting,
+        }
+    }
+
+    /// The learner.
+    pub fn learner(&self) -> &L {
+        &self.learner
+    }
+}
+
+impl<L: OnPolicyLearner> Actor for OnPolicy<L> {
+    type Error = AgentError;
+
+    fn act(
+        &mut self,
+        observations: &[f32],
+        num_envs: usize,
+        mode: ActMode,
+    ) -> Result<Acted, AgentError> {
+        self.acting.act(observations, num_envs, mode)
+    }
+}
+
+impl<L: OnPolicyLearner> Algorithm for OnPolicy<L> {
+    fn iterate(&mut self, progress: f64) -> Result<Iteration, AgentError> {
+        let rollout = self.sampler.collect(&mut self.acting, self.budget)?;
+        let update = self.learner.update(&rollout, progress)?;
+        self.acting.sync(self.learner.policy());
+        Ok(Iteration {
+            steps: rollout.len(),
+            updates: update.updates,
+            episodes: rollout.episodes,
+            metrics: update.metrics,
+        })
+    }
+
+    fn snapshot(&self) -> Result<Snapshot, AgentError> {
+        let mut snapshot = Snapshot::new();
+        self.learner.save(&mut snapshot)?;
+        Ok(snapshot)
+    }
+
+    fn restore(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
+        self.learner.load(snapshot)?;
+        self.acting.sync(self.learner.policy());
+        Ok(())
+    }
+}
+
+/// Policy and value network as one module: what a joint optimiser (A2C, PPO2) steps.
+#[derive(Module, Debug)]
+pub(crate) struct Joint {
+    /// `π(a | s)`.
+    pub policy: Policy,
+    /// `V(s)`, the critic's network.
+    pub vfcn: Mlp,
+}
 
 /// A rollout and the critic's estimates as tensors on the learning device: what every
 /// learner's loss reads, rows selected per minibatch.
@@ -44,95 +149,50 @@ impl RolloutTensors {
     }
 }
 
-/// A policy-gradient learner: what differs between A2C, PPO and PPO2.
-pub trait OnPolicyLearner {
-    /// The policy being trained (on the learning device).
-    fn policy(&self) -> &Policy;
-
-    /// One update from a rollout sampled by [`OnPolicyLearner::policy`]; `progress` ∈ [0, 1]
-    /// drives the schedules. Returns the update's statistics.
-    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Vec<Metric>, PgError>;
-
-    /// Adds the weights and optimiser states to `snapshot`.
-    fn save(&self, snapshot: &mut Snapshot) -> Result<(), PgError>;
-
-    /// Restores what [`OnPolicyLearner::save`] stored.
-    fn load(&mut self, snapshot: &Snapshot) -> Result<(), PgError>;
+/// The row indices `0..n` shuffled and cut into minibatches of `batch_size` (the last one may
+/// be smaller), as index tensors on `device`.
+pub(crate) fn minibatches(
+    n: usize,
+    batch_size: usize,
+    rng: &mut EnvRng,
+    device: &Device,
+) -> Vec<Tensor<1, Int>> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(rng);
+    order
+        .chunks(batch_size.max(1))
+        .map(|rows| indices(rows, device))
+        .collect()
 }
 
-/// An on-policy algorithm ready for the training loop: a learner, a sampler over the training
-/// environments and two actors on the acting device (sampling and deterministic).
-pub struct OnPolicy<L> {
-    learner: L,
-    sampler: Sampler,
-    budget: Budget,
-    actor: PolicyActor,
-    greedy: PolicyActor,
-    greedy_stale: bool,
+/// Means of detached per-minibatch statistics, summed on the device and read back once.
+#[derive(Default)]
+pub(crate) struct StatMeans<const N: usize> {
+    sums: Option<Tensor<1>>,
 }
 
-impl<L: OnPolicyLearner> OnPolicy<L> {
-    /// Trains `learner` on `envs` (reset with `seed`), gathering `budget` per iteration and
-    /// acting on `act_device`.
-    pub fn new(learner: L, envs: VecEnv, seed: u64, budget: Budget, act_device: &Device) -> Self {
-        let actor = PolicyActor::new(learner.policy(), act_device, false);
-        let greedy = PolicyActor::new(learner.policy(), act_device, true);
-        Self {
-            learner,
-            sampler: Sampler::new(envs, Some(seed)),
-            budget,
-            actor,
-            greedy,
-            greedy_stale: false,
-        }
+impl<const N: usize> StatMeans<N> {
+    /// Adds one minibatch's statistics, weighted by `1 / minibatches`.
+    pub fn add(&mut self, stats: [Tensor<1>; N], minibatches: usize) {
+        let stats = Tensor::cat(stats.into_iter().map(|s| s.detach().inner()).collect(), 0)
+            / minibatches as f32;
+        self.sums = Some(match self.sums.take() {
+            Some(sum) => sum + stats,
+            None => stats,
+        });
     }
 
-    /// The learner.
-    pub fn learner(&self) -> &L {
-        &self.learner
-    }
-
-    fn sync_actors(&mut self) {
-        self.actor.sync(self.learner.policy());
-        self.greedy_stale = true;
-    }
-}
-
-impl<L: OnPolicyLearner> Algorithm for OnPolicy<L> {
-    type Error = PgError;
-
-    fn iterate(&mut self, progress: f64) -> Result<Iteration, PgError> {
-        let rollout = self.sampler.collect(&mut self.actor, self.budget)?;
-        let metrics = self.learner.update(&rollout, progress)?;
-        self.sync_actors();
-        Ok(Iteration {
-            steps: rollout.len(),
-            episodes: rollout.episodes,
-            metrics,
+    /// The means (zeros if nothing was added).
+    pub fn read(self) -> Result<[f32; N], AgentError> {
+        let Some(sums) = self.sums else {
+            return Ok([0.0; N]);
+        };
+        let values = read_floats(sums)?;
+        <[f32; N]>::try_from(values).map_err(|v| {
+            AgentError::Nn(cinder_nn::NnError::ReadBack(format!(
+                "expected {N} statistics, got {}",
+                v.len()
+            )))
         })
-    }
-
-    fn act_deterministic(
-        &mut self,
-        observations: &[f32],
-        num_envs: usize,
-    ) -> Result<ActionBatch, PgError> {
-        if self.greedy_stale {
-            self.greedy.sync(self.learner.policy());
-            self.greedy_stale = false;
-        }
-        Ok(self.greedy.act(observations, num_envs)?.actions)
-    }
-
-    fn snapshot(&self) -> Result<Snapshot, PgError> {
-        let mut snapshot = Snapshot::new();
-        self.learner.save(&mut snapshot)?;
-        Ok(snapshot)
-    }
-
-    fn restore(&mut self, snapshot: &Snapshot) -> Result<(), PgError> {
-        self.learner.load(snapshot)?;
-        self.sync_actors();
-        Ok(())
     }
 }

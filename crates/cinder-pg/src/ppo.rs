@@ -1,34 +1,38 @@
 //! Proximal Policy Optimization with the clipped surrogate objective (Schulman et al. 2017,
-//! "Proximal Policy Optimization Algorithms", eq. 7), the policy and its critic updated
-//! separately as in Pyrado's `PPO`.
+//! "Proximal Policy Optimization Algorithms", eq. 7), the policy and its critic updated on
+//! the same minibatches as in Pyrado's `PPO`; PPO2 ([`crate::ppo2`]) is a variant of the same
+//! update.
 //!
 //! Per update, for `num_epoch` passes over shuffled minibatches of the rollout:
 //!
 //! ```text
 //! r_t(θ)   = exp(log π_θ(a_t|s_t) − log π_old(a_t|s_t))
 //! L_clip   = −mean( min(r_t A_t, clip(r_t, 1 − ε, 1 + ε) A_t) )
-//! L        = L_clip − entropy_coeff · mean(H[π_θ(·|s_t)])
+//! L_V      = mean( (V(s_t) − G_t)² )                                  PPO
+//!          = mean( max((V(s_t) − G_t)², (V_clip − G_t)²) ),             PPO2
+//!            V_clip = V_old(s_t) + clip(V(s_t) − V_old(s_t), −ε, ε)
+//! L        = L_clip − entropy_coeff · mean(H[π_θ(·|s_t)]) + c · L_V
 //! ```
 //!
-//! with `A_t` from the [`Gae`] critic, whose value network is fitted to the TD(λ) returns on
-//! the same minibatches (its own optimiser, learning rate and clip).
+//! with advantages `A_t` and TD(λ) returns `G_t` from the [`Gae`] critic. PPO (`c = 1`) takes
+//! one backward pass through `L`, then a step of the policy's optimiser and one of the
+//! critic's, each with its own learning rate and gradient clip (the two networks share no
+//! parameters, so this equals fitting them one after the other on the same minibatches).
+//! PPO2 (`c = vfcn_coeff`) steps one optimiser over both networks with one global clip.
 
 use burn::optim::ModuleOptimizer;
-use burn::tensor::{Device, Tensor};
-use cinder_core::Space;
+use burn::tensor::Device;
+use cinder_agent::error::{check, check_count, check_max_grad_norm, check_positive, finite};
+use cinder_agent::{AgentError, Policy, PolicyConfig};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::train::{Metric, Snapshot};
+use cinder_core::{Snapshot, Space};
 use cinder_data::Rollout;
-
-use crate::actor_critic::Joint;
-use crate::error::{PgError, check_optimisation, check_range};
-use crate::gae::{Gae, adam, finite, squared_error};
-use crate::on_policy::{OnPolicyLearner, RolloutTensors};
-use crate::optimize::{Passes, fit, stats_array, stats_vector};
-use crate::policy::{Policy, PolicyConfig};
-use cinder_nn::Schedule;
-use cinder_nn::descend;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
+use cinder_nn::{Schedule, adam, descend};
+use cinder_train::Metric;
+
+use crate::gae::{Gae, standardize};
+use crate::on_policy::{Joint, OnPolicyLearner, RolloutTensors, StatMeans, Update, minibatches};
 
 /// PPO's hyper-parameters (Pyrado's names; SB3's defaults).
 #[derive(Debug, Clone, PartialEq)]
@@ -71,93 +75,39 @@ impl Default for PpoConfig {
 
 impl PpoConfig {
     /// Checks every hyper-parameter's range.
-    pub fn validate(&self) -> Result<(), PgError> {
-        check_range("eps_clip", self.eps_clip, self.eps_clip > 0.0, "positive")?;
-        check_range("entropy_coeff", self.entropy_coeff, true, "finite")?;
+    pub fn validate(&self) -> Result<(), AgentError> {
+        check_positive("eps_clip", self.eps_clip)?;
+        check("entropy_coeff", self.entropy_coeff, true, "finite")?;
+        check_positive("lr", self.lr)?;
+        check_count("num_epoch", self.num_epoch)?;
+        check_count("batch_size", self.batch_size)?;
+        check_max_grad_norm(self.max_grad_norm)?;
         self.clip_schedule.validate("clip_schedule")?;
         self.lr_schedule.validate("lr_schedule")?;
-        check_optimisation(self.lr, self.num_epoch, self.batch_size, self.max_grad_norm)
-    }
-
-    /// The learning rate and clip range at `progress` after `updates` updates.
-    pub(crate) fn scheduled(&self, progress: f64, updates: usize) -> (f64, f64) {
-        (
-            self.lr_schedule.value(self.lr, progress, updates),
-            self.clip_schedule.value(self.eps_clip, progress, updates),
-        )
-    }
-
-    pub(crate) fn passes(&self) -> Passes {
-        Passes {
-            num_epoch: self.num_epoch,
-            batch_size: self.batch_size,
-        }
+        Ok(())
     }
 }
 
-/// The clipped surrogate (eq. 7) of a minibatch: returns the loss `−mean(min(r A, clip(r) A))`
-/// and the ratios `r`.
-pub(crate) fn clipped_surrogate(
-    log_probs: Tensor<1>,
-    old_log_probs: Tensor<1>,
-    advantages: Tensor<1>,
-    eps: f64,
-) -> (Tensor<1>, Tensor<1>) {
-    let ratio = (log_probs - old_log_probs).exp();
-    let unclipped = ratio.clone() * advantages.clone();
-    let clipped = ratio.clone().clamp(1.0 - eps, 1.0 + eps) * advantages;
-    (unclipped.min_pair(clipped).mean().neg(), ratio)
+/// How the value function is fitted: PPO's separate critic step or PPO2's joint, clipped one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ValueFit {
+    /// `L_V` unclipped with weight 1, stepped by the critic's own optimiser.
+    Separate,
+    /// `L_V` clipped like the ratio, weighted by `vfcn_coeff`, stepped with the policy by one
+    /// optimiser; advantages always standardised.
+    Joint {
+        /// Weight of the value loss.
+        vfcn_coeff: f64,
+    },
 }
 
-/// Fraction of ratios outside `[1 − ε, 1 + ε]` (a detached statistic).
-pub(crate) fn clip_fraction(ratio: Tensor<1>, eps: f64) -> Tensor<1> {
-    ratio
-        .detach()
-        .sub_scalar(1.0)
-        .abs()
-        .greater_elem(eps)
-        .float()
-        .mean()
-}
-
-/// The detached statistics of one PPO or PPO2 minibatch, in the order [`ppo_metrics`] reads.
-pub(crate) fn ppo_statistics(
-    policy_loss: Tensor<1>,
-    value_loss: Tensor<1>,
-    entropy: Tensor<1>,
-    ratio: Tensor<1>,
-    eps: f64,
-) -> Tensor<1> {
-    stats_vector(vec![
-        policy_loss,
-        value_loss,
-        entropy,
-        clip_fraction(ratio, eps),
-    ])
-}
-
-/// The statistics `[policy loss, value loss, entropy, clip fraction]` of a PPO or PPO2 fit as
-/// metrics, with the learning rate and clip range; a non-finite loss is an error.
-pub(crate) fn ppo_metrics(stats: Vec<f32>, lr: f64, eps: f64) -> Result<Vec<Metric>, PgError> {
-    let [policy_loss, value_loss, entropy, clip_fraction] = stats_array(stats)?;
-    finite("policy loss", policy_loss)?;
-    finite("value-function loss", value_loss)?;
-    Ok(vec![
-        Metric::new("policy_loss", policy_loss.into()),
-        Metric::new("value_loss", value_loss.into()),
-        Metric::new("entropy", entropy.into()),
-        Metric::new("clip_fraction", clip_fraction.into()),
-        Metric::new("lr", lr),
-        Metric::new("clip_range", eps),
-    ])
-}
-
-/// The PPO learner: policy, its optimiser and the critic.
+/// The PPO learner: policy, its optimiser (PPO2: the joint optimiser) and the critic.
 pub struct Ppo {
     policy: Policy,
     optim: ModuleOptimizer,
     critic: Gae,
     config: PpoConfig,
+    value_fit: ValueFit,
     device: Device,
     rng: EnvRng,
     updates: usize,
@@ -173,7 +123,29 @@ impl Ppo {
         action_space: &Space,
         device: &Device,
         seed: u64,
-    ) -> Result<Self, PgError> {
+    ) -> Result<Self, AgentError> {
+        let fit = ValueFit::Separate;
+        Self::with_value_fit(
+            config,
+            fit,
+            critic,
+            observation_space,
+            action_space,
+            device,
+            seed,
+        )
+    }
+
+    /// PPO with the value function fitted as `value_fit` says.
+    pub(crate) fn with_value_fit(
+        config: PpoConfig,
+        value_fit: ValueFit,
+        critic: Gae,
+        observation_space: &Space,
+        action_space: &Space,
+        device: &Device,
+        seed: u64,
+    ) -> Result<Self, AgentError> {
         config.validate()?;
         let device = device.clone().autodiff();
         let policy = Policy::new(&config.policy, observation_space, action_space, &device)?;
@@ -182,6 +154,7 @@ impl Ppo {
             optim: adam(),
             critic,
             config,
+            value_fit,
             device,
             rng: rng_from_seed(seed),
             updates: 0,
@@ -192,6 +165,14 @@ impl Ppo {
     pub fn critic(&self) -> &Gae {
         &self.critic
     }
+
+    /// The snapshot file of [`Ppo::optim`]: the policy's optimiser, or PPO2's joint one.
+    fn optim_file(&self) -> &'static str {
+        match self.value_fit {
+            ValueFit::Separate => "policy_optim.bpk",
+            ValueFit::Joint { .. } => "joint_optim.bpk",
+        }
+    }
 }
 
 impl OnPolicyLearner for Ppo {
@@ -199,80 +180,150 @@ impl OnPolicyLearner for Ppo {
         &self.policy
     }
 
-    /// One PPO update from `rollout`, sampled by the current policy: `num_epoch` passes over
-    /// shuffled minibatches; per minibatch one backward pass through the clipped surrogate
-    /// (policy) and the squared error to the TD(λ) returns (critic), then a step of each
-    /// optimiser with its own learning rate and gradient clip. The two losses share no
-    /// parameters, so this equals fitting them one after the other on the same minibatches.
-    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Vec<Metric>, PgError> {
-        let estimates = self.critic.gae(rollout)?;
-        let n = rollout.len();
-        let dev = &self.device;
-        let RolloutTensors {
-            observations: obs,
-            actions,
-            old_log_probs,
-            advantages,
-            returns,
-            ..
-        } = RolloutTensors::new(rollout, &estimates, dev);
-        let (lr, eps) = self.config.scheduled(progress, self.updates);
+    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Update, AgentError> {
+        let mut estimates = self.critic.gae(rollout)?;
+        if let ValueFit::Joint { .. } = self.value_fit
+            && !self.critic.config().standardize_adv
+        {
+            standardize(&mut estimates.advantages);
+        }
+        let t = RolloutTensors::new(rollout, &estimates, &self.device);
+        let lr = self
+            .config
+            .lr_schedule
+            .value(self.config.lr, progress, self.updates);
+        let eps = self
+            .config
+            .clip_schedule
+            .value(self.config.eps_clip, progress, self.updates);
         let critic_lr = self.critic.lr(progress);
-        let (entropy_coeff, max_grad_norm) = (self.config.entropy_coeff, self.config.max_grad_norm);
-
-        let joint = Joint {
+        let (num_epoch, max_grad_norm) = (self.config.num_epoch, self.config.max_grad_norm);
+        let mut stats = StatMeans::<4>::default();
+        let mut updates = 0;
+        let mut joint = Joint {
             policy: self.policy.clone(),
             vfcn: self.critic.value_function().clone(),
         };
-        let (policy_optim, critic) = (&mut self.optim, &mut self.critic);
-        let (joint, stats) = fit(
-            joint,
-            n,
-            self.config.passes(),
-            &mut self.rng,
-            dev,
-            |joint, rows, last_epoch| {
-                let dist = joint
-                    .policy
-                    .distribution(obs.clone().select(0, rows.clone()));
-                let (policy_loss, ratio) = clipped_surrogate(
-                    dist.log_prob(&actions.select(rows.clone())),
-                    old_log_probs.clone().select(0, rows.clone()),
-                    advantages.clone().select(0, rows.clone()),
-                    eps,
-                );
-                let value_loss = squared_error(&joint.vfcn, &obs, &returns, rows);
+        for epoch in 0..num_epoch {
+            let batches = minibatches(
+                rollout.len(),
+                self.config.batch_size,
+                &mut self.rng,
+                &self.device,
+            );
+            let count = batches.len();
+            for rows in batches {
+                let observations = t.observations.clone().select(0, rows.clone());
+
+                // Clipped surrogate (eq. 7) and entropy bonus.
+                let dist = joint.policy.distribution(observations.clone());
+                let log_probs = dist.log_prob(&t.actions.select(rows.clone()));
+                let ratio = (log_probs - t.old_log_probs.clone().select(0, rows.clone())).exp();
+                let advantages = t.advantages.clone().select(0, rows.clone());
+                let unclipped = ratio.clone() * advantages.clone();
+                let clipped = ratio.clone().clamp(1.0 - eps, 1.0 + eps) * advantages;
+                let policy_loss = unclipped.min_pair(clipped).mean().neg();
                 let entropy = dist.entropy().mean();
-                let loss = policy_loss.clone() - entropy.clone().mul_scalar(entropy_coeff)
-                    + value_loss.clone();
-                let stats = last_epoch
-                    .then(|| ppo_statistics(policy_loss, value_loss, entropy, ratio, eps));
-                (loss, stats)
-            },
-            |joint, mut grads| {
-                Ok(Joint {
-                    policy: descend(joint.policy, &mut grads, policy_optim, lr, max_grad_norm)?,
-                    vfcn: critic.descend(joint.vfcn, &mut grads, critic_lr)?,
-                })
-            },
-        )?;
+
+                // Value loss towards the TD(λ) returns.
+                let values = joint.vfcn.forward(observations).flatten(0, 1);
+                let returns = t.returns.clone().select(0, rows.clone());
+                let (value_loss, value_weight) = match self.value_fit {
+                    ValueFit::Separate => ((values - returns).powi_scalar(2).mean(), 1.0),
+                    ValueFit::Joint { vfcn_coeff } => {
+                        let old = t.old_values.clone().select(0, rows);
+                        let clipped = old.clone() + (values.clone() - old).clamp(-eps, eps);
+                        let loss = (values - returns.clone())
+                            .powi_scalar(2)
+                            .max_pair((clipped - returns).powi_scalar(2))
+                            .mean();
+                        (loss, vfcn_coeff)
+                    }
+                };
+
+                let loss = policy_loss.clone()
+                    - entropy.clone().mul_scalar(self.config.entropy_coeff)
+                    + value_loss.clone().mul_scalar(value_weight);
+                if epoch + 1 == num_epoch {
+                    let clip_fraction = ratio
+                        .detach()
+                        .sub_scalar(1.0)
+                        .abs()
+                        .greater_elem(eps)
+                        .float()
+                        .mean();
+                    stats.add([policy_loss, value_loss, entropy, clip_fraction], count);
+                }
+
+                // One backward pass; gradient clipping happens in each step.
+                let mut grads = loss.backward();
+                joint = match self.value_fit {
+                    ValueFit::Separate => Joint {
+                        policy: descend(
+                            joint.policy,
+                            &mut grads,
+                            &mut self.optim,
+                            lr,
+                            max_grad_norm,
+                        )?,
+                        vfcn: self.critic.descend(joint.vfcn, &mut grads, critic_lr)?,
+                    },
+                    ValueFit::Joint { .. } => {
+                        descend(joint, &mut grads, &mut self.optim, lr, max_grad_norm)?
+                    }
+                };
+                updates += 1;
+            }
+        }
         self.policy = joint.policy;
         self.critic.set_value_function(joint.vfcn);
         self.critic.count_update();
         self.updates += 1;
-        ppo_metrics(stats, lr, eps)
+
+        let [policy_loss, value_loss, entropy, clip_fraction] = stats.read()?;
+        finite("policy loss", policy_loss)?;
+        finite("value-function loss", value_loss)?;
+        Ok(Update {
+            metrics: vec![
+                Metric::new("policy_loss", policy_loss.into()),
+                Metric::new("value_loss", value_loss.into()),
+                Metric::new("entropy", entropy.into()),
+                Metric::new("clip_fraction", clip_fraction.into()),
+                Metric::new("lr", lr),
+                Metric::new("clip_range", eps),
+            ],
+            updates,
+        })
     }
 
-    fn save(&self, snapshot: &mut Snapshot) -> Result<(), PgError> {
+    /// `policy.bpk`, the optimiser (`policy_optim.bpk`, PPO2: `joint_optim.bpk`), and the
+    /// critic's `critic.bpk` (PPO: and its `critic_optim.bpk`).
+    fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
         save_module(snapshot, "policy.bpk", &self.policy)?;
-        save_optim(snapshot, "policy_optim.bpk", &self.optim)?;
-        self.critic.save(snapshot)
+        save_optim(snapshot, self.optim_file(), &self.optim)?;
+        match self.value_fit {
+            ValueFit::Separate => self.critic.save(snapshot),
+            ValueFit::Joint { .. } => Ok(save_module(
+                snapshot,
+                "critic.bpk",
+                self.critic.value_function(),
+            )?),
+        }
     }
 
-    fn load(&mut self, snapshot: &Snapshot) -> Result<(), PgError> {
-        self.policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
-        let optim = std::mem::replace(&mut self.optim, adam());
-        self.optim = load_optim(snapshot, "policy_optim.bpk", optim)?;
-        self.critic.load(snapshot)
+    fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
+        let policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
+        let optim = load_optim(snapshot, self.optim_file(), self.optim.clone())?;
+        match self.value_fit {
+            ValueFit::Separate => self.critic.load(snapshot)?,
+            ValueFit::Joint { .. } => {
+                let vfcn =
+                    load_module(snapshot, "critic.bpk", self.critic.value_function().clone())?;
+                self.critic.set_value_function(vfcn);
+            }
+        }
+        self.policy = policy;
+        self.optim = optim;
+        Ok(())
     }
 }

@@ -1,27 +1,21 @@
-//! PPO2: [`Ppo`](crate::Ppo) plus a clipped value-function loss and standardised advantages,
-//! policy and value network trained together on one loss (OpenAI Baselines' `ppo2`, Pyrado's
-//! `PPO2`). The delta on PPO, per minibatch:
+//! PPO2 (OpenAI Baselines' `ppo2`, Pyrado's `PPO2`): [`Ppo`] with three changes, all in
+//! PPO's update ([`crate::ppo`]):
 //!
 //! ```text
 //! A_t      standardised over the rollout
-//! V_clip   = V_old(s_t) + clip(V_θ(s_t) − V_old(s_t), −ε, ε)
-//! L_V      = mean( max((V_θ(s_t) − G_t)², (V_clip − G_t)²) )
-//! L        = L_clip − entropy_coeff · mean(H) + vfcn_coeff · L_V
+//! L_V      = mean( max((V_θ(s_t) − G_t)², (V_clip − G_t)²) ),  V_clip = V_old + clip(V_θ − V_old, −ε, ε)
+//! L        = L_clip − entropy_coeff · mean(H) + vfcn_coeff · L_V,  one optimiser for policy and V
 //! ```
-//!
-//! where `L_clip` is PPO's clipped surrogate and `V_old` the values before the update.
 
 use burn::tensor::Device;
-use cinder_core::Space;
-use cinder_core::train::{Metric, Snapshot};
+use cinder_agent::error::check;
+use cinder_agent::{AgentError, Policy};
+use cinder_core::{Snapshot, Space};
 use cinder_data::Rollout;
 
-use crate::actor_critic::ActorCritic;
-use crate::error::{PgError, check_range};
-use crate::gae::{Gae, adam, standardize};
-use crate::on_policy::{OnPolicyLearner, RolloutTensors};
-use crate::policy::Policy;
-use crate::ppo::{PpoConfig, clipped_surrogate, ppo_metrics, ppo_statistics};
+use crate::gae::Gae;
+use crate::on_policy::{OnPolicyLearner, Update};
+use crate::ppo::{Ppo, PpoConfig, ValueFit};
 
 /// PPO2's hyper-parameters: PPO's plus the value-loss weight.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,8 +37,8 @@ impl Default for Ppo2Config {
 
 impl Ppo2Config {
     /// Checks every hyper-parameter's range.
-    pub fn validate(&self) -> Result<(), PgError> {
-        check_range(
+    pub fn validate(&self) -> Result<(), AgentError> {
+        check(
             "vfcn_coeff",
             self.vfcn_coeff,
             self.vfcn_coeff >= 0.0,
@@ -54,11 +48,8 @@ impl Ppo2Config {
     }
 }
 
-/// The PPO2 learner.
-pub struct Ppo2 {
-    model: ActorCritic,
-    config: Ppo2Config,
-}
+/// The PPO2 learner: PPO with the joint, clipped value fit.
+pub struct Ppo2(Ppo);
 
 impl Ppo2 {
     /// A fresh policy for the spaces, trained with `critic` on `device`; `seed` fixes the
@@ -70,82 +61,43 @@ impl Ppo2 {
         action_space: &Space,
         device: &Device,
         seed: u64,
-    ) -> Result<Self, PgError> {
+    ) -> Result<Self, AgentError> {
         config.validate()?;
-        let model = ActorCritic::new(
-            &config.ppo.policy,
+        let fit = ValueFit::Joint {
+            vfcn_coeff: config.vfcn_coeff,
+        };
+        let ppo = Ppo::with_value_fit(
+            config.ppo,
+            fit,
             critic,
             observation_space,
             action_space,
             device,
             seed,
-            adam,
         )?;
-        Ok(Self { model, config })
+        Ok(Self(ppo))
     }
 
     /// The critic.
     pub fn critic(&self) -> &Gae {
-        &self.model.critic
+        self.0.critic()
     }
 }
 
 impl OnPolicyLearner for Ppo2 {
     fn policy(&self) -> &Policy {
-        &self.model.policy
+        self.0.policy()
     }
 
-    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Vec<Metric>, PgError> {
-        let mut estimates = self.model.critic.gae(rollout)?;
-        if !self.model.critic.config().standardize_adv {
-            standardize(&mut estimates.advantages);
-        }
-        let n = rollout.len();
-        let RolloutTensors {
-            observations: obs,
-            actions,
-            old_log_probs,
-            advantages,
-            returns,
-            old_values,
-        } = RolloutTensors::new(rollout, &estimates, &self.model.device);
-        let (lr, eps) = self.config.ppo.scheduled(progress, self.model.updates);
-        let (vfcn_coeff, entropy_coeff) = (self.config.vfcn_coeff, self.config.ppo.entropy_coeff);
-        let (passes, max_grad_norm) = (self.config.ppo.passes(), self.config.ppo.max_grad_norm);
-        let stats = self
-            .model
-            .fit(n, passes, lr, max_grad_norm, |joint, rows, last_epoch| {
-                let s = obs.clone().select(0, rows.clone());
-                let dist = joint.policy.distribution(s.clone());
-                let (policy_loss, ratio) = clipped_surrogate(
-                    dist.log_prob(&actions.select(rows.clone())),
-                    old_log_probs.clone().select(0, rows.clone()),
-                    advantages.clone().select(0, rows.clone()),
-                    eps,
-                );
-                let values = joint.vfcn.forward(s).flatten(0, 1);
-                let old = old_values.clone().select(0, rows.clone());
-                let target = returns.clone().select(0, rows);
-                let clipped = old.clone() + (values.clone() - old).clamp(-eps, eps);
-                let value_loss = (values - target.clone())
-                    .powi_scalar(2)
-                    .max_pair((clipped - target).powi_scalar(2))
-                    .mean();
-                let entropy = dist.entropy().mean();
-                let loss = policy_loss.clone() - entropy.clone().mul_scalar(entropy_coeff)
-                    + value_loss.clone().mul_scalar(vfcn_coeff);
-                let stats = last_epoch
-                    .then(|| ppo_statistics(policy_loss, value_loss, entropy, ratio, eps));
-                (loss, stats)
-            })?;
-        ppo_metrics(stats, lr, eps)
+    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Update, AgentError> {
+        self.0.update(rollout, progress)
     }
 
-    fn save(&self, snapshot: &mut Snapshot) -> Result<(), PgError> {
-        self.model.save(snapshot)
+    fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
+        self.0.save(snapshot)
     }
 
-    fn load(&mut self, snapshot: &Snapshot) -> Result<(), PgError> {
-        self.model.load(snapshot)
+    fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
+        self.0.load(snapshot)
     }
 }

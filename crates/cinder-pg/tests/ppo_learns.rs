@@ -7,11 +7,11 @@
 //! updates), so the threshold is checked on one reproducible run.
 
 use cinder_core::VecEnv;
-use cinder_core::train::{RunLogger, TrainConfig, train};
 use cinder_data::Budget;
 use cinder_envs::make;
 use cinder_nn::device::test_device;
 use cinder_pg::{Gae, GaeConfig, OnPolicy, Ppo, PpoConfig};
+use cinder_train::{RunLogger, TrainConfig, train};
 
 #[test]
 fn learning_ppo_cartpole_150_within_30k_steps() {
@@ -28,8 +28,6 @@ fn learning_ppo_cartpole_150_within_30k_steps() {
         GaeConfig {
             gamma: 0.98,
             lambda: 0.8,
-            num_epoch: 20,
-            batch_size: 256,
             lr: 1e-3,
             ..GaeConfig::default()
         },

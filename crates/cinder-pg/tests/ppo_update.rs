@@ -3,15 +3,15 @@
 //! while learning on the test device works. Bad hyper-parameters are errors naming them.
 
 use burn::tensor::Device;
-use cinder_core::VecEnv;
-use cinder_core::train::Metric;
-use cinder_data::{Actor, Budget, Sampler};
+use cinder_agent::{AgentError, PolicyActor};
+use cinder_core::{ActMode, Actor, VecEnv};
+use cinder_data::{Budget, Sampler};
 use cinder_envs::make;
 use cinder_nn::device::test_device;
 use cinder_pg::{
-    A2c, A2cConfig, Gae, GaeConfig, OnPolicyLearner, PgError, PolicyActor, Ppo, Ppo2, Ppo2Config,
-    PpoConfig,
+    A2c, A2cConfig, Gae, GaeConfig, OnPolicyLearner, Ppo, Ppo2, Ppo2Config, PpoConfig,
 };
+use cinder_train::Metric;
 
 fn metric(metrics: &[Metric], name: &str) -> f64 {
     metrics
@@ -22,10 +22,12 @@ fn metric(metrics: &[Metric], name: &str) -> f64 {
 }
 
 /// Samples 128 steps of `id` with a fresh learner made by `make_learner`, updates once and
-/// returns the metrics and the log-probabilities of fixed actions before and after.
+/// returns the metrics and the log-probabilities of actions sampled for fixed observations
+/// before and after (same random draws: they differ because the policy moved).
 fn one_update<L: OnPolicyLearner>(
     id: &str,
     make_learner: impl FnOnce(Gae, &cinder_core::Space, &cinder_core::Space, &Device) -> L,
+    expected_updates: usize,
 ) -> (Vec<Metric>, Vec<f32>, Vec<f32>) {
     let learn = test_device();
     learn.seed(1);
@@ -39,19 +41,35 @@ fn one_update<L: OnPolicyLearner>(
     let mut sampler = Sampler::new(envs, Some(0));
     let critic = Gae::new(GaeConfig::default(), &obs_space, &learn).unwrap();
     let mut learner = make_learner(critic, &obs_space, &act_space, &learn);
-    let mut actor = PolicyActor::new(learner.policy(), &act, true);
+    let mut actor = PolicyActor::new(learner.policy(), &act_space, &act, 0);
     let rollout = sampler.collect(&mut actor, Budget::MinSteps(128)).unwrap();
     let obs = &rollout.observations[..4 * obs_space.flat_dim()];
-    let before = actor.act(obs, 4).unwrap().log_probs;
-    let metrics = learner.update(&rollout, 0.0).unwrap();
+    let before = explore_log_probs(&mut actor, obs);
+    let update = learner.update(&rollout, 0.0).unwrap();
+    let metrics = update.metrics;
+    assert_eq!(
+        update.updates, expected_updates,
+        "gradient updates of one update"
+    );
     for m in &metrics {
         assert!(m.value.is_finite(), "{metrics:?}");
     }
     assert!(metric(&metrics, "entropy") != 0.0, "{metrics:?}");
     assert!(metric(&metrics, "value_loss") >= 0.0, "{metrics:?}");
     actor.sync(learner.policy());
-    let after = actor.act(obs, 4).unwrap().log_probs;
+    let after = explore_log_probs(&mut actor, obs);
     (metrics, before, after)
+}
+
+/// Log-probabilities of sampled actions for `obs` (4 environments), from a fixed seed of the
+/// acting device so that before and after differ only by the policy.
+fn explore_log_probs(actor: &mut PolicyActor, obs: &[f32]) -> Vec<f32> {
+    Device::flex().seed(7);
+    actor
+        .act(obs, 4, ActMode::Explore)
+        .unwrap()
+        .log_probs
+        .unwrap()
 }
 
 fn ppo_config() -> PpoConfig {
@@ -64,9 +82,12 @@ fn ppo_config() -> PpoConfig {
 }
 
 fn check_ppo(id: &str) {
-    let (metrics, before, after) = one_update(id, |critic, obs, act, dev| {
-        Ppo::new(ppo_config(), critic, obs, act, dev, 0).unwrap()
-    });
+    // 128 transitions, minibatches of 32, two epochs.
+    let (metrics, before, after) = one_update(
+        id,
+        |critic, obs, act, dev| Ppo::new(ppo_config(), critic, obs, act, dev, 0).unwrap(),
+        8,
+    );
     assert!((0.0..=1.0).contains(&metric(&metrics, "clip_fraction")));
     assert_ne!(before, after);
 }
@@ -76,9 +97,11 @@ fn check_ppo2(id: &str) {
         ppo: ppo_config(),
         vfcn_coeff: 0.5,
     };
-    let (metrics, before, after) = one_update(id, |critic, obs, act, dev| {
-        Ppo2::new(config, critic, obs, act, dev, 0).unwrap()
-    });
+    let (metrics, before, after) = one_update(
+        id,
+        |critic, obs, act, dev| Ppo2::new(config, critic, obs, act, dev, 0).unwrap(),
+        8,
+    );
     assert!((0.0..=1.0).contains(&metric(&metrics, "clip_fraction")));
     assert_ne!(before, after);
 }
@@ -89,9 +112,11 @@ fn check_a2c(id: &str) {
         lr: 1e-2,
         ..A2cConfig::default()
     };
-    let (metrics, before, after) = one_update(id, |critic, obs, act, dev| {
-        A2c::new(config, critic, obs, act, dev, 0).unwrap()
-    });
+    let (metrics, before, after) = one_update(
+        id,
+        |critic, obs, act, dev| A2c::new(config, critic, obs, act, dev, 0).unwrap(),
+        2,
+    );
     assert_eq!(metric(&metrics, "lr"), 1e-2);
     assert_ne!(before, after);
 }
@@ -135,15 +160,15 @@ fn bad_hyper_parameters_are_errors_naming_them() {
         ),
         (
             GaeConfig {
-                batch_size: 0,
+                lr: 0.0,
                 ..GaeConfig::default()
             },
-            "batch_size",
+            "lr",
         ),
     ] {
         let err = Gae::new(config, &space, &device).err().unwrap();
         assert!(
-            matches!(&err, PgError::InvalidParameter { name: n, .. } if *n == name),
+            matches!(&err, AgentError::InvalidParameter { name: n, .. } if *n == name),
             "{err}"
         );
     }
@@ -173,4 +198,12 @@ fn bad_hyper_parameters_are_errors_naming_them() {
         .err()
         .unwrap();
     assert!(err.to_string().contains("`lr`"), "{err}");
+    let bad_batch = PpoConfig {
+        batch_size: 0,
+        ..PpoConfig::default()
+    };
+    let err = Ppo::new(bad_batch, critic(), &space, &actions, &device, 0)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("`batch_size`"), "{err}");
 }

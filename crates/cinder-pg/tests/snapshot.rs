@@ -2,17 +2,19 @@
 //! identical next update (optimiser state included); corrupt or mismatched snapshots are
 //! errors naming the file.
 
+use burn::module::Module;
 use burn::tensor::Device;
-use cinder_core::train::snapshot::{SnapshotMeta, read_snapshot, write_snapshot};
-use cinder_core::train::{Algorithm, Snapshot};
-use cinder_core::{Space, VecEnv};
-use cinder_data::{Actor, Budget, Rollout, Sampler};
+use cinder_agent::{PolicyActor, PolicyConfig};
+use cinder_core::{ActMode, Actor, Space, VecEnv};
+use cinder_data::{Budget, Rollout, Sampler};
 use cinder_envs::make;
 use cinder_nn::device::test_device;
+use cinder_nn::tensors::{matrix, read_floats};
 use cinder_pg::{
-    A2c, A2cConfig, Gae, GaeConfig, OnPolicy, OnPolicyLearner, PolicyActor, PolicyConfig, Ppo,
-    Ppo2, Ppo2Config, PpoConfig,
+    A2c, A2cConfig, Gae, GaeConfig, OnPolicy, OnPolicyLearner, Ppo, Ppo2, Ppo2Config, PpoConfig,
 };
+use cinder_train::snapshot::{SnapshotMeta, read_snapshot, write_snapshot};
+use cinder_train::{Algorithm, Snapshot};
 
 type Make = fn(Gae, &Space, &Space, &Device, &PolicyConfig) -> Box<dyn OnPolicyLearner>;
 
@@ -62,8 +64,6 @@ fn learner(
     device.seed(seed);
     let env = make(id).unwrap();
     let critic_config = GaeConfig {
-        batch_size: 1 << 20,
-        num_epoch: 2,
         hidden: hidden.clone(),
         ..GaeConfig::default()
     };
@@ -83,17 +83,21 @@ fn learner(
 
 fn rollout(id: &str, learner: &dyn OnPolicyLearner, seed: u64) -> Rollout {
     let envs = VecEnv::from_fn(4, |_| make(id)).unwrap();
-    let mut actor = PolicyActor::new(learner.policy(), &Device::flex(), false);
+    let space = envs.action_space().clone();
+    let mut actor = PolicyActor::new(learner.policy(), &space, &Device::flex(), seed);
     Sampler::new(envs, Some(seed))
         .collect(&mut actor, Budget::MinSteps(64))
         .unwrap()
 }
 
-/// Greedy log-probabilities and actions for 4 observations.
+/// Log-probabilities of the greedy actions (the mode) for 4 observations, and the actions.
 fn greedy_log_probs_and_actions(learner: &dyn OnPolicyLearner, obs: &[f32]) -> (Vec<f32>, String) {
-    let mut actor = PolicyActor::new(learner.policy(), &Device::flex(), true);
-    let acted = actor.act(obs, 4).unwrap();
-    (acted.log_probs, format!("{:?}", acted.actions))
+    let device = Device::flex();
+    let policy = learner.policy().valid().to_device(&device);
+    let dist = policy.distribution(matrix(obs, 4, &device));
+    let mode = dist.mode();
+    let log_probs = read_floats(dist.log_prob(&mode)).unwrap();
+    (log_probs, format!("{:?}", mode.to_batch().unwrap()))
 }
 
 fn round_trip(snapshot: &Snapshot) -> Snapshot {
@@ -223,7 +227,7 @@ fn on_policy_algorithm_restores_its_actors() {
     b.restore(&a.snapshot().unwrap()).unwrap();
     let obs: Vec<f32> = (0..40).map(|i| (i as f32 * 0.37).sin() * 0.2).collect();
     assert_eq!(
-        a.act_deterministic(&obs, 10).unwrap(),
-        b.act_deterministic(&obs, 10).unwrap()
+        a.act(&obs, 10, ActMode::Greedy).unwrap(),
+        b.act(&obs, 10, ActMode::Greedy).unwrap()
     );
 }

@@ -4,16 +4,20 @@
 //! the workspace's crates:
 //!
 //! - [`core`] (`cinder-core`): spaces, the [`Env`](core::Env) trait, [`VecEnv`](core::VecEnv),
-//!   wrappers, seeding.
+//!   wrappers, seeding, [`Snapshot`](core::Snapshot) files.
 //! - [`envs`] (`cinder-envs`): Gymnasium-exact classic control and [`envs::make`].
 //! - [`data`] (`cinder-data`): GAE, on-policy rollouts, the sampler, replay buffers.
 //! - [`nn`] (`cinder-nn`): MLPs, action distributions, target networks, global-norm gradient
 //!   clipping, device selection.
-//! - [`pg`] (`cinder-pg`): stochastic policies, the GAE critic, A2C, PPO, PPO2.
+//! - [`agent`] (`cinder-agent`): policies and their acting copies, Q-network targets, batch
+//!   tensors, the learners' error type.
+//! - [`pg`] (`cinder-pg`): the GAE critic, A2C, PPO, PPO2.
 //! - [`offpolicy`] (`cinder-offpolicy`): the replay loop, DQL, DDPG, SAC.
+//! - [`train`] (`cinder-train`): the training loop, evaluation, log sinks and snapshots.
 //!
-//! and holds what the `cinder` binary is made of: [`settings`] (presets and overrides resolved
-//! into an algorithm) and [`run`] (run directories, training, evaluation of a saved run).
+//! and holds what the `cinder` binary is made of: [`registry`] (one row per algorithm),
+//! [`settings`] (presets and overrides resolved into an algorithm) and [`run`] (run
+//! directories, training, resuming, evaluation of a saved run).
 //!
 //! ```
 //! use cinder::core::{Action, Env};
@@ -25,6 +29,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub use cinder_agent as agent;
 pub use cinder_core as core;
 pub use cinder_data as data;
 pub use cinder_envs as envs;
@@ -32,6 +37,8 @@ pub use cinder_nn as nn;
 pub use cinder_nn::burn;
 pub use cinder_offpolicy as offpolicy;
 pub use cinder_pg as pg;
+pub use cinder_train as train;
 
+pub mod registry;
 pub mod run;
 pub mod settings;

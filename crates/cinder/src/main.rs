@@ -14,8 +14,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use cinder::registry;
 use cinder::run::{RunError, RunSummary, TrainRequest, evaluate_run, execute, prepare, resume};
 
 /// burn's CPU backends allocate a fresh buffer for every tensor operation. With glibc's
@@ -39,7 +40,7 @@ struct Cli {
 enum Command {
     /// Train an agent; writes runs/<algo>-<env>-<timestamp>/.
     Train {
-        /// Algorithm: a2c, ppo, ppo2, dql, ddpg or sac.
+        /// Algorithm id (the list is below).
         algo: String,
         /// Environment id, e.g. CartPole-v1.
         #[arg(long)]
@@ -183,8 +184,16 @@ fn print_summary(summary: &RunSummary, dir: &Path) {
     );
 }
 
+/// The parser, with the algorithm registry listed under `cinder train --help`.
+fn parse() -> Result<Cli, clap::Error> {
+    let command = Cli::command().mut_subcommand("train", |train| {
+        train.after_help(format!("Algorithms:\n{}", registry::help()))
+    });
+    Cli::from_arg_matches(&command.try_get_matches()?)
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help and --version

@@ -7,25 +7,16 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 use cinder_core::VecEnv;
-use cinder_core::train::snapshot::{read_snapshot, write_atomic};
-use cinder_core::train::{
+use cinder_nn::parse_device;
+use cinder_train::snapshot::{read_snapshot, write_atomic};
+use cinder_train::{
     Evaluation, RunCounters, RunLogger, StopReason, TrainConfig, TrainError, evaluate, train,
 };
-use cinder_nn::parse_device;
 use serde::{Deserialize, Serialize};
 
 use crate::burn;
+use crate::registry;
 use crate::settings::{AnyAlgorithm, Settings, SettingsError};
-
-/// Presets shipped with Cinder, by algorithm.
-const PRESETS: &[(&str, &str)] = &[
-    ("a2c", include_str!("../../../presets/a2c.toml")),
-    ("ppo", include_str!("../../../presets/ppo.toml")),
-    ("ppo2", include_str!("../../../presets/ppo2.toml")),
-    ("dql", include_str!("../../../presets/dql.toml")),
-    ("ddpg", include_str!("../../../presets/ddpg.toml")),
-    ("sac", include_str!("../../../presets/sac.toml")),
-];
 
 /// A failure, split by whose fault it is: bad input (exit code 2) or a failed run (1).
 #[derive(Debug, thiserror::Error)]
@@ -45,10 +36,9 @@ impl From<SettingsError> for RunError {
 }
 
 /// Everything that defines a run: `config.toml`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct RunConfig {
-    /// Algorithm id.
+    /// Algorithm id (a row of the [registry](crate::registry)).
     pub algo: String,
     /// Environment id.
     pub env: String,
@@ -56,8 +46,20 @@ pub struct RunConfig {
     pub seed: u64,
     /// Learning device (`flex`, `ndarray`, `wgpu`).
     pub device: String,
-    /// The resolved settings.
-    pub settings: Settings,
+    /// The resolved, checked settings.
+    pub settings: Box<dyn Settings>,
+}
+
+/// `config.toml` on disk: the run's identity and its settings as one flat table, which is
+/// checked on reading exactly as `cinder train` checks its input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    algo: String,
+    env: String,
+    seed: u64,
+    device: String,
+    settings: toml::Table,
 }
 
 /// What `summary.json` holds.
@@ -87,7 +89,9 @@ pub struct RunSummary {
     pub eval_episodes: usize,
     /// Its returns.
     pub eval_returns: Vec<f64>,
-    /// `max_iter`, `total_steps` or `return_threshold`.
+    /// Gradient updates made.
+    pub total_updates: usize,
+    /// `max_iter`, `total_steps`, `max_updates` or `return_threshold`.
     pub stop_reason: String,
 }
 
@@ -97,16 +101,14 @@ pub fn preset_table(
     env: &str,
     preset_file: Option<&Path>,
 ) -> Result<Option<toml::Table>, RunError> {
+    let entry = registry::find(algo)?;
     let (source, text) = match preset_file {
         Some(path) => (
             path.display().to_string(),
             std::fs::read_to_string(path)
                 .map_err(|e| RunError::Input(format!("preset {}: {e}", path.display())))?,
         ),
-        None => match PRESETS.iter().find(|(a, _)| *a == algo) {
-            Some((_, text)) => (format!("presets/{algo}.toml"), text.to_string()),
-            None => return Err(SettingsError::UnknownAlgorithm(algo.to_string()).into()),
-        },
+        None => (format!("presets/{algo}.toml"), entry.presets.to_string()),
     };
     let mut file: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         RunError::Input(format!("preset {source}: {}", e.message()))
@@ -169,7 +171,7 @@ pub fn prepare(request: &TrainRequest) -> Result<PreparedRun, RunError> {
         overrides.push(format!("num_workers={workers}"));
     }
     let preset = preset_table(&request.algo, &request.env, request.preset.as_deref())?;
-    let settings = Settings::resolve(&request.algo, preset.as_ref(), &overrides)?;
+    let settings = registry::find(&request.algo)?.resolve(preset.as_ref(), &overrides)?;
     let config = RunConfig {
         algo: request.algo.clone(),
         env: request.env.clone(),
@@ -185,17 +187,18 @@ pub fn prepare(request: &TrainRequest) -> Result<PreparedRun, RunError> {
 fn build(config: RunConfig, seed: u64) -> Result<PreparedRun, RunError> {
     let input = |e: &dyn std::fmt::Display| RunError::Input(e.to_string());
     let spec = cinder_envs::spec(&config.env).map_err(|e| input(&e))?;
-    let settings = &config.settings;
-    let envs = VecEnv::from_fn(settings.n_envs(), |_| spec.make())
-        .and_then(|e| e.with_num_workers(settings.num_workers()))
+    let run = config.settings.run();
+    let envs = VecEnv::from_fn(run.n_envs, |_| spec.make())
+        .and_then(|e| e.with_num_workers(run.num_workers))
         .map_err(|e| input(&e))?;
-    let eval_envs = VecEnv::from_fn(settings.eval_episodes().min(settings.n_envs()), |_| {
-        spec.make()
-    })
-    .map_err(|e| input(&e))?;
+    let eval_envs = VecEnv::from_fn(run.eval_episodes.min(run.n_envs), |_| spec.make())
+        .map_err(|e| input(&e))?;
     let learn = parse_device(&config.device).map_err(|e| input(&e))?;
     let act = acting_device().map_err(|e| input(&e))?;
-    let algorithm = settings.build(&config.algo, envs, &learn, &act, seed)?;
+    // Every random draw of a run (initialisation, sampling) follows from its seed.
+    learn.seed(seed);
+    act.seed(seed);
+    let algorithm = config.settings.build(envs, &learn, &act, seed)?;
     Ok(PreparedRun {
         config,
         algorithm,
@@ -256,16 +259,36 @@ fn run_info(config: &RunConfig) -> serde_json::Value {
 }
 
 fn write_config(dir: &Path, config: &RunConfig) -> Result<(), String> {
-    let text = toml::to_string_pretty(config).map_err(|e| e.to_string())?;
+    let file = ConfigFile {
+        algo: config.algo.clone(),
+        env: config.env.clone(),
+        seed: config.seed,
+        device: config.device.clone(),
+        settings: config.settings.to_table().map_err(|e| e.to_string())?,
+    };
+    let text = toml::to_string_pretty(&file).map_err(|e| e.to_string())?;
     write_atomic(&dir.join("config.toml"), text.as_bytes()).map_err(|e| e.to_string())
 }
 
+/// Reads `config.toml` of the run in `dir` and checks its settings as `cinder train` checks
+/// its input.
 fn read_config(dir: &Path) -> Result<RunConfig, RunError> {
-    let input = |e: &dyn std::fmt::Display| RunError::Input(format!("{}: {e}", dir.display()));
+    let input =
+        |e: &dyn std::fmt::Display| RunError::Input(format!("{}: config.toml: {e}", dir.display()));
     let text = std::fs::read_to_string(dir.join("config.toml"))
-        .map_err(|e| input(&format!("config.toml: {e} (is this a run directory?)")))?;
-    toml::from_str(&text)
-        .map_err(|e: toml::de::Error| input(&format!("config.toml: {}", e.message())))
+        .map_err(|e| input(&format!("{e} (is this a run directory?)")))?;
+    let file: ConfigFile =
+        toml::from_str(&text).map_err(|e: toml::de::Error| input(&e.message()))?;
+    let settings = registry::find(&file.algo)
+        .and_then(|entry| entry.resolve(Some(&file.settings), &[]))
+        .map_err(|e| input(&e))?;
+    Ok(RunConfig {
+        algo: file.algo,
+        env: file.env,
+        seed: file.seed,
+        device: file.device,
+        settings,
+    })
 }
 
 /// Trains `run` in `dir` from `start` through `logger` and writes `summary.json`.
@@ -276,9 +299,10 @@ fn train_into(
     mut logger: RunLogger,
 ) -> Result<RunSummary, RunError> {
     let failed = |e: &dyn std::fmt::Display| RunError::Failed(format!("{}: {e}", dir.display()));
+    let settings = &run.config.settings;
     let train_config = TrainConfig {
         start,
-        ..run.config.settings.train_config()
+        ..settings.run().train_config(settings.x_axis())
     };
     let summary = train(
         run.algorithm.as_mut(),
@@ -295,6 +319,7 @@ fn train_into(
         device: run.config.device.clone(),
         iterations: summary.iterations,
         total_steps: summary.total_steps,
+        total_updates: summary.total_updates,
         wall_seconds: summary.wall_seconds,
         steps_per_second: summary.steps_per_second,
         eval_mean: eval.mean,
@@ -304,6 +329,7 @@ fn train_into(
         stop_reason: match summary.stop_reason {
             StopReason::MaxIter => "max_iter",
             StopReason::TotalSteps => "total_steps",
+            StopReason::MaxUpdates => "max_updates",
             StopReason::ReturnThreshold => "return_threshold",
         }
         .to_string(),
@@ -353,12 +379,12 @@ pub fn resume(
     })?;
     let (snapshot, meta) = read_snapshot(&snapshot_dir).map_err(|e| input(&e))?;
     if let Some(steps) = total_steps {
-        config.settings.set_total_steps(steps);
+        config.settings.run_mut().total_steps = Some(steps);
     }
     let start = RunCounters::from_snapshot(&meta);
     TrainConfig {
         start,
-        ..config.settings.train_config()
+        ..config.settings.run().train_config(config.settings.x_axis())
     }
     .validate()
     .map_err(|e| match e {
@@ -369,6 +395,16 @@ pub fn resume(
             "the run has already taken {} steps (snapshot {}); pass --steps with a larger total",
             meta.total_steps,
             snapshot_dir.display()
+        )),
+        TrainError::InvalidConfig {
+            name: name @ ("max_updates" | "max_iter"),
+            ..
+        } => input(&format!(
+            "the run has already spent its {name} budget (snapshot {}: {} iterations, {} \
+             updates)",
+            snapshot_dir.display(),
+            meta.iteration,
+            meta.total_updates
         )),
         e => input(&e),
     })?;
@@ -406,8 +442,10 @@ pub fn evaluate_run(dir: &Path, episodes: usize, seed: u64) -> Result<Evaluation
         .restore(&snapshot)
         .map_err(|e| input(&format!("{}: {e}", snapshot_dir.display())))?;
     let spec = cinder_envs::spec(&run.config.env).map_err(|e| input(&e))?;
-    let mut envs = VecEnv::from_fn(episodes.min(run.config.settings.n_envs()), |_| spec.make())
-        .map_err(|e| input(&e))?;
+    let mut envs = VecEnv::from_fn(episodes.min(run.config.settings.run().n_envs), |_| {
+        spec.make()
+    })
+    .map_err(|e| input(&e))?;
     evaluate(run.algorithm.as_mut(), &mut envs, episodes, seed)
         .map_err(|e: TrainError| RunError::Failed(e.to_string()))
 }

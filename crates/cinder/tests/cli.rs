@@ -55,7 +55,7 @@ fn bad_input_is_one_line_exit_2_and_no_run_directory() {
     rejects(&["ppo", "--env", "CartPole-v9"], "CartPole-v1");
     rejects(
         &["ppo", "--env", "CartPole-v1", "--set", "lerning_rate=1"],
-        "valid: total_steps",
+        "unknown setting `lerning_rate` for ppo; valid: ",
     );
     rejects(
         &["a2c", "--env", "CartPole-v1", "--set", "eps_clip=0.1"],
@@ -310,7 +310,7 @@ fn off_policy_runs_save_their_replay_memory_when_asked_and_resume_from_it() {
         csv.lines()
             .next()
             .unwrap()
-            .contains("critic_loss,policy_loss,ent_coeff,entropy,q_mean"),
+            .contains("critic_loss,policy_loss,entropy_coeff,entropy,q_mean"),
         "{csv}"
     );
     let summary: serde_json::Value =
@@ -385,4 +385,112 @@ fn a_resume_without_a_saved_memory_refills_it_and_bad_resumes_are_input_errors()
     assert!(stderr.contains("no snapshot to resume from"), "{stderr}");
     assert_eq!(std::fs::read(dir.join("progress.csv")).unwrap(), csv_before);
     assert!(dir.join("summary.json").exists());
+}
+
+#[test]
+fn train_help_lists_the_algorithm_registry() {
+    let output = cinder(&["train", "--help"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    for line in [
+        "ppo    on-policy",
+        "a2c    on-policy",
+        "dql    off-policy",
+        "sac    off-policy",
+    ] {
+        assert!(stdout.contains(line), "`{line}` not in: {stdout}");
+    }
+}
+
+#[test]
+fn runs_stop_on_update_and_iteration_budgets() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    // SAC makes one update per step once 64 random transitions are stored.
+    let dir = short_sac_run(&runs, &["--set", "max_updates=30"]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["stop_reason"], "max_updates", "{summary}");
+    assert_eq!(summary["total_updates"], 30, "{summary}");
+    assert_eq!(summary["total_steps"], 64 + 30, "{summary}");
+    assert_eq!(csv_column(&dir, "total_updates").last(), Some(&30.0));
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(config.contains("max_updates = 30"), "{config}");
+
+    let output = cinder(&[
+        "train",
+        "ppo",
+        "--env",
+        "CartPole-v1",
+        "--set",
+        "max_iter=2",
+        "--set",
+        "eval_episodes=2",
+        "--out",
+        runs.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let ppo = entries(&runs)
+        .into_iter()
+        .find(|d| d.to_string_lossy().contains("ppo-"))
+        .unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ppo.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["stop_reason"], "max_iter", "{summary}");
+    assert_eq!(summary["iterations"], 2, "{summary}");
+    // 8 envs × 32 steps, 256 per minibatch, 20 epochs: 20 updates per iteration.
+    assert_eq!(summary["total_updates"], 40, "{summary}");
+}
+
+#[test]
+fn eval_and_resume_check_config_toml_as_train_checks_its_input() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let dir = short_sac_run(&runs, &[]);
+    let config_path = dir.join("config.toml");
+    let good = std::fs::read_to_string(&config_path).unwrap();
+    assert!(good.contains("algo = \"sac\""), "{good}");
+    assert!(good.contains("[settings]"), "{good}");
+    for (edit, expected) in [
+        (good.replace("gamma = 0.99", "gamma = 1.5"), "`gamma` = 1.5"),
+        (
+            good.replace("[settings]", "[settings]\nbogus = 1"),
+            "unknown setting `bogus` for sac",
+        ),
+        (
+            good.replace("algo = \"sac\"", "algo = \"dqn\""),
+            "unknown algorithm `dqn`",
+        ),
+        (
+            good.replace("tau = ", "tau_x = "),
+            "unknown setting `tau_x`",
+        ),
+    ] {
+        assert_ne!(edit, good, "the edit for `{expected}` changed nothing");
+        std::fs::write(&config_path, &edit).unwrap();
+        for command in [
+            vec!["eval", dir.to_str().unwrap()],
+            vec!["resume", dir.to_str().unwrap(), "--steps", "400", "--quiet"],
+        ] {
+            let output = cinder(&command);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{command:?}: {stderr}");
+            assert!(
+                stderr.contains(expected),
+                "{command:?}: `{expected}` not in {stderr}"
+            );
+        }
+    }
+    std::fs::write(&config_path, &good).unwrap();
+    let output = cinder(&["eval", dir.to_str().unwrap(), "--episodes", "2"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

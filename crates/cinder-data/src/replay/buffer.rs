@@ -51,21 +51,22 @@ pub enum ReplayError {
     Corrupt(String),
 }
 
-/// How targets look ahead: `n` transitions discounted by `gamma` (n = 1 is the one-step target).
+/// How far targets look ahead: the n-step return of `estimation_step` transitions discounted
+/// by `gamma`, then a bootstrap (`estimation_step = 1` is the one-step TD target).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct NStep {
+pub struct Lookahead {
     /// Transitions summed before bootstrapping (Tianshou's `estimation_step`), at least 1.
-    pub n: usize,
+    pub estimation_step: usize,
     /// Discount factor γ ∈ [0, 1].
     pub gamma: f64,
 }
 
-impl NStep {
-    /// Checks `n ≥ 1` and `gamma ∈ [0, 1]`.
-    pub fn new(n: usize, gamma: f64) -> Result<Self, ReplayError> {
-        if n == 0 {
+impl Lookahead {
+    /// Checks `estimation_step ≥ 1` and `gamma ∈ [0, 1]`.
+    pub fn new(estimation_step: usize, gamma: f64) -> Result<Self, ReplayError> {
+        if estimation_step == 0 {
             return Err(ReplayError::InvalidParameter {
-                name: "n_step",
+                name: "estimation_step",
                 value: 0.0,
                 expected: "at least 1",
             });
@@ -77,7 +78,10 @@ impl NStep {
                 expected: "in [0, 1]",
             });
         }
-        Ok(Self { n, gamma })
+        Ok(Self {
+            estimation_step,
+            gamma,
+        })
     }
 }
 
@@ -306,16 +310,16 @@ impl ReplayBuffer {
         Ok((0..batch_size).map(|_| rng.random_range(0..n)).collect())
     }
 
-    /// A uniform minibatch with `nstep` targets.
+    /// A uniform minibatch with `lookahead` targets.
     pub fn sample<R: Rng + ?Sized>(
         &self,
         batch_size: usize,
-        nstep: NStep,
+        lookahead: Lookahead,
         rng: &mut R,
     ) -> Result<ReplayBatch, ReplayError> {
         let indices = self.sample_indices(batch_size, rng)?;
         let weights = vec![1.0; indices.len()];
-        self.gather(indices, nstep, weights)
+        self.gather(indices, lookahead, weights)
     }
 
     /// Errors if `batch_size` is zero or more than the buffer holds.
@@ -350,7 +354,7 @@ impl ReplayBuffer {
     pub fn gather(
         &self,
         indices: Vec<usize>,
-        nstep: NStep,
+        lookahead: Lookahead,
         weights: Vec<f32>,
     ) -> Result<ReplayBatch, ReplayError> {
         let stored = self.len();
@@ -368,13 +372,13 @@ impl ReplayBuffer {
         let mut last_indices = Vec::with_capacity(batch);
         for &t in &indices {
             observations.extend_from_slice(&self.observations[t * d..(t + 1) * d]);
-            let (last, k) = self.window(t, nstep.n);
+            let (last, k) = self.window(t, lookahead.estimation_step);
             let mut sum = 0.0f64;
             let mut discount = 1.0f64;
             let mut j = t;
             for _ in 0..k {
                 sum += discount * f64::from(self.rewards[j]);
-                discount *= nstep.gamma;
+                discount *= lookahead.gamma;
                 j = (j + self.num_streams) % self.capacity();
             }
             if self.terminated[last] {

@@ -1,10 +1,11 @@
-//! Replay memory for off-policy algorithms.
+//! Replay memory for off-policy (and offline) learners.
 //!
 //! - [`ReplayBuffer`]: a ring of transitions in host struct-of-arrays form, one interleaved
 //!   stream per environment, uniform sampling and n-step targets.
 //! - [`PrioritizedReplay`]: the same storage sampled in proportion to `priority^alpha`
 //!   (Schaul et al. 2016, "Prioritized Experience Replay"), with importance weights.
 //! - [`SegmentTree`]: the sum / min tree behind it.
+//! - [`Memory`]: uniform or prioritized replay behind one type, what a learner owns.
 //!
 //! Layout: a lockstep step of `S` environments is one *row* of `S` slots; transition `k` belongs
 //! to stream `k % S`, and its successor in the same stream is `k + S` (modulo the capacity). The
@@ -12,9 +13,11 @@
 
 mod buffer;
 mod codec;
+mod memory;
 mod prioritized;
 mod segment_tree;
 
-pub use buffer::{NStep, ReplayBatch, ReplayBuffer, ReplayError, Transition};
+pub use buffer::{Lookahead, ReplayBatch, ReplayBuffer, ReplayError, Transition};
+pub use memory::Memory;
 pub use prioritized::{PrioritizedConfig, PrioritizedReplay};
 pub use segment_tree::SegmentTree;

@@ -2,7 +2,7 @@
 
 use rand::Rng;
 
-use super::buffer::{NStep, ReplayBatch, ReplayBuffer, ReplayError};
+use super::buffer::{Lookahead, ReplayBatch, ReplayBuffer, ReplayError};
 use super::segment_tree::SegmentTree;
 
 /// The prioritization exponents.
@@ -172,16 +172,16 @@ impl PrioritizedReplay {
         Ok((indices, weights))
     }
 
-    /// A prioritized minibatch with `nstep` targets and importance weights for `beta`.
+    /// A prioritized minibatch with `lookahead` targets and importance weights for `beta`.
     pub fn sample<R: Rng + ?Sized>(
         &self,
         batch_size: usize,
-        nstep: NStep,
+        lookahead: Lookahead,
         beta: f64,
         rng: &mut R,
     ) -> Result<ReplayBatch, ReplayError> {
         let (indices, weights) = self.sample_indices(batch_size, beta, rng)?;
-        self.buffer.gather(indices, nstep, weights)
+        self.buffer.gather(indices, lookahead, weights)
     }
 
     /// Sets the priorities of `indices` to `|td_errors| + ε` after a learning step.

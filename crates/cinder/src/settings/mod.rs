@@ -1,41 +1,54 @@
-//! Run settings: one flat, serialisable table per run (what `config.toml` holds), resolved from
-//! the algorithm's defaults, a preset table for the environment and `key=value` overrides, and
-//! turned into a ready-to-train algorithm. On-policy and off-policy algorithms have their own
-//! tables ([`OnPolicySettings`], [`OffPolicySettings`]); [`Settings`] is either.
+//! Run settings: one flat, serialisable table per run (what `config.toml` holds under
+//! `[settings]`), resolved from the algorithm's defaults, a preset table for the environment
+//! and `key=value` overrides, checked, and turned into a ready-to-train algorithm.
+//!
+//! Each algorithm has its own settings type (one file here) implementing
+//! [`AlgorithmSettings`]; the groups several algorithms share ([`RunSettings`],
+//! [`OnPolicySettings`], [`OffPolicySettings`]) are flattened into it, so every key of a run is
+//! one flat table. [`crate::registry`] lists the algorithms.
 
+mod a2c;
+mod ddpg;
+mod dql;
 mod off_policy;
 mod on_policy;
+mod ppo;
+mod ppo2;
+mod sac;
 
 use std::collections::BTreeMap;
+use std::fmt::Debug;
 
 use burn::tensor::Device;
-use cinder_core::ActionBatch;
+use cinder_agent::AgentError;
 use cinder_core::VecEnv;
-use cinder_core::train::{Algorithm, Iteration, Snapshot, SnapshotMode, TrainConfig};
 use cinder_nn::{Activation, Schedule};
-use cinder_offpolicy::OffPolicyError;
-use cinder_pg::PgError;
+use cinder_train::{Algorithm, SnapshotMode, TrainConfig, XAxis};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use a2c::A2cSettings;
+pub use ddpg::DdpgSettings;
+pub use dql::DqlSettings;
 pub use off_policy::OffPolicySettings;
 pub use on_policy::OnPolicySettings;
+pub use ppo::PpoSettings;
+pub use ppo2::Ppo2Settings;
+pub use sac::SacSettings;
 
 use crate::burn;
-
-/// The on-policy algorithms the CLI trains.
-pub const ON_POLICY: &[&str] = &["a2c", "ppo", "ppo2"];
-/// The off-policy algorithms the CLI trains.
-pub const OFF_POLICY: &[&str] = &["dql", "ddpg", "sac"];
-/// Every algorithm the CLI trains.
-pub const ALGORITHMS: &[&str] = &["a2c", "ppo", "ppo2", "dql", "ddpg", "sac"];
 
 /// Errors resolving settings: each names the key or value at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    /// An algorithm id that is not in [`ALGORITHMS`].
-    #[error("unknown algorithm `{0}`; known: {known}", known = ALGORITHMS.join(", "))]
-    UnknownAlgorithm(String),
+    /// An algorithm id that is not in the registry.
+    #[error("unknown algorithm `{id}`; known: {known}")]
+    UnknownAlgorithm {
+        /// The id asked for.
+        id: String,
+        /// The registered ids, comma-separated.
+        known: String,
+    },
     /// A key this algorithm does not have.
     #[error("unknown setting `{key}` for {algo}; valid: {valid}")]
     UnknownKey {
@@ -49,164 +62,65 @@ pub enum SettingsError {
     /// A value of the wrong type, or a malformed `--set`.
     #[error("{0}")]
     Invalid(String),
-    /// A value out of range for an on-policy algorithm.
+    /// A value out of range (the learner's own checks).
     #[error(transparent)]
-    Range(#[from] PgError),
-    /// A value out of range for an off-policy algorithm.
-    #[error(transparent)]
-    OffPolicyRange(#[from] OffPolicyError),
+    Range(#[from] AgentError),
 }
 
-/// The resolved settings of a run, of either family.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Settings {
-    /// A2C, PPO, PPO2.
-    OnPolicy(OnPolicySettings),
-    /// DQL, DDPG, SAC.
-    OffPolicy(OffPolicySettings),
-}
+/// An algorithm of any family, ready for the training loop.
+pub type AnyAlgorithm = Box<dyn Algorithm<Error = AgentError>>;
 
-/// The error of any algorithm the CLI builds.
-#[derive(Debug, thiserror::Error)]
-pub enum AlgorithmError {
-    /// From an on-policy algorithm.
-    #[error(transparent)]
-    OnPolicy(#[from] PgError),
-    /// From an off-policy algorithm.
-    #[error(transparent)]
-    OffPolicy(#[from] OffPolicyError),
-}
+/// A resolved, checked settings table of one algorithm, behind one interface.
+pub trait Settings: Debug {
+    /// The settings as the flat table `config.toml` stores.
+    fn to_table(&self) -> Result<toml::Table, SettingsError>;
 
-/// An algorithm of either family behind one error type.
-pub type AnyAlgorithm = Box<dyn Algorithm<Error = AlgorithmError>>;
+    /// The budget, evaluation and environment settings every run has.
+    fn run(&self) -> &RunSettings;
 
-/// Adapts an algorithm's error type to [`AlgorithmError`].
-struct Unified<A>(A);
+    /// Mutable access to them (a resumed run's new budget).
+    fn run_mut(&mut self) -> &mut RunSettings;
 
-impl<A> Algorithm for Unified<A>
-where
-    A: Algorithm,
-    AlgorithmError: From<A::Error>,
-{
-    type Error = AlgorithmError;
-
-    fn iterate(&mut self, progress: f64) -> Result<Iteration, AlgorithmError> {
-        Ok(self.0.iterate(progress)?)
+    /// What TensorBoard's step and the learning curve count.
+    fn x_axis(&self) -> XAxis {
+        XAxis::Steps
     }
 
-    fn act_deterministic(
-        &mut self,
-        observations: &[f32],
-        num_envs: usize,
-    ) -> Result<ActionBatch, AlgorithmError> {
-        Ok(self.0.act_deterministic(observations, num_envs)?)
-    }
-
-    fn snapshot(&self) -> Result<Snapshot, AlgorithmError> {
-        Ok(self.0.snapshot()?)
-    }
-
-    fn restore(&mut self, snapshot: &Snapshot) -> Result<(), AlgorithmError> {
-        Ok(self.0.restore(snapshot)?)
-    }
-}
-
-/// Boxes `algorithm` as an [`AnyAlgorithm`].
-pub(crate) fn unify<A>(algorithm: A) -> AnyAlgorithm
-where
-    A: Algorithm + 'static,
-    AlgorithmError: From<A::Error>,
-{
-    Box::new(Unified(algorithm))
-}
-
-impl Settings {
-    /// Resolves `algo`'s settings: defaults, then `preset` (a table of key → value), then each
-    /// `key=value` of `overrides` (values in TOML syntax; bare words are strings).
-    pub fn resolve(
-        algo: &str,
-        preset: Option<&toml::Table>,
-        overrides: &[String],
-    ) -> Result<Self, SettingsError> {
-        if ON_POLICY.contains(&algo) {
-            OnPolicySettings::resolve(algo, preset, overrides).map(Settings::OnPolicy)
-        } else if OFF_POLICY.contains(&algo) {
-            OffPolicySettings::resolve(algo, preset, overrides).map(Settings::OffPolicy)
-        } else {
-            Err(SettingsError::UnknownAlgorithm(algo.to_string()))
-        }
-    }
-
-    /// The training loop's settings.
-    pub fn train_config(&self) -> TrainConfig {
-        match self {
-            Settings::OnPolicy(s) => s.train_config(),
-            Settings::OffPolicy(s) => s.train_config(),
-        }
-    }
-
-    /// Changes the step budget (a resumed run going on past its first budget).
-    pub fn set_total_steps(&mut self, total_steps: usize) {
-        match self {
-            Settings::OnPolicy(s) => s.total_steps = total_steps,
-            Settings::OffPolicy(s) => s.total_steps = total_steps,
-        }
-    }
-
-    /// Training environments.
-    pub fn n_envs(&self) -> usize {
-        match self {
-            Settings::OnPolicy(s) => s.n_envs,
-            Settings::OffPolicy(s) => s.n_envs,
-        }
-    }
-
-    /// Threads stepping them.
-    pub fn num_workers(&self) -> usize {
-        match self {
-            Settings::OnPolicy(s) => s.num_workers,
-            Settings::OffPolicy(s) => s.num_workers,
-        }
-    }
-
-    /// Episodes per evaluation.
-    pub fn eval_episodes(&self) -> usize {
-        match self {
-            Settings::OnPolicy(s) => s.eval_episodes,
-            Settings::OffPolicy(s) => s.eval_episodes,
-        }
-    }
-
-    /// The algorithm `algo`, learning on `learn` and acting on `act`, training on `envs`; seeds
-    /// both devices' RNGs with `seed` (every random draw of a run follows from it).
-    pub fn build(
+    /// The algorithm, learning on `learn` and acting on `act`, training on `envs`; `seed`
+    /// drives its own random streams.
+    fn build(
         &self,
-        algo: &str,
         envs: VecEnv,
         learn: &Device,
         act: &Device,
         seed: u64,
-    ) -> Result<AnyAlgorithm, SettingsError> {
-        learn.seed(seed);
-        act.seed(seed);
-        match self {
-            Settings::OnPolicy(s) => s.build(algo, envs, learn, act, seed),
-            Settings::OffPolicy(s) => s.build(algo, envs, learn, act, seed),
-        }
-    }
+    ) -> Result<AnyAlgorithm, SettingsError>;
 }
 
-/// `defaults` overlaid with `preset` and then `overrides`, every key checked against `valid`.
-fn resolve_table<T: Serialize + DeserializeOwned>(
+/// What an algorithm's settings type provides beyond [`Settings`]: its defaults and the
+/// checks that make a table trainable.
+pub trait AlgorithmSettings: Settings + Serialize + DeserializeOwned + 'static {
+    /// The defaults (the reference library's).
+    fn defaults() -> Self;
+
+    /// Every check that building would otherwise meet later.
+    fn validate(&self) -> Result<(), SettingsError>;
+}
+
+/// Resolves `algo`'s settings of type `S`: defaults, then `preset` (a table of key → value),
+/// then each `key=value` of `overrides` (values in TOML syntax; bare words are strings), then
+/// the checks. A run's `config.toml` is read back through this too, as its preset.
+pub(crate) fn resolve<S: AlgorithmSettings>(
     algo: &str,
-    defaults: &T,
-    valid: &[&str],
     preset: Option<&toml::Table>,
     overrides: &[String],
-) -> Result<T, SettingsError> {
-    let mut table = toml::Table::try_from(defaults)
-        .map_err(|e| SettingsError::Invalid(format!("settings do not serialise: {e}")))?;
+) -> Result<Box<dyn Settings>, SettingsError> {
+    let defaults = S::defaults();
+    let mut table = defaults.to_table()?;
+    let mut valid: Vec<String> = table.keys().cloned().collect();
+    valid.extend(RunSettings::OPTIONAL.iter().map(|k| k.to_string()));
+    valid.sort();
+    valid.dedup();
     let mut merged: BTreeMap<String, toml::Value> = BTreeMap::new();
     if let Some(preset) = preset {
         merged.extend(preset.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -218,18 +132,70 @@ fn resolve_table<T: Serialize + DeserializeOwned>(
         merged.insert(key.trim().to_string(), parse_value(text.trim()));
     }
     for (key, value) in merged {
-        if !valid.contains(&key.as_str()) {
+        if !valid.contains(&key) {
             return Err(SettingsError::UnknownKey {
                 key,
                 algo: algo.to_string(),
                 valid: valid.join(", "),
             });
         }
+        check_type(&key, &value, table.get(&key))?;
         table.insert(key, value);
     }
-    table
-        .try_into()
-        .map_err(|e: toml::de::Error| SettingsError::Invalid(one_line(&e.to_string())))
+    let settings: S = table.try_into().map_err(|e: toml::de::Error| {
+        SettingsError::Invalid(format!("invalid settings: {}", one_line(&e.to_string())))
+    })?;
+    settings.run().validate()?;
+    settings.validate()?;
+    Ok(Box::new(settings))
+}
+
+/// Checks that `value` has the TOML type of `default` (the key's default value; the budget keys,
+/// which have none, are counts except `return_threshold`): a count is a non-negative integer,
+/// a float may be written as an integer, an array's items have the default's item type.
+fn check_type(
+    key: &str,
+    value: &toml::Value,
+    default: Option<&toml::Value>,
+) -> Result<(), SettingsError> {
+    use toml::Value::{Array, Float, Integer};
+    let fits = |value: &toml::Value, default: &toml::Value| match (default, value) {
+        (Integer(_), Integer(v)) => *v >= 0,
+        (Float(_), Float(_) | Integer(_)) => true,
+        (d, v) => std::mem::discriminant(d) == std::mem::discriminant(v),
+    };
+    let expected = match (key, default) {
+        ("return_threshold", _) => Float(0.0),
+        (_, None) => Integer(0),
+        (_, Some(default)) => default.clone(),
+    };
+    let ok = match (&expected, value) {
+        (Array(defaults), Array(items)) => match defaults.first() {
+            Some(first) => items.iter().all(|item| fits(item, first)),
+            None => true,
+        },
+        _ => fits(value, &expected),
+    };
+    if ok {
+        return Ok(());
+    }
+    let kind = match expected {
+        Integer(_) => "a non-negative integer",
+        Float(_) => "a number",
+        toml::Value::Boolean(_) => "true or false",
+        toml::Value::String(_) => "a string",
+        Array(_) => "an array like the default",
+        _ => "a value of the default's type",
+    };
+    Err(SettingsError::Invalid(format!(
+        "invalid setting `{key}` = {value}: expected {kind}"
+    )))
+}
+
+/// `settings` as a TOML table.
+pub(crate) fn to_table<S: Serialize>(settings: &S) -> Result<toml::Table, SettingsError> {
+    toml::Table::try_from(settings)
+        .map_err(|e| SettingsError::Invalid(format!("settings do not serialise: {e}")))
 }
 
 /// A `--set` value: TOML if it parses as one (numbers, booleans, arrays, quoted strings),
@@ -246,6 +212,78 @@ fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Budget, evaluation and environment settings of every run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSettings {
+    /// Stop after this many environment steps.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub total_steps: Option<usize>,
+    /// Stop after this many iterations.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub max_iter: Option<usize>,
+    /// Stop after this many gradient updates.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub max_updates: Option<usize>,
+    /// Parallel training environments.
+    pub n_envs: usize,
+    /// Threads stepping them.
+    pub num_workers: usize,
+    /// Evaluate every this many iterations (0: only at the end).
+    pub eval_every: usize,
+    /// Episodes per evaluation.
+    pub eval_episodes: usize,
+    /// Stop when the evaluation mean reaches this (absent: never).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub return_threshold: Option<f64>,
+    /// `latest`, `best` or `none`.
+    pub snapshot_mode: SnapshotMode,
+}
+
+impl RunSettings {
+    /// Keys that may be absent (no such budget or threshold), so are not in a serialised
+    /// default table.
+    const OPTIONAL: &[&str] = &["total_steps", "max_iter", "max_updates", "return_threshold"];
+
+    /// A run of `total_steps` steps on one environment, evaluated every `eval_every`
+    /// iterations over 10 episodes into `snapshots/latest`.
+    pub fn steps(total_steps: usize, n_envs: usize, eval_every: usize) -> Self {
+        Self {
+            total_steps: Some(total_steps),
+            max_iter: None,
+            max_updates: None,
+            n_envs,
+            num_workers: 1,
+            eval_every,
+            eval_episodes: 10,
+            return_threshold: None,
+            snapshot_mode: SnapshotMode::Latest,
+        }
+    }
+
+    /// The training loop's settings (with `x_axis`).
+    pub fn train_config(&self, x_axis: XAxis) -> TrainConfig {
+        TrainConfig {
+            max_iter: self.max_iter,
+            total_steps: self.total_steps,
+            max_updates: self.max_updates,
+            return_threshold: self.return_threshold,
+            eval_every: self.eval_every,
+            eval_episodes: self.eval_episodes,
+            snapshot_mode: self.snapshot_mode,
+            x_axis,
+            ..TrainConfig::default()
+        }
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        at_least_one(&[("n_envs", self.n_envs), ("num_workers", self.num_workers)])?;
+        self.train_config(XAxis::Steps)
+            .validate()
+            .map_err(|e| SettingsError::Invalid(e.to_string()))
+    }
+}
+
+/// `text` as a [`Schedule`], or an error naming `key`.
 fn schedule(key: &str, text: &str) -> Result<Schedule, SettingsError> {
     Schedule::parse(text).ok_or_else(|| {
         SettingsError::Invalid(format!(
@@ -254,6 +292,7 @@ fn schedule(key: &str, text: &str) -> Result<Schedule, SettingsError> {
     })
 }
 
+/// `text` as an [`Activation`].
 fn activation(text: &str) -> Result<Activation, SettingsError> {
     match text {
         "tanh" => Ok(Activation::Tanh),
@@ -284,21 +323,33 @@ fn grad_clip(max_grad_norm: f64) -> Result<Option<f64>, SettingsError> {
     Ok((max_grad_norm > 0.0).then_some(max_grad_norm))
 }
 
-/// The loop's settings from a run's budget and evaluation keys.
-fn train_config(
-    total_steps: usize,
-    return_threshold: Option<f64>,
-    eval_every: usize,
-    eval_episodes: usize,
-    snapshot_mode: SnapshotMode,
-) -> TrainConfig {
-    TrainConfig {
-        max_iter: None,
-        total_steps: Some(total_steps),
-        return_threshold,
-        eval_every,
-        eval_episodes,
-        snapshot_mode,
-        ..TrainConfig::default()
-    }
+/// Implements [`Settings`] for an algorithm's settings type: its table, its [`RunSettings`]
+/// (reached through `$($run).+`) and its `build` method.
+macro_rules! settings_common {
+    ($ty:ty, $($run:ident).+) => {
+        impl $crate::settings::Settings for $ty {
+            fn to_table(&self) -> Result<toml::Table, $crate::settings::SettingsError> {
+                $crate::settings::to_table(self)
+            }
+
+            fn run(&self) -> &$crate::settings::RunSettings {
+                &self.$($run).+
+            }
+
+            fn run_mut(&mut self) -> &mut $crate::settings::RunSettings {
+                &mut self.$($run).+
+            }
+
+            fn build(
+                &self,
+                envs: cinder_core::VecEnv,
+                learn: &burn::tensor::Device,
+                act: &burn::tensor::Device,
+                seed: u64,
+            ) -> Result<$crate::settings::AnyAlgorithm, $crate::settings::SettingsError> {
+                self.build_algorithm(envs, learn, act, seed)
+            }
+        }
+    };
 }
+pub(crate) use settings_common;

@@ -1,10 +1,10 @@
-//! The replay memory an off-policy algorithm owns: uniform or prioritized, behind one type.
+//! The replay memory a learner owns: uniform or prioritized, behind one type.
 
 use cinder_core::ActionBatch;
 use cinder_core::seeding::EnvRng;
-use cinder_data::{NStep, PrioritizedConfig, PrioritizedReplay, ReplayBatch, ReplayBuffer};
 
-use crate::error::OffPolicyError;
+use super::buffer::{Lookahead, ReplayBatch, ReplayBuffer, ReplayError};
+use super::prioritized::{PrioritizedConfig, PrioritizedReplay};
 
 /// Uniform or prioritized replay over the same ring storage.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +20,7 @@ impl Memory {
     pub fn new(
         buffer: ReplayBuffer,
         prioritized: Option<PrioritizedConfig>,
-    ) -> Result<Self, OffPolicyError> {
+    ) -> Result<Self, ReplayError> {
         Ok(match prioritized {
             Some(config) => Memory::Prioritized(PrioritizedReplay::new(buffer, config)?),
             None => Memory::Uniform(buffer),
@@ -54,7 +54,7 @@ impl Memory {
         next_observations: &[f32],
         terminated: &[bool],
         truncated: &[bool],
-    ) -> Result<(), cinder_data::ReplayError> {
+    ) -> Result<(), ReplayError> {
         match self {
             Memory::Uniform(buffer) => buffer.push(
                 observations,
@@ -80,15 +80,15 @@ impl Memory {
     pub fn sample(
         &self,
         batch_size: usize,
-        nstep: NStep,
+        lookahead: Lookahead,
         progress: f64,
         rng: &mut EnvRng,
-    ) -> Result<ReplayBatch, OffPolicyError> {
+    ) -> Result<ReplayBatch, ReplayError> {
         Ok(match self {
-            Memory::Uniform(buffer) => buffer.sample(batch_size, nstep, rng)?,
+            Memory::Uniform(buffer) => buffer.sample(batch_size, lookahead, rng)?,
             Memory::Prioritized(replay) => {
                 let beta = replay.config().beta(progress);
-                replay.sample(batch_size, nstep, beta, rng)?
+                replay.sample(batch_size, lookahead, beta, rng)?
             }
         })
     }
@@ -103,7 +103,7 @@ impl Memory {
         &mut self,
         indices: &[usize],
         td_errors: &[f32],
-    ) -> Result<(), OffPolicyError> {
+    ) -> Result<(), ReplayError> {
         if let Memory::Prioritized(replay) = self {
             replay.update_priorities(indices, td_errors)?;
         }
@@ -119,7 +119,7 @@ impl Memory {
     }
 
     /// Replaces the contents with [`Memory::to_bytes`] output of the same shape.
-    pub fn load_bytes(&mut self, bytes: &[u8]) -> Result<(), OffPolicyError> {
+    pub fn load_bytes(&mut self, bytes: &[u8]) -> Result<(), ReplayError> {
         match self {
             Memory::Uniform(buffer) => buffer.load_bytes(bytes)?,
             Memory::Prioritized(replay) => replay.load_bytes(bytes)?,

@@ -13,7 +13,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::TrainError;
+use crate::TrainError;
 
 /// Appends scalar summaries to `events.out.tfevents.<seconds>.cinder` in a directory.
 pub struct EventWriter {
@@ -50,11 +50,6 @@ impl EventWriter {
         put_bytes(&mut event, 3, b"brain.Event:2");
         writer.record(&event)?;
         Ok(writer)
-    }
-
-    /// The event file.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Writes one event holding `scalars` (tag, value) at `step`.

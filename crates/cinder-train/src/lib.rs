@@ -1,10 +1,14 @@
-//! The training loop every algorithm family shares (Pyrado's `Algorithm.train`): iterate,
-//! log, evaluate every `eval_every` iterations on separate environments with the deterministic
-//! policy, snapshot, and stop at `max_iter`, a total number of steps or a return threshold.
+//! Cinder's training loop (Pyrado's `Algorithm.train`), written once for every family:
+//! iterate, log, evaluate every `eval_every` iterations on separate environments with the
+//! deterministic policy, snapshot, and stop at a budget of iterations, environment steps or
+//! gradient updates, or at a return threshold.
 //!
 //! An algorithm plugs in through [`Algorithm`]; the loop owns everything else: the
 //! [`RunLogger`] sinks (progress bar, `progress.csv`, TensorBoard events, learning-curve PNG)
-//! and the [`snapshot`] files.
+//! and the [`snapshot`] directories. An algorithm that takes no environment steps (offline
+//! learning from a dataset) reports only updates; with [`XAxis::Updates`] its log and curve
+//! are drawn against them.
+#![warn(missing_docs)]
 
 mod evaluate;
 mod logger;
@@ -17,10 +21,13 @@ use std::time::Instant;
 
 use thiserror::Error;
 
-use crate::vec_env::{ActionBatch, EpisodeRecord, VecEnv};
+use cinder_core::{Actor, EnvError, EpisodeRecord, VecEnv};
+use serde::{Deserialize, Serialize};
+
+pub use cinder_core::Snapshot;
 pub use evaluate::{Evaluation, evaluate};
 pub use logger::{LogRow, RunLogger};
-pub use snapshot::{Snapshot, SnapshotMeta, SnapshotMode};
+pub use snapshot::{SnapshotMeta, SnapshotMode};
 
 /// One named scalar an algorithm reports per iteration (a loss, the entropy, the learning rate).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,27 +50,21 @@ impl Metric {
 pub struct Iteration {
     /// Environment steps taken (transitions over all environments).
     pub steps: usize,
+    /// Gradient updates made (optimiser steps on a minibatch).
+    pub updates: usize,
     /// Episodes that finished during the iteration.
     pub episodes: Vec<EpisodeRecord>,
     /// The algorithm's own statistics, in a fixed order from one iteration to the next.
     pub metrics: Vec<Metric>,
 }
 
-/// A learner the [`train`] loop can drive.
-pub trait Algorithm {
-    /// The algorithm's error type.
-    type Error: std::error::Error + Send + Sync + 'static;
-
-    /// Gathers experience and updates once. `progress` ∈ [0, 1] is the fraction of the training
-    /// budget already used (what learning-rate and clip schedules read).
+/// A learner the [`train`] loop can drive. It acts through [`Actor`] (the loop evaluates with
+/// [`ActMode::Greedy`](cinder_core::ActMode::Greedy)).
+pub trait Algorithm: Actor {
+    /// Gathers experience (or reads a dataset) and updates once. `progress` ∈ [0, 1] is the
+    /// fraction of the training budget already used (what learning-rate and clip schedules
+    /// read).
     fn iterate(&mut self, progress: f64) -> Result<Iteration, Self::Error>;
-
-    /// The deterministic policy's actions for `num_envs` observations given flat (evaluation).
-    fn act_deterministic(
-        &mut self,
-        observations: &[f32],
-        num_envs: usize,
-    ) -> Result<ActionBatch, Self::Error>;
 
     /// Everything needed to restore the learner (weights, optimiser states), as named files.
     fn snapshot(&self) -> Result<Snapshot, Self::Error>;
@@ -79,6 +80,8 @@ pub struct TrainConfig {
     pub max_iter: Option<usize>,
     /// Stop once this many environment steps are taken.
     pub total_steps: Option<usize>,
+    /// Stop once this many gradient updates are made.
+    pub max_updates: Option<usize>,
     /// Stop once the evaluation mean return reaches this value.
     pub return_threshold: Option<f64>,
     /// Evaluate every this many iterations (0: only at the end).
@@ -89,8 +92,22 @@ pub struct TrainConfig {
     pub eval_seed: u64,
     /// Which snapshots to keep.
     pub snapshot_mode: SnapshotMode,
+    /// What TensorBoard's step and the learning curve's x axis count.
+    pub x_axis: XAxis,
     /// Where a resumed run starts counting (zero for a new run).
     pub start: RunCounters,
+}
+
+/// What the x axis of TensorBoard scalars and of `learning_curve.png` counts (`progress.csv`
+/// has both columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum XAxis {
+    /// Environment steps (online algorithms).
+    #[default]
+    Steps,
+    /// Gradient updates (offline algorithms, which take no environment steps).
+    Updates,
 }
 
 /// How far a run has come: what a snapshot records and a resumed run starts from.
@@ -100,6 +117,8 @@ pub struct RunCounters {
     pub iterations: usize,
     /// Environment steps already taken.
     pub total_steps: usize,
+    /// Gradient updates already made.
+    pub total_updates: usize,
     /// Training episodes already finished.
     pub total_episodes: usize,
     /// Wall time already spent.
@@ -113,6 +132,7 @@ impl Default for RunCounters {
         Self {
             iterations: 0,
             total_steps: 0,
+            total_updates: 0,
             total_episodes: 0,
             wall_seconds: 0.0,
             best_eval: f64::NEG_INFINITY,
@@ -126,6 +146,7 @@ impl RunCounters {
         Self {
             iterations: meta.iteration,
             total_steps: meta.total_steps,
+            total_updates: meta.total_updates,
             total_episodes: meta.total_episodes,
             wall_seconds: meta.wall_seconds,
             best_eval: meta.eval_mean,
@@ -138,11 +159,13 @@ impl Default for TrainConfig {
         Self {
             max_iter: None,
             total_steps: Some(100_000),
+            max_updates: None,
             return_threshold: None,
             eval_every: 10,
             eval_episodes: 10,
             eval_seed: 1_000_000,
             snapshot_mode: SnapshotMode::Latest,
+            x_axis: XAxis::Steps,
             start: RunCounters::default(),
         }
     }
@@ -154,17 +177,20 @@ impl TrainConfig {
         let invalid = |name: &'static str, reason: &'static str| {
             Err(TrainError::InvalidConfig { name, reason })
         };
-        if self.max_iter.is_none() && self.total_steps.is_none() {
+        if self.max_iter.is_none() && self.total_steps.is_none() && self.max_updates.is_none() {
             return invalid(
                 "max_iter",
-                "set max_iter or total_steps, or training never ends",
+                "set max_iter, total_steps or max_updates, or training never ends",
             );
         }
-        if self.max_iter == Some(0) {
-            return invalid("max_iter", "must be at least 1");
-        }
-        if self.total_steps == Some(0) {
-            return invalid("total_steps", "must be at least 1");
+        for (name, budget) in [
+            ("max_iter", self.max_iter),
+            ("total_steps", self.total_steps),
+            ("max_updates", self.max_updates),
+        ] {
+            if budget == Some(0) {
+                return invalid(name, "must be at least 1");
+            }
         }
         if self.eval_episodes == 0 {
             return invalid("eval_episodes", "must be at least 1");
@@ -187,18 +213,44 @@ impl TrainConfig {
                 "the resumed run has already taken that many steps; raise it to go on",
             );
         }
+        if self
+            .max_updates
+            .is_some_and(|m| self.start.total_updates >= m)
+        {
+            return invalid(
+                "max_updates",
+                "the resumed run has already made that many updates; raise it to go on",
+            );
+        }
         Ok(())
     }
 
-    /// Fraction of the budget used after `iterations` iterations and `steps` steps.
-    fn progress(&self, iterations: usize, steps: usize) -> f64 {
-        let by_iter = self.max_iter.map(|m| iterations as f64 / m as f64);
-        let by_steps = self.total_steps.map(|t| steps as f64 / t as f64);
-        by_iter
-            .into_iter()
-            .chain(by_steps)
-            .fold(0.0, f64::max)
-            .min(1.0)
+    /// Fraction of the budget used at `counters` (the largest of the budgets' fractions).
+    fn progress(&self, counters: &RunCounters) -> f64 {
+        let fraction = |used: usize, budget: Option<usize>| budget.map(|b| used as f64 / b as f64);
+        [
+            fraction(counters.iterations, self.max_iter),
+            fraction(counters.total_steps, self.total_steps),
+            fraction(counters.total_updates, self.max_updates),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(0.0, f64::max)
+        .min(1.0)
+    }
+
+    /// The budget a run has used up at `counters`, if any.
+    fn spent(&self, counters: &RunCounters) -> Option<StopReason> {
+        let reached = |used: usize, budget: Option<usize>| budget.is_some_and(|b| used >= b);
+        if reached(counters.iterations, self.max_iter) {
+            Some(StopReason::MaxIter)
+        } else if reached(counters.total_steps, self.total_steps) {
+            Some(StopReason::TotalSteps)
+        } else if reached(counters.total_updates, self.max_updates) {
+            Some(StopReason::MaxUpdates)
+        } else {
+            None
+        }
     }
 }
 
@@ -209,6 +261,8 @@ pub enum StopReason {
     MaxIter,
     /// `total_steps` steps were taken.
     TotalSteps,
+    /// `max_updates` gradient updates were made.
+    MaxUpdates,
     /// An evaluation reached `return_threshold`.
     ReturnThreshold,
 }
@@ -220,6 +274,8 @@ pub struct TrainSummary {
     pub iterations: usize,
     /// Environment steps taken.
     pub total_steps: usize,
+    /// Gradient updates made.
+    pub total_updates: usize,
     /// Training episodes finished.
     pub total_episodes: usize,
     /// Wall time of the loop, evaluations included.
@@ -289,7 +345,7 @@ pub enum TrainError {
     },
     /// An environment refused a step during evaluation.
     #[error("evaluation: {0}")]
-    Env(#[from] crate::EnvError),
+    Env(#[from] EnvError),
     /// The learning-curve plot could not be drawn.
     #[error("plot {path}: {reason}")]
     Plot {
@@ -311,84 +367,62 @@ pub fn train<A: Algorithm + ?Sized>(
     config.validate()?;
     let clock = Instant::now();
     let elapsed = || config.start.wall_seconds + clock.elapsed().as_secs_f64();
-    let RunCounters {
-        mut iterations,
-        total_steps: mut steps,
-        total_episodes: mut episodes,
-        mut best_eval,
-        ..
-    } = config.start;
-    logger.start(config.total_steps, config.max_iter);
+    let mut counters = config.start;
+    logger.start(config);
     let (stop_reason, final_eval) = loop {
         let iter_start = Instant::now();
-        let progress = config.progress(iterations, steps);
+        let progress = config.progress(&counters);
         let iteration = algorithm
             .iterate(progress)
             .map_err(|e| TrainError::Algorithm {
-                iteration: iterations + 1,
+                iteration: counters.iterations + 1,
                 source: Box::new(e),
             })?;
-        iterations += 1;
-        steps += iteration.steps;
-        episodes += iteration.episodes.len();
+        counters.iterations += 1;
+        counters.total_steps += iteration.steps;
+        counters.total_updates += iteration.updates;
+        counters.total_episodes += iteration.episodes.len();
         if let Some(bad) = iteration.metrics.iter().find(|m| !m.value.is_finite()) {
             logger.abandon();
             return Err(TrainError::NonFinite {
-                iteration: iterations,
+                iteration: counters.iterations,
                 name: bad.name,
                 value: bad.value,
             });
         }
-        let stop = if config.max_iter.is_some_and(|m| iterations >= m) {
-            Some(StopReason::MaxIter)
-        } else if config.total_steps.is_some_and(|t| steps >= t) {
-            Some(StopReason::TotalSteps)
-        } else {
-            None
-        };
-        let due = config.eval_every > 0 && iterations.is_multiple_of(config.eval_every);
+        let stop = config.spent(&counters);
+        let due = config.eval_every > 0 && counters.iterations.is_multiple_of(config.eval_every);
         let eval = if due || stop.is_some() {
             let e = evaluate(algorithm, eval_envs, config.eval_episodes, config.eval_seed)
-                .map_err(|e| e.in_iteration(iterations))?;
+                .map_err(|e| e.in_iteration(counters.iterations))?;
             Some(e)
         } else {
             None
         };
+        counters.wall_seconds = elapsed();
+        let seconds = iter_start.elapsed().as_secs_f64();
         let row = LogRow {
-            iteration: iterations,
-            total_steps: steps,
-            total_episodes: episodes,
-            wall_seconds: elapsed(),
-            steps_per_second: iteration.steps as f64 / iter_start.elapsed().as_secs_f64(),
+            counters,
+            steps_per_second: iteration.steps as f64 / seconds,
+            updates_per_second: iteration.updates as f64 / seconds,
             episodes: &iteration.episodes,
             metrics: &iteration.metrics,
             eval: eval.as_ref(),
         };
         logger.log(&row)?;
         if let Some(e) = &eval {
-            let improved = e.mean > best_eval;
-            best_eval = best_eval.max(e.mean);
+            let improved = e.mean > counters.best_eval;
+            counters.best_eval = counters.best_eval.max(e.mean);
             let target = match config.snapshot_mode {
                 SnapshotMode::Best if !improved => None,
                 mode => mode.dir_name(),
             };
             if let Some(dir_name) = target {
                 let files = algorithm.snapshot().map_err(|e| TrainError::Algorithm {
-                    iteration: iterations,
+                    iteration: counters.iterations,
                     source: Box::new(e),
                 })?;
-                logger.save_snapshot(
-                    &files,
-                    dir_name,
-                    RunCounters {
-                        iterations,
-                        total_steps: steps,
-                        total_episodes: episodes,
-                        wall_seconds: elapsed(),
-                        best_eval,
-                    },
-                    e,
-                )?;
+                logger.save_snapshot(&files, dir_name, counters, e)?;
             }
         }
         let threshold_met =
@@ -402,11 +436,12 @@ pub fn train<A: Algorithm + ?Sized>(
     let wall_seconds = elapsed();
     logger.finish()?;
     Ok(TrainSummary {
-        iterations,
-        total_steps: steps,
-        total_episodes: episodes,
+        iterations: counters.iterations,
+        total_steps: counters.total_steps,
+        total_updates: counters.total_updates,
+        total_episodes: counters.total_episodes,
         wall_seconds,
-        steps_per_second: steps as f64 / wall_seconds.max(1e-9),
+        steps_per_second: counters.total_steps as f64 / wall_seconds.max(1e-9),
         final_eval,
         stop_reason,
     })

@@ -7,12 +7,12 @@ use cinder_data::ReplayBatch;
 use cinder_nn::tensors::{matrix, vector};
 use rand::Rng;
 
-use crate::error::OffPolicyError;
+use crate::error::AgentError;
 
 /// The parts of a [`ReplayBatch`] every learner reads. Observations go to the autodiff
 /// device (the online networks' input); everything the targets are computed from stays on
 /// the plain device, where no graph is recorded.
-pub(crate) struct BatchTensors {
+pub struct BatchTensors {
     /// `[B, obs_dim]` `s_t`, autodiff device.
     pub observations: Tensor<2>,
     /// `[B, obs_dim]` bootstrap observations, plain device.
@@ -47,16 +47,16 @@ impl BatchTensors {
 
 /// Maps a bounded box to `[-1, 1]^d` and back (Tianshou's `action_scaling`).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ActionScale {
+pub struct ActionScale {
     low: Vec<f32>,
     high: Vec<f32>,
 }
 
 impl ActionScale {
     /// The map for `space`; unbounded boxes cannot be scaled.
-    pub fn new(space: &BoxSpace) -> Result<Self, OffPolicyError> {
+    pub fn new(space: &BoxSpace) -> Result<Self, AgentError> {
         if !space.is_bounded() {
-            return Err(OffPolicyError::UnsupportedSpace(format!(
+            return Err(AgentError::UnsupportedSpace(format!(
                 "continuous-action learners need a bounded action box, got {space:?}"
             )));
         }

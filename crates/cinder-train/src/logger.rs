@@ -7,24 +7,22 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::snapshot::{SnapshotMeta, write_atomic, write_snapshot};
-use super::tensorboard::EventWriter;
-use super::{Evaluation, Metric, RunCounters, Snapshot, TrainError};
-use crate::vec_env::EpisodeRecord;
+use cinder_core::EpisodeRecord;
+
+use crate::snapshot::{SnapshotMeta, write_atomic, write_snapshot};
+use crate::tensorboard::EventWriter;
+use crate::{Evaluation, Metric, RunCounters, Snapshot, TrainConfig, TrainError, XAxis};
 
 /// One iteration's line of the log.
 #[derive(Debug, Clone, Copy)]
 pub struct LogRow<'a> {
-    /// 1-based iteration.
-    pub iteration: usize,
-    /// Environment steps so far.
-    pub total_steps: usize,
-    /// Training episodes finished so far.
-    pub total_episodes: usize,
-    /// Seconds since training started.
-    pub wall_seconds: f64,
-    /// Steps per second of this iteration (sampling and update).
+    /// The run's counters after this iteration (1-based iteration, steps, updates, episodes,
+    /// wall seconds since training started).
+    pub counters: RunCounters,
+    /// Environment steps per second of this iteration (sampling and update).
     pub steps_per_second: f64,
+    /// Gradient updates per second of this iteration.
+    pub updates_per_second: f64,
     /// Episodes finished in this iteration.
     pub episodes: &'a [EpisodeRecord],
     /// The algorithm's statistics.
@@ -56,11 +54,37 @@ pub struct RunLogger {
     events: Option<EventWriter>,
     show_bar: bool,
     bar: Option<ProgressBar>,
-    bar_counts_steps: bool,
+    bar_counts: Budget,
+    x_axis: XAxis,
     run_info: serde_json::Value,
     csv_has_header: bool,
-    train_curve: Vec<(f64, f64)>,
-    eval_curve: Vec<(f64, f64)>,
+    train_curve: Vec<CurvePoint>,
+    eval_curve: Vec<CurvePoint>,
+}
+
+/// What the progress bar counts: the budget the run is given in.
+#[derive(Debug, Clone, Copy)]
+enum Budget {
+    Steps,
+    Updates,
+    Iterations,
+}
+
+/// A mean return at a point of the run, placed on either x axis when the curve is drawn.
+#[derive(Debug, Clone, Copy)]
+struct CurvePoint {
+    steps: f64,
+    updates: f64,
+    value: f64,
+}
+
+impl CurvePoint {
+    fn at(self, axis: XAxis) -> (f64, f64) {
+        match axis {
+            XAxis::Steps => (self.steps, self.value),
+            XAxis::Updates => (self.updates, self.value),
+        }
+    }
 }
 
 const CSV: &str = "progress.csv";
@@ -74,7 +98,8 @@ impl RunLogger {
             events: None,
             show_bar: false,
             bar: None,
-            bar_counts_steps: false,
+            bar_counts: Budget::Steps,
+            x_axis: XAxis::Steps,
             run_info: serde_json::Value::Null,
             csv_has_header: false,
             train_curve: Vec::new(),
@@ -131,6 +156,8 @@ impl RunLogger {
             column("return_mean")?,
             column("eval_mean")?,
         );
+        // Runs logged before updates were counted have no `total_updates` column.
+        let updates_col = column("total_updates").ok();
         let mut kept = format!("{header}\n");
         let (mut train_curve, mut eval_curve) = (Vec::new(), Vec::new());
         for (number, line) in lines.enumerate() {
@@ -142,8 +169,14 @@ impl RunLogger {
             if row_iteration > iteration as f64 {
                 break;
             }
-            train_curve.extend(parse(return_col).map(|r| (steps, r)));
-            eval_curve.extend(parse(eval_col).map(|e| (steps, e)));
+            let updates = updates_col.and_then(parse).unwrap_or(0.0);
+            let point = |value| CurvePoint {
+                steps,
+                updates,
+                value,
+            };
+            train_curve.extend(parse(return_col).map(point));
+            eval_curve.extend(parse(eval_col).map(point));
             kept.push_str(line);
             kept.push('\n');
         }
@@ -174,7 +207,8 @@ impl RunLogger {
             events: Some(EventWriter::create(dir)?),
             show_bar: progress_bar,
             bar: None,
-            bar_counts_steps: false,
+            bar_counts: Budget::Steps,
+            x_axis: XAxis::Steps,
             run_info,
             csv_has_header: false,
             train_curve: Vec::new(),
@@ -183,15 +217,17 @@ impl RunLogger {
     }
 
     /// Called by the loop before the first iteration.
-    pub(crate) fn start(&mut self, total_steps: Option<usize>, max_iter: Option<usize>) {
+    pub(crate) fn start(&mut self, config: &TrainConfig) {
+        self.x_axis = config.x_axis;
         if !self.show_bar {
             return;
         }
-        self.bar_counts_steps = total_steps.is_some();
-        let (len, unit) = match (total_steps, max_iter) {
-            (Some(steps), _) => (steps, "steps"),
-            (None, iters) => (iters.unwrap_or(0), "iterations"),
+        let (counts, len, unit) = match (config.total_steps, config.max_updates, config.max_iter) {
+            (Some(steps), ..) => (Budget::Steps, steps, "steps"),
+            (None, Some(updates), _) => (Budget::Updates, updates, "updates"),
+            (None, None, iters) => (Budget::Iterations, iters.unwrap_or(0), "iterations"),
         };
+        self.bar_counts = counts;
         let bar = ProgressBar::new(len as u64).with_style(
             ProgressStyle::with_template(&format!(
                 "{{elapsed_precise}} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{per_sec}}) {{msg}}"
@@ -204,17 +240,23 @@ impl RunLogger {
     /// Writes one iteration to every sink.
     pub fn log(&mut self, row: &LogRow<'_>) -> Result<(), TrainError> {
         let stats = episode_stats(row.episodes);
+        let c = &row.counters;
+        let point = |value| CurvePoint {
+            steps: c.total_steps as f64,
+            updates: c.total_updates as f64,
+            value,
+        };
         if let Some([mean, ..]) = stats {
-            self.train_curve.push((row.total_steps as f64, mean));
+            self.train_curve.push(point(mean));
         }
         if let Some(e) = row.eval {
-            self.eval_curve.push((row.total_steps as f64, e.mean));
+            self.eval_curve.push(point(e.mean));
         }
         if let Some(bar) = &self.bar {
-            let pos = if self.bar_counts_steps {
-                row.total_steps
-            } else {
-                row.iteration
+            let pos = match self.bar_counts {
+                Budget::Steps => c.total_steps,
+                Budget::Updates => c.total_updates,
+                Budget::Iterations => c.iterations,
             };
             bar.set_position(pos as u64);
             let mut msg = match stats {
@@ -222,7 +264,7 @@ impl RunLogger {
                 None => String::new(),
             };
             if let Some(e) = self.eval_curve.last() {
-                msg.push_str(&format!("  eval {:.1}", e.1));
+                msg.push_str(&format!("  eval {:.1}", e.value));
             }
             bar.set_message(msg);
         }
@@ -230,7 +272,8 @@ impl RunLogger {
         if let Some(events) = &mut self.events {
             let mut scalars: Vec<(String, f64)> = vec![
                 ("time/steps_per_second".into(), row.steps_per_second),
-                ("time/episodes".into(), row.total_episodes as f64),
+                ("time/updates_per_second".into(), row.updates_per_second),
+                ("time/episodes".into(), c.total_episodes as f64),
             ];
             if let Some([mean, min, max, len]) = stats {
                 scalars.extend([
@@ -252,7 +295,11 @@ impl RunLogger {
                 ]);
             }
             let tagged: Vec<(&str, f64)> = scalars.iter().map(|(t, v)| (t.as_str(), *v)).collect();
-            events.scalars(row.total_steps as i64, &tagged)?;
+            let step = match self.x_axis {
+                XAxis::Steps => c.total_steps,
+                XAxis::Updates => c.total_updates,
+            };
+            events.scalars(step as i64, &tagged)?;
         }
         Ok(())
     }
@@ -265,8 +312,9 @@ impl RunLogger {
         if !self.csv_has_header {
             self.csv_has_header = true;
             line.push_str(
-                "iteration,total_steps,total_episodes,wall_seconds,steps_per_second,episodes,\
-                 return_mean,return_min,return_max,episode_length_mean",
+                "iteration,total_steps,total_updates,total_episodes,wall_seconds,\
+                 steps_per_second,updates_per_second,episodes,return_mean,return_min,return_max,\
+                 episode_length_mean",
             );
             for m in row.metrics {
                 line.push(',');
@@ -275,13 +323,16 @@ impl RunLogger {
             line.push_str(",eval_mean,eval_std\n");
         }
         let blank_or = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        let c = &row.counters;
         line.push_str(&format!(
-            "{},{},{},{:.3},{:.1},{}",
-            row.iteration,
-            row.total_steps,
-            row.total_episodes,
-            row.wall_seconds,
+            "{},{},{},{},{:.3},{:.1},{:.1},{}",
+            c.iterations,
+            c.total_steps,
+            c.total_updates,
+            c.total_episodes,
+            c.wall_seconds,
             row.steps_per_second,
+            row.updates_per_second,
             row.episodes.len()
         ));
         for i in 0..4 {
@@ -316,6 +367,7 @@ impl RunLogger {
         let meta = SnapshotMeta {
             iteration: counters.iterations,
             total_steps: counters.total_steps,
+            total_updates: counters.total_updates,
             total_episodes: counters.total_episodes,
             wall_seconds: counters.wall_seconds,
             eval_mean: eval.mean,
@@ -349,11 +401,11 @@ impl RunLogger {
             events.flush()?;
         }
         if let Some(dir) = &self.dir {
-            super::plot::learning_curve(
-                &dir.join("learning_curve.png"),
-                &self.train_curve,
-                &self.eval_curve,
-            )?;
+            let axis = self.x_axis;
+            let on_axis = |curve: &[CurvePoint]| curve.iter().map(|p| p.at(axis)).collect();
+            let train: Vec<_> = on_axis(&self.train_curve);
+            let eval: Vec<_> = on_axis(&self.eval_curve);
+            crate::plot::learning_curve(&dir.join("learning_curve.png"), &train, &eval, axis)?;
         }
         Ok(())
     }

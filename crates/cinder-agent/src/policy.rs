@@ -1,14 +1,22 @@
-//! Stochastic policies for policy-gradient methods: an MLP producing the parameters of a
-//! categorical distribution (discrete actions) or the mean of a diagonal Gaussian with a
-//! state-independent, learned log standard deviation (continuous actions).
+//! Policies, the networks that choose actions:
+//!
+//! - [`Policy`]: stochastic, an MLP producing the logits of a categorical distribution
+//!   (discrete actions) or the mean of a diagonal Gaussian with a state-independent, learned
+//!   log standard deviation (continuous actions): policy gradient and behaviour cloning.
+//! - [`SquashedPolicy`]: a tanh-squashed Gaussian whose mean and log standard deviation both
+//!   depend on the state (SAC).
+//! - [`DeterministicPolicy`]: `μ(s) = tanh(MLP(s)) ∈ [-1, 1]^d` (DDPG).
+//!
+//! The network a learner trains is its *policy*; [`PolicyActor`] is a policy's *acting copy*
+//! (no autodiff, on the acting device), refreshed with `sync` after each update.
 
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor};
-use cinder_core::{ActionBatch, Space};
-use cinder_data::{Acted, Actor, SampleError};
-use cinder_nn::{Activation, Categorical, DiagGaussian, Mlp, MlpConfig};
+use cinder_core::seeding::{EnvRng, rng_from_seed};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Space};
+use cinder_nn::{Activation, Categorical, DiagGaussian, Mlp, MlpConfig, TanhGaussian};
 
-use crate::error::{PgError, check_range};
+use crate::error::{AgentError, check_positive};
 use cinder_nn::tensors::{indices, matrix, read_floats, read_indices};
 
 /// A batch of actions as tensors.
@@ -38,7 +46,7 @@ impl ActionTensor {
     }
 
     /// The actions on the host.
-    pub fn to_batch(self) -> Result<ActionBatch, PgError> {
+    pub fn to_batch(self) -> Result<ActionBatch, AgentError> {
         Ok(match self {
             ActionTensor::Discrete(a) => ActionBatch::Discrete(read_indices(a)?),
             ActionTensor::Continuous(a) => ActionBatch::Continuous(read_floats(a)?),
@@ -134,13 +142,8 @@ impl Policy {
         observation_space: &Space,
         action_space: &Space,
         device: &Device,
-    ) -> Result<Self, PgError> {
-        check_range(
-            "std_init",
-            config.std_init,
-            config.std_init > 0.0,
-            "a positive, finite standard deviation",
-        )?;
+    ) -> Result<Self, AgentError> {
+        check_positive("std_init", config.std_init)?;
         let input = observation_space.flat_dim();
         let (output, log_std) = match action_space {
             Space::Discrete(d) => (d.n(), None),
@@ -172,21 +175,26 @@ impl Policy {
     }
 }
 
-/// A policy acting on a device without autodiff: what the sampler drives.
+/// A [`Policy`]'s acting copy: no autodiff, on its own device (act on the CPU, learn
+/// anywhere). Explores by sampling, is greedy with the mode, and draws uniformly from the
+/// action space in [`ActMode::Random`].
 #[derive(Debug, Clone)]
 pub struct PolicyActor {
     policy: Policy,
+    action_space: Space,
     device: Device,
-    deterministic: bool,
+    rng: EnvRng,
 }
 
 impl PolicyActor {
-    /// Acts with a copy of `policy` on `device` (sampling, or the mode if `deterministic`).
-    pub fn new(policy: &Policy, device: &Device, deterministic: bool) -> Self {
+    /// Acts with a copy of `policy` (for `action_space`) on `device`; `seed` drives random
+    /// actions.
+    pub fn new(policy: &Policy, action_space: &Space, device: &Device, seed: u64) -> Self {
         Self {
             policy: policy.valid().to_device(device),
+            action_space: action_space.clone(),
             device: device.clone(),
-            deterministic,
+            rng: rng_from_seed(seed),
         }
     }
 
@@ -197,21 +205,98 @@ impl PolicyActor {
 }
 
 impl Actor for PolicyActor {
-    fn act(&mut self, observations: &[f32], num_envs: usize) -> Result<Acted, SampleError> {
-        let obs = matrix(observations, num_envs, &self.device);
-        let dist = self.policy.distribution(obs);
-        let actions = if self.deterministic {
-            dist.mode()
-        } else {
-            dist.sample()
+    type Error = AgentError;
+
+    fn act(
+        &mut self,
+        observations: &[f32],
+        num_envs: usize,
+        mode: ActMode,
+    ) -> Result<Acted, AgentError> {
+        let dist = match mode {
+            ActMode::Random => {
+                let actions = ActionBatch::sample(&self.action_space, num_envs, &mut self.rng);
+                return Ok(Acted::actions(actions));
+            }
+            ActMode::Explore | ActMode::Greedy => {
+                self.policy
+                    .distribution(matrix(observations, num_envs, &self.device))
+            }
         };
+        if mode == ActMode::Greedy {
+            return Ok(Acted::actions(dist.mode().to_batch()?));
+        }
+        let actions = dist.sample();
         let log_probs = dist.log_prob(&actions);
-        let to_sample_error = |e: String| SampleError::Actor(e);
         Ok(Acted {
-            actions: actions
-                .to_batch()
-                .map_err(|e| to_sample_error(e.to_string()))?,
-            log_probs: read_floats(log_probs).map_err(|e| to_sample_error(e.to_string()))?,
+            actions: actions.to_batch()?,
+            log_probs: Some(read_floats(log_probs)?),
         })
+    }
+}
+
+/// Bounds of a [`SquashedPolicy`]'s log standard deviation (SB3's `LOG_STD_MIN/MAX`).
+const LOG_STD_BOUNDS: (f64, f64) = (-20.0, 2.0);
+
+/// A tanh-squashed Gaussian policy (Haarnoja et al. 2018, appendix C): one MLP outputs
+/// `[mean | log σ]` per state; actions are `tanh(u)`, `u ~ N(mean, σ²)`, in `[-1, 1]^d`.
+#[derive(Module, Debug)]
+pub struct SquashedPolicy {
+    net: Mlp,
+}
+
+impl SquashedPolicy {
+    /// A policy for `observation_dim` inputs and `action_dim` actions on `device`.
+    pub fn new(
+        observation_dim: usize,
+        action_dim: usize,
+        hidden: &[usize],
+        activation: Activation,
+        device: &Device,
+    ) -> Result<Self, AgentError> {
+        let net = MlpConfig::new(observation_dim, hidden.to_vec(), 2 * action_dim)
+            .with_activation(activation)
+            .init(device)?;
+        Ok(Self { net })
+    }
+
+    /// The squashed Gaussian of each row of `observations`, log σ clamped to
+    /// [`LOG_STD_BOUNDS`].
+    pub fn distribution(&self, observations: Tensor<2>) -> TanhGaussian {
+        let out = self.net.forward(observations);
+        let [rows, width] = out.dims();
+        let action_dim = width / 2;
+        let mean = out.clone().slice([0..rows, 0..action_dim]);
+        let log_std = out
+            .slice([0..rows, action_dim..width])
+            .clamp(LOG_STD_BOUNDS.0, LOG_STD_BOUNDS.1);
+        TanhGaussian::new(mean, log_std)
+    }
+}
+
+/// A deterministic policy `μ(s) = tanh(MLP(s)) ∈ [-1, 1]^d` (Lillicrap et al. 2016).
+#[derive(Module, Debug)]
+pub struct DeterministicPolicy {
+    net: Mlp,
+}
+
+impl DeterministicPolicy {
+    /// A policy for `observation_dim` inputs and `action_dim` actions on `device`.
+    pub fn new(
+        observation_dim: usize,
+        action_dim: usize,
+        hidden: &[usize],
+        activation: Activation,
+        device: &Device,
+    ) -> Result<Self, AgentError> {
+        let net = MlpConfig::new(observation_dim, hidden.to_vec(), action_dim)
+            .with_activation(activation)
+            .init(device)?;
+        Ok(Self { net })
+    }
+
+    /// `μ(s)` of each row of `observations`.
+    pub fn forward(&self, observations: Tensor<2>) -> Tensor<2> {
+        self.net.forward(observations).tanh()
     }
 }

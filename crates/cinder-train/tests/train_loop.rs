@@ -1,16 +1,20 @@
 //! The training loop with a scripted algorithm: stopping rules, evaluation counts, every log
 //! sink's files (CSV rows, TensorBoard records with valid checksums, PNG), snapshot modes and
-//! the NaN stop that keeps the last good snapshot, and resuming from a snapshot.
+//! the NaN stop that keeps the last good snapshot, resuming from a snapshot, and an offline
+//! algorithm that takes no environment steps and is budgeted in gradient updates.
 
 use std::path::Path;
 
-use cinder_core::train::snapshot::read_snapshot;
-use cinder_core::train::tensorboard::masked_crc;
-use cinder_core::train::{
-    Algorithm, Iteration, Metric, RunCounters, RunLogger, Snapshot, SnapshotMode, StopReason,
-    TrainConfig, TrainError, evaluate, train,
+use cinder_core::{
+    ActMode, Acted, ActionBatch, Actor, Env, EnvError, EpisodeRecord, Space, VecEnv,
 };
-use cinder_core::{ActionBatch, Env, EnvError, EpisodeRecord, Space, VecEnv};
+use cinder_train::snapshot::read_snapshot;
+use cinder_train::snapshot::{SnapshotMeta, write_snapshot};
+use cinder_train::tensorboard::masked_crc;
+use cinder_train::{
+    Algorithm, Iteration, Metric, RunCounters, RunLogger, Snapshot, SnapshotMode, StopReason,
+    TrainConfig, TrainError, XAxis, evaluate, train,
+};
 
 /// An env whose episodes last `len` steps and pay the action as reward each step.
 struct Counter {
@@ -52,22 +56,32 @@ impl Env for Counter {
     }
 }
 
-/// An algorithm that "learns" by raising its greedy action each iteration; one metric turns
+/// An algorithm that "learns" by raising its greedy action each iteration, taking `steps`
+/// environment steps and making `updates` gradient updates per iteration; one metric turns
 /// NaN at `nan_at`.
 struct Scripted {
     action: usize,
     iterations: usize,
     nan_at: Option<usize>,
     progress: Vec<f64>,
+    steps: usize,
+    updates: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("scripted failure")]
 struct Never;
 
-impl Algorithm for Scripted {
+impl Actor for Scripted {
     type Error = Never;
 
+    fn act(&mut self, _obs: &[f32], n: usize, mode: ActMode) -> Result<Acted, Never> {
+        assert_eq!(mode, ActMode::Greedy, "the loop evaluates greedily");
+        Ok(Acted::actions(ActionBatch::Discrete(vec![self.action; n])))
+    }
+}
+
+impl Algorithm for Scripted {
     fn iterate(&mut self, progress: f64) -> Result<Iteration, Never> {
         self.iterations += 1;
         self.progress.push(progress);
@@ -77,20 +91,23 @@ impl Algorithm for Scripted {
         } else {
             1.0 / self.iterations as f64
         };
-        Ok(Iteration {
-            steps: 100,
-            episodes: vec![EpisodeRecord {
+        // An offline learner finishes no training episodes.
+        let episodes = if self.steps > 0 {
+            vec![EpisodeRecord {
                 env_index: 0,
                 episode_return: self.iterations as f64,
                 length: 10,
                 terminated: true,
-            }],
+            }]
+        } else {
+            Vec::new()
+        };
+        Ok(Iteration {
+            steps: self.steps,
+            updates: self.updates,
+            episodes,
             metrics: vec![Metric::new("loss", loss), Metric::new("lr", 0.1)],
         })
-    }
-
-    fn act_deterministic(&mut self, _obs: &[f32], n: usize) -> Result<ActionBatch, Never> {
-        Ok(ActionBatch::Discrete(vec![self.action; n]))
     }
 
     fn snapshot(&self) -> Result<Snapshot, Never> {
@@ -113,6 +130,8 @@ fn scripted(nan_at: Option<usize>) -> Scripted {
         iterations: 0,
         nan_at,
         progress: Vec::new(),
+        steps: 100,
+        updates: 4,
     }
 }
 
@@ -180,13 +199,14 @@ fn loop_stops_at_total_steps_and_writes_every_sink() {
     let csv = std::fs::read_to_string(dir.path().join("progress.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 11, "{csv}");
-    assert!(lines[0].starts_with("iteration,total_steps,total_episodes,"));
+    assert!(lines[0].starts_with("iteration,total_steps,total_updates,total_episodes,"));
     assert!(lines[0].ends_with(",loss,lr,eval_mean,eval_std"));
     let header: Vec<&str> = lines[0].split(',').collect();
     let third: Vec<&str> = lines[3].split(',').collect();
     assert_eq!(header.len(), third.len());
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
     assert_eq!(third[col("total_steps")], "300");
+    assert_eq!(third[col("total_updates")], "12");
     assert_eq!(third[col("return_mean")], "3");
     assert_eq!(third[col("eval_mean")], "10"); // evaluated after iteration 3
     assert_eq!(lines[2].split(',').nth(col("eval_mean")).unwrap(), "");
@@ -343,6 +363,13 @@ fn loop_settings_that_cannot_work_are_errors() {
         ),
         (
             TrainConfig {
+                max_updates: Some(0),
+                ..TrainConfig::default()
+            },
+            "max_updates",
+        ),
+        (
+            TrainConfig {
                 eval_episodes: 0,
                 ..TrainConfig::default()
             },
@@ -423,7 +450,8 @@ fn a_resumed_run_goes_on_from_its_snapshot_counters_and_log() {
         let fields: Vec<&str> = line.split(',').collect();
         assert_eq!(fields[0], (i + 1).to_string(), "{csv}");
         assert_eq!(fields[1], ((i + 1) * 100).to_string(), "{csv}");
-        assert_eq!(fields[2], (i + 1).to_string(), "{csv}");
+        assert_eq!(fields[2], ((i + 1) * 4).to_string(), "{csv}");
+        assert_eq!(fields[3], (i + 1).to_string(), "{csv}");
     }
     let event_files = std::fs::read_dir(dir.path())
         .unwrap()
@@ -458,4 +486,133 @@ fn a_resumed_run_goes_on_from_its_snapshot_counters_and_log() {
         ),
         "{err}"
     );
+}
+
+/// Reads the `step` field (protobuf field 2, a varint) of a TensorBoard `Event` record.
+fn event_step(record: &[u8]) -> u64 {
+    // wall_time (field 1, 8 bytes) comes first, then tag 0x10 and the varint.
+    assert_eq!(record[0], 0x09);
+    assert_eq!(record[9], 0x10);
+    let (mut value, mut shift) = (0u64, 0);
+    for &byte in &record[10..] {
+        value |= u64::from(byte & 0x7f) << shift;
+        shift += 7;
+        if byte & 0x80 == 0 {
+            break;
+        }
+    }
+    value
+}
+
+#[test]
+fn an_offline_algorithm_stops_on_updates_and_logs_against_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut logger = RunLogger::create(dir.path(), serde_json::Value::Null, false).unwrap();
+    let config = TrainConfig {
+        total_steps: None,
+        max_updates: Some(55),
+        eval_every: 2,
+        x_axis: XAxis::Updates,
+        ..TrainConfig::default()
+    };
+    let mut algo = Scripted {
+        steps: 0,
+        updates: 10,
+        ..scripted(None)
+    };
+    let summary = train(&mut algo, &mut counter_envs(1), &config, &mut logger).unwrap();
+    assert_eq!(
+        (
+            summary.iterations,
+            summary.total_steps,
+            summary.total_updates
+        ),
+        (6, 0, 60)
+    );
+    assert_eq!(summary.stop_reason, StopReason::MaxUpdates);
+    assert_eq!(summary.final_eval.mean, 10.0, "the final evaluation ran");
+    assert!(
+        (algo.progress[3] - 30.0 / 55.0).abs() < 1e-12,
+        "progress in updates"
+    );
+
+    let csv = std::fs::read_to_string(dir.path().join("progress.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 7, "{csv}");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let last: Vec<&str> = lines[6].split(',').collect();
+    assert_eq!(last[col("total_updates")], "60");
+    assert_eq!(last[col("total_steps")], "0");
+    assert_eq!(last[col("return_mean")], "", "no training episodes");
+    assert_eq!(last[col("eval_mean")], "10");
+
+    let events = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("events.out.tfevents."))
+        .unwrap();
+    let steps: Vec<u64> = tf_records(&events)[1..]
+        .iter()
+        .map(|r| event_step(r))
+        .collect();
+    assert_eq!(
+        steps,
+        [10, 20, 30, 40, 50, 60],
+        "TensorBoard counts updates"
+    );
+    let png = std::fs::read(dir.path().join("learning_curve.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let (_, meta) = read_snapshot(&dir.path().join("snapshots/latest")).unwrap();
+    assert_eq!((meta.iteration, meta.total_updates), (6, 60));
+
+    // Resuming with the update budget already spent is an error.
+    let err = train(
+        &mut algo,
+        &mut counter_envs(1),
+        &TrainConfig {
+            start: RunCounters::from_snapshot(&meta),
+            max_updates: Some(60),
+            ..config
+        },
+        &mut RunLogger::quiet(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TrainError::InvalidConfig {
+                name: "max_updates",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn namespaced_snapshot_files_round_trip_through_the_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inner = Snapshot::new();
+    inner.insert("policy.bpk", vec![1, 2, 3]);
+    let mut snapshot = Snapshot::new();
+    snapshot.insert("icm.bpk", vec![7]);
+    snapshot.nest("particle-3", inner.clone());
+    let target = dir.path().join("latest");
+    write_snapshot(&target, &snapshot, SnapshotMeta::default()).unwrap();
+    assert!(target.join("particle-3/policy.bpk").is_file());
+    let (read, _) = read_snapshot(&target).unwrap();
+    assert_eq!(read, snapshot);
+    assert_eq!(read.scope("particle-3"), inner);
+
+    // A name that would leave the directory is refused on writing and on reading.
+    let mut evil = Snapshot::new();
+    evil.insert("../escape.bin", vec![0]);
+    let err = write_snapshot(&dir.path().join("evil"), &evil, SnapshotMeta::default());
+    assert!(matches!(err, Err(TrainError::BadSnapshot { .. })));
+    let meta_path = target.join("meta.json");
+    let text = std::fs::read_to_string(&meta_path).unwrap();
+    std::fs::write(&meta_path, text.replace("icm.bpk", "../icm.bpk")).unwrap();
+    let err = read_snapshot(&target).unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{err}");
 }

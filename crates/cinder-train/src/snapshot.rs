@@ -6,13 +6,14 @@
 //! (`dir` → `dir.old`, `dir.tmp` → `dir`); [`read_snapshot`] falls back to `dir.old` if the crash
 //! happened between them. `meta.json` records each file's size and CRC-32C, checked on reading.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::TrainError;
+use cinder_core::Snapshot;
+
+use crate::TrainError;
 
 /// Which snapshots the training loop keeps (Pyrado's snapshot modes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,37 +38,6 @@ impl SnapshotMode {
     }
 }
 
-/// Named binary files that restore an algorithm.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Snapshot {
-    files: BTreeMap<String, Vec<u8>>,
-}
-
-impl Snapshot {
-    /// An empty snapshot.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds (or replaces) file `name`.
-    pub fn insert(&mut self, name: impl Into<String>, bytes: Vec<u8>) {
-        self.files.insert(name.into(), bytes);
-    }
-
-    /// File `name`, or an error naming the missing file.
-    pub fn file(&self, name: &str) -> Result<&[u8], String> {
-        self.files.get(name).map(Vec::as_slice).ok_or_else(|| {
-            let present: Vec<&str> = self.files.keys().map(String::as_str).collect();
-            format!("missing file `{name}` (present: {present:?})")
-        })
-    }
-
-    /// The file names.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.files.keys().map(String::as_str)
-    }
-}
-
 /// One file's entry in `meta.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
@@ -86,6 +56,9 @@ pub struct SnapshotMeta {
     pub iteration: usize,
     /// Environment steps by then.
     pub total_steps: usize,
+    /// Gradient updates by then.
+    #[serde(default)]
+    pub total_updates: usize,
     /// Training episodes finished by then.
     #[serde(default)]
     pub total_episodes: usize,
@@ -139,10 +112,20 @@ pub fn write_snapshot(
     }
     fs::create_dir_all(&tmp).map_err(io(&tmp))?;
     meta.files.clear();
-    for (name, bytes) in &snapshot.files {
-        fs::write(tmp.join(name), bytes).map_err(io(&tmp.join(name)))?;
+    for (name, bytes) in snapshot.files() {
+        if !Snapshot::is_valid_name(name) {
+            return Err(TrainError::BadSnapshot {
+                path: tmp.clone(),
+                reason: format!("file name `{name}` is not allowed"),
+            });
+        }
+        let path = tmp.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        fs::write(&path, bytes).map_err(io(&path))?;
         meta.files.push(FileEntry {
-            name: name.clone(),
+            name: name.to_string(),
             bytes: bytes.len() as u64,
             crc32c: crc32c::crc32c(bytes),
         });
@@ -184,7 +167,7 @@ pub fn read_snapshot(dir: &Path) -> Result<(Snapshot, SnapshotMeta), TrainError>
         .map_err(|e| bad(format!("{META} is not valid snapshot metadata: {e}")))?;
     let mut snapshot = Snapshot::new();
     for entry in &meta.files {
-        if entry.name.contains(['/', '\\']) || entry.name.starts_with('.') {
+        if !Snapshot::is_valid_name(&entry.name) {
             return Err(bad(format!("file name `{}` is not allowed", entry.name)));
         }
         let path = dir.join(&entry.name);

@@ -2,9 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Algorithm, TrainError};
-use crate::space::Space;
-use crate::vec_env::{ActionBatch, VecEnv};
+use crate::{Algorithm, TrainError};
+use cinder_core::{ActMode, ActionBatch, Space, VecEnv};
 
 /// Returns of the evaluation episodes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,13 +50,13 @@ pub fn evaluate<A: Algorithm + ?Sized>(
     let mut observations = envs.reset(Some(seed)).to_vec();
     let space = envs.action_space().clone();
     while done.iter().zip(&targets).any(|(d, t)| d < t) {
-        let mut actions =
-            algorithm
-                .act_deterministic(&observations, n)
-                .map_err(|e| TrainError::Algorithm {
-                    iteration: 0,
-                    source: Box::new(e),
-                })?;
+        let mut actions = algorithm
+            .act(&observations, n, ActMode::Greedy)
+            .map_err(|e| TrainError::Algorithm {
+                iteration: 0,
+                source: Box::new(e),
+            })?
+            .actions;
         if let (ActionBatch::Continuous(values), Space::Box(bounds)) = (&mut actions, &space) {
             for row in values.chunks_exact_mut(bounds.flat_dim()) {
                 bounds.clip(row);

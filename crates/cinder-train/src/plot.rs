@@ -1,15 +1,16 @@
-//! `learning_curve.png`: training and evaluation returns against environment steps.
+//! `learning_curve.png`: training and evaluation returns against environment steps or
+//! gradient updates.
 
 use std::path::Path;
 use std::sync::Once;
 
 use plotters::prelude::*;
 
-use super::TrainError;
+use crate::{TrainError, XAxis};
 
 /// DejaVu Sans (Bitstream Vera licence, `assets/DejaVuSans-LICENSE.txt`): plotters' bitmap
 /// backend draws text only with a font registered in memory.
-const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
 fn register_font() {
     static ONCE: Once = Once::new();
@@ -19,11 +20,12 @@ fn register_font() {
     });
 }
 
-/// Draws the mean training return per iteration and the evaluation means (steps on x).
+/// Draws the mean training return per iteration and the evaluation means against `axis`.
 pub(crate) fn learning_curve(
     path: &Path,
     train: &[(f64, f64)],
     eval: &[(f64, f64)],
+    axis: XAxis,
 ) -> Result<(), TrainError> {
     register_font();
     let plot_error = |e: String| TrainError::Plot {
@@ -50,7 +52,10 @@ pub(crate) fn learning_curve(
             .build_cartesian_2d(0.0..x_max, (y_min - pad)..(y_max + pad))?;
         chart
             .configure_mesh()
-            .x_desc("environment steps")
+            .x_desc(match axis {
+                XAxis::Steps => "environment steps",
+                XAxis::Updates => "gradient updates",
+            })
             .y_desc("episode return")
             .label_style(("sans-serif", 16))
             .draw()?;

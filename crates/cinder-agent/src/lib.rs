@@ -1,0 +1,29 @@
+//! Cinder's agent layer: what every algorithm family builds on, so that no family depends on
+//! another.
+//!
+//! - [`error`]: [`AgentError`], the one error type of every learner, and the hyper-parameter
+//!   checks that produce its [`AgentError::InvalidParameter`].
+//! - [`policy`]: stochastic policies ([`Policy`]: categorical or diagonal Gaussian), the
+//!   tanh-squashed Gaussian ([`SquashedPolicy`], SAC) and the deterministic policy
+//!   ([`DeterministicPolicy`], DDPG), and [`PolicyActor`], a policy's acting copy on its own
+//!   device.
+//! - [`q`]: Q-network pieces DQL and discrete BCQ share: action masks carried by observations,
+//!   the (double) Q target value of the next state, the Huber loss.
+//! - [`batch`]: a replay minibatch as tensors ([`BatchTensors`]) and the affine map between a
+//!   box action space and the unit cube ([`ActionScale`]).
+//!
+//! The acting trait itself, [`cinder_core::Actor`], lives in `cinder-core`: the sampler, the
+//! replay loop and the training loop's evaluation all drive it.
+#![warn(missing_docs)]
+
+pub mod batch;
+pub mod error;
+pub mod policy;
+pub mod q;
+
+pub use batch::{ActionScale, BatchTensors};
+pub use error::AgentError;
+pub use policy::{
+    ActionDistribution, ActionTensor, DeterministicPolicy, Policy, PolicyActor, PolicyConfig,
+    SquashedPolicy,
+};

@@ -1,0 +1,77 @@
+//! Q-network pieces shared by value-based learners (DQL, discrete BCQ):
+//!
+//! - action masks carried by observations: with a mask, the last `|A|` values of every
+//!   observation are 1 for an allowed action and 0 otherwise;
+//! - the value of the next state that a TD target bootstraps from, `max_a Q'(s', a)` or, with
+//!   double Q-learning (van Hasselt et al. 2016), `Q'(s', argmax_a Q(s', a))`, over allowed
+//!   actions only (a state with no allowed action is terminal: value 0);
+//! - the Huber loss (smooth L1, δ = 1) of TD errors.
+
+use burn::tensor::{Bool, Tensor};
+use cinder_nn::Mlp;
+
+/// A value so low that a masked action never wins a max.
+const MASKED_Q: f64 = -1e9;
+
+/// `[B, A]` mask of allowed actions: the last `num_actions` columns of `observations`.
+pub fn action_mask(observations: &Tensor<2>, num_actions: usize) -> Tensor<2, Bool> {
+    let [rows, dim] = observations.dims();
+    observations
+        .clone()
+        .slice([0..rows, dim - num_actions..dim])
+        .greater_elem(0.5)
+}
+
+/// `q` with disallowed actions set so low that no max picks them.
+pub fn mask_q(q: Tensor<2>, allowed: &Tensor<2, Bool>) -> Tensor<2> {
+    q.mask_fill(allowed.clone().bool_not(), MASKED_Q)
+}
+
+/// The allowed actions of one host observation (all of `0..num_actions` without a mask).
+pub fn allowed_actions(
+    observation: &[f32],
+    num_actions: usize,
+    masked: bool,
+) -> impl Iterator<Item = usize> + Clone + '_ {
+    let offset = observation.len().saturating_sub(num_actions);
+    (0..num_actions).filter(move |&a| !masked || observation[offset + a] > 0.5)
+}
+
+/// The bootstrap value of each next observation: `max_a Q'(s', a)`, or with `is_double`
+/// `Q'(s', argmax_a Q(s', a))`, over the actions `mask` allows (0 where it allows none).
+/// Both networks are evaluated without a graph (`online` is the trained network, `target`
+/// its lagged copy).
+pub fn next_state_values(
+    online: &Mlp,
+    target: &Mlp,
+    next_observations: Tensor<2>,
+    is_double: bool,
+    mask: Option<Tensor<2, Bool>>,
+) -> Tensor<1> {
+    let target_q = target.forward(next_observations.clone());
+    let masked = |q: Tensor<2>| match &mask {
+        Some(allowed) => mask_q(q, allowed),
+        None => q,
+    };
+    let values = if is_double {
+        let choice = masked(online.forward(next_observations)).argmax(1);
+        target_q.gather(1, choice)
+    } else {
+        masked(target_q).max_dim(1)
+    };
+    let values = values.squeeze_dim::<1>(1);
+    match mask {
+        Some(allowed) => {
+            let any = allowed.int().sum_dim(1).squeeze_dim::<1>(1).greater_elem(0);
+            values.mask_fill(any.bool_not(), 0.0)
+        }
+        None => values,
+    }
+}
+
+/// Huber loss with δ = 1 (smooth L1): `½x²` for `|x| ≤ 1`, `|x| − ½` beyond.
+pub fn huber(x: Tensor<1>) -> Tensor<1> {
+    let abs = x.abs();
+    let quadratic = abs.clone().clamp_max(1.0);
+    quadratic.clone().powi_scalar(2).mul_scalar(0.5) + (abs - quadratic)
+}

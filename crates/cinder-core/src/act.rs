@@ -1,0 +1,52 @@
+//! The one acting abstraction every family shares: an [`Actor`] turns a batch of observations
+//! into actions in one of three [`ActMode`]s. The on-policy sampler explores with it, the
+//! replay loop fills its memory and explores with it, and the training loop evaluates with it.
+
+use crate::vec_env::ActionBatch;
+
+/// How actions are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActMode {
+    /// Uniformly at random over the allowed actions (a replay memory's initial fill).
+    Random,
+    /// The behaviour policy: sampled, ε-greedy or with exploration noise.
+    Explore,
+    /// The deterministic policy (the mode, the greedy action): evaluation.
+    Greedy,
+}
+
+/// Actions for a batch of observations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acted {
+    /// One action per environment.
+    pub actions: ActionBatch,
+    /// `log π(a | s)` of each action under a stochastic policy that acted by sampling (what
+    /// on-policy learners need); `None` where the actor has no such density.
+    pub log_probs: Option<Vec<f32>>,
+}
+
+impl Acted {
+    /// Actions without log-probabilities.
+    pub fn actions(actions: ActionBatch) -> Self {
+        Self {
+            actions,
+            log_probs: None,
+        }
+    }
+}
+
+/// Anything that chooses actions for a batch of observations.
+pub trait Actor {
+    /// Why acting failed.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Actions for `num_envs` observations given flat, environment-major, chosen as `mode`
+    /// says. Continuous actions may lie outside the action box (a Gaussian sample); whoever
+    /// steps an environment with them clips them.
+    fn act(
+        &mut self,
+        observations: &[f32],
+        num_envs: usize,
+        mode: ActMode,
+    ) -> Result<Acted, Self::Error>;
+}

@@ -1,0 +1,135 @@
+//! The algorithm registry: one row per algorithm the CLI trains. Adding an algorithm means
+//! its settings file in `settings/`, a preset file in `presets/`, and one row here.
+
+use crate::settings::{
+    A2cSettings, AlgorithmSettings, DdpgSettings, DqlSettings, Ppo2Settings, PpoSettings,
+    SacSettings, Settings, SettingsError, resolve,
+};
+
+/// The family an algorithm belongs to (its crate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `cinder-pg`: learns from rollouts of its current policy.
+    OnPolicy,
+    /// `cinder-offpolicy`: learns from a replay memory of its own experience.
+    OffPolicy,
+}
+
+impl Family {
+    /// How the family is named in help texts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::OnPolicy => "on-policy",
+            Family::OffPolicy => "off-policy",
+        }
+    }
+}
+
+/// Resolves settings from a preset table and `key=value` overrides (see
+/// [`crate::settings::resolve`]).
+type Resolve =
+    fn(&str, Option<&toml::Table>, &[String]) -> Result<Box<dyn Settings>, SettingsError>;
+
+/// One algorithm of the CLI.
+pub struct Entry {
+    /// The id `cinder train <id>` takes.
+    pub id: &'static str,
+    /// Its family.
+    pub family: Family,
+    /// One line for `--help`.
+    pub summary: &'static str,
+    /// The shipped presets: a TOML table per environment id.
+    pub presets: &'static str,
+    resolve: Resolve,
+}
+
+impl Entry {
+    const fn of<S: AlgorithmSettings>(
+        id: &'static str,
+        family: Family,
+        summary: &'static str,
+        presets: &'static str,
+    ) -> Self {
+        Self {
+            id,
+            family,
+            summary,
+            presets,
+            resolve: resolve::<S>,
+        }
+    }
+
+    /// This algorithm's settings: its defaults, then `preset`, then `overrides`, checked.
+    pub fn resolve(
+        &self,
+        preset: Option<&toml::Table>,
+        overrides: &[String],
+    ) -> Result<Box<dyn Settings>, SettingsError> {
+        (self.resolve)(self.id, preset, overrides)
+    }
+}
+
+/// Every algorithm the CLI trains.
+pub const REGISTRY: &[Entry] = &[
+    Entry::of::<A2cSettings>(
+        "a2c",
+        Family::OnPolicy,
+        "Advantage Actor-Critic (synchronous)",
+        include_str!("../../../presets/a2c.toml"),
+    ),
+    Entry::of::<PpoSettings>(
+        "ppo",
+        Family::OnPolicy,
+        "Proximal Policy Optimization, clipped surrogate",
+        include_str!("../../../presets/ppo.toml"),
+    ),
+    Entry::of::<Ppo2Settings>(
+        "ppo2",
+        Family::OnPolicy,
+        "PPO with a clipped value loss and one joint optimiser",
+        include_str!("../../../presets/ppo2.toml"),
+    ),
+    Entry::of::<DqlSettings>(
+        "dql",
+        Family::OffPolicy,
+        "Deep Q-learning (double, n-step, prioritized, action masks)",
+        include_str!("../../../presets/dql.toml"),
+    ),
+    Entry::of::<DdpgSettings>(
+        "ddpg",
+        Family::OffPolicy,
+        "Deep Deterministic Policy Gradient",
+        include_str!("../../../presets/ddpg.toml"),
+    ),
+    Entry::of::<SacSettings>(
+        "sac",
+        Family::OffPolicy,
+        "Soft Actor-Critic, twin critics, learned entropy coefficient",
+        include_str!("../../../presets/sac.toml"),
+    ),
+];
+
+/// The row of algorithm `id`, or an error listing the registry.
+pub fn find(id: &str) -> Result<&'static Entry, SettingsError> {
+    REGISTRY
+        .iter()
+        .find(|entry| entry.id == id)
+        .ok_or_else(|| SettingsError::UnknownAlgorithm {
+            id: id.to_string(),
+            known: ids().join(", "),
+        })
+}
+
+/// The registered ids, in registry order.
+pub fn ids() -> Vec<&'static str> {
+    REGISTRY.iter().map(|entry| entry.id).collect()
+}
+
+/// The registry as help text: one line per algorithm.
+pub fn help() -> String {
+    REGISTRY
+        .iter()
+        .map(|e| format!("  {:<6} {:<11} {}", e.id, e.family.name(), e.summary))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,79 @@
+//! `cinder train a2c`: A2C's settings (Pyrado's `A2C` names; SB3's defaults).
+
+use burn::tensor::Device;
+use cinder_core::VecEnv;
+use cinder_pg::{A2c, A2cConfig};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AlgorithmSettings, AnyAlgorithm, OnPolicySettings, RunSettings, SettingsError, schedule,
+    settings_common,
+};
+use crate::burn;
+
+/// Every setting of an A2C run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct A2cSettings {
+    /// Rollouts, critic, policy network.
+    #[serde(flatten)]
+    pub on_policy: OnPolicySettings,
+    /// Weight of the value-function loss.
+    pub vfcn_coeff: f64,
+}
+
+impl A2cSettings {
+    fn config(&self) -> Result<A2cConfig, SettingsError> {
+        let s = &self.on_policy;
+        Ok(A2cConfig {
+            vfcn_coeff: self.vfcn_coeff,
+            entropy_coeff: s.entropy_coeff,
+            batch_size: s.batch_size,
+            lr: s.lr,
+            lr_schedule: schedule("lr_schedule", &s.lr_schedule)?,
+            max_grad_norm: s.grad_clip(),
+            policy: s.policy()?,
+        })
+    }
+
+    fn build_algorithm(
+        &self,
+        envs: VecEnv,
+        learn: &Device,
+        act: &Device,
+        seed: u64,
+    ) -> Result<AnyAlgorithm, SettingsError> {
+        let config = self.config()?;
+        self.on_policy
+            .build(envs, learn, act, seed, |critic, obs, actions| {
+                Ok(A2c::new(config, critic, obs, actions, learn, seed)?)
+            })
+    }
+}
+
+impl AlgorithmSettings for A2cSettings {
+    /// SB3's A2C: 5-step rollouts, no GAE (λ = 1), raw advantages, RMSprop at 7e-4.
+    fn defaults() -> Self {
+        let ppo = OnPolicySettings::defaults();
+        Self {
+            on_policy: OnPolicySettings {
+                run: RunSettings {
+                    eval_every: 100,
+                    ..ppo.run
+                },
+                n_steps: 5,
+                lambda: 1.0,
+                standardize_adv: false,
+                lr: 7e-4,
+                ..ppo
+            },
+            vfcn_coeff: 0.5,
+        }
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.on_policy.validate()?;
+        Ok(self.config()?.validate()?)
+    }
+}
+
+settings_common!(A2cSettings, on_policy.run);

@@ -1,0 +1,101 @@
+//! `cinder train ddpg`: DDPG's settings (Tianshou's `DDPGPolicy` names).
+
+use burn::tensor::Device;
+use cinder_core::VecEnv;
+use cinder_offpolicy::{Ddpg, DdpgConfig, ExplorationNoise};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AlgorithmSettings, AnyAlgorithm, OffPolicySettings, SettingsError, activation, grad_clip,
+    settings_common,
+};
+use crate::burn;
+
+/// Every setting of a DDPG run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DdpgSettings {
+    /// Replay loop and networks.
+    #[serde(flatten)]
+    pub off_policy: OffPolicySettings,
+    /// Weight of the trained networks in target updates.
+    pub tau: f64,
+    /// `gaussian:<sigma>` or `ou:<theta>,<sigma>,<dt>`.
+    pub exploration_noise: String,
+    /// Map `[-1, 1]` onto the action box.
+    pub action_scaling: bool,
+    /// `clip` or `none`.
+    pub action_bound_method: String,
+}
+
+impl DdpgSettings {
+    fn config(&self) -> Result<DdpgConfig, SettingsError> {
+        let s = &self.off_policy;
+        let exploration_noise =
+            ExplorationNoise::parse(&self.exploration_noise).ok_or_else(|| {
+                SettingsError::Invalid(format!(
+                    "invalid setting `exploration_noise` = \"{}\": expected gaussian:<sigma> or \
+                     ou:<theta>,<sigma>,<dt> with non-negative numbers",
+                    self.exploration_noise
+                ))
+            })?;
+        let action_bound_clip = match self.action_bound_method.as_str() {
+            "clip" => true,
+            "none" => false,
+            other => {
+                return Err(SettingsError::Invalid(format!(
+                    "invalid setting `action_bound_method` = \"{other}\": expected clip or none"
+                )));
+            }
+        };
+        Ok(DdpgConfig {
+            hidden: s.hidden.clone(),
+            activation: activation(&s.activation)?,
+            tau: self.tau,
+            exploration_noise,
+            action_scaling: self.action_scaling,
+            action_bound_clip,
+            target_update_intvl: s.target_update_intvl,
+            policy_lr: s.lr,
+            critic_lr: s.lr,
+            max_grad_norm: grad_clip(s.max_grad_norm)?,
+        })
+    }
+
+    fn build_algorithm(
+        &self,
+        envs: VecEnv,
+        learn: &Device,
+        act: &Device,
+        seed: u64,
+    ) -> Result<AnyAlgorithm, SettingsError> {
+        let config = self.config()?;
+        self.off_policy.build(envs, seed, |obs_dim, space| {
+            Ok(Ddpg::new(config, obs_dim, space, learn, act, seed)?)
+        })
+    }
+}
+
+impl AlgorithmSettings for DdpgSettings {
+    /// Tianshou's defaults: lr 1e-3, τ = 0.005, Gaussian noise σ = 0.1, scaled and clipped
+    /// actions.
+    fn defaults() -> Self {
+        let ddpg = DdpgConfig::default();
+        Self {
+            off_policy: OffPolicySettings {
+                lr: ddpg.policy_lr,
+                ..OffPolicySettings::defaults()
+            },
+            tau: ddpg.tau,
+            exploration_noise: ddpg.exploration_noise.to_string(),
+            action_scaling: ddpg.action_scaling,
+            action_bound_method: "clip".into(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.off_policy.validate()?;
+        Ok(self.config()?.validate()?)
+    }
+}
+
+settings_common!(DdpgSettings, off_policy.run);

@@ -1,0 +1,99 @@
+//! `cinder train dql`: DQL's settings (Pyrado's `DQL` names, Tianshou's `is_double`).
+
+use burn::tensor::Device;
+use cinder_core::VecEnv;
+use cinder_offpolicy::{Dql, DqlConfig};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AlgorithmSettings, AnyAlgorithm, OffPolicySettings, RunSettings, SettingsError, activation,
+    grad_clip, schedule, settings_common,
+};
+use crate::burn;
+
+/// Every setting of a DQL run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DqlSettings {
+    /// Replay loop and networks.
+    #[serde(flatten)]
+    pub off_policy: OffPolicySettings,
+    /// `constant`, `linear` or `exponential:<gamma>`, stepped per update.
+    pub lr_schedule: String,
+    /// Initial ε of ε-greedy exploration.
+    pub eps_init: f64,
+    /// Per-iteration decay of ε.
+    pub eps_schedule_gamma: f64,
+    /// Floor of ε.
+    pub eps_final: f64,
+    /// Double-DQN targets.
+    pub is_double: bool,
+    /// The last |A| observation values are a mask of allowed actions.
+    pub action_mask: bool,
+}
+
+impl DqlSettings {
+    fn config(&self) -> Result<DqlConfig, SettingsError> {
+        let s = &self.off_policy;
+        Ok(DqlConfig {
+            hidden: s.hidden.clone(),
+            activation: activation(&s.activation)?,
+            eps_init: self.eps_init,
+            eps_schedule_gamma: self.eps_schedule_gamma,
+            eps_final: self.eps_final,
+            target_update_intvl: s.target_update_intvl,
+            max_grad_norm: grad_clip(s.max_grad_norm)?,
+            lr: s.lr,
+            lr_schedule: schedule("lr_schedule", &self.lr_schedule)?,
+            is_double: self.is_double,
+            action_mask: self.action_mask,
+        })
+    }
+
+    fn build_algorithm(
+        &self,
+        envs: VecEnv,
+        learn: &Device,
+        act: &Device,
+        seed: u64,
+    ) -> Result<AnyAlgorithm, SettingsError> {
+        let config = self.config()?;
+        self.off_policy.build(envs, seed, |obs_dim, space| {
+            Ok(Dql::new(config, obs_dim, space, learn, act, seed)?)
+        })
+    }
+}
+
+impl AlgorithmSettings for DqlSettings {
+    /// Pyrado's `DQL` defaults (64-64 Q-network, lr 5e-4, target copy every 5 updates,
+    /// gradient clip 0.5), evaluated every 100 iterations.
+    fn defaults() -> Self {
+        let dql = DqlConfig::default();
+        let base = OffPolicySettings::defaults();
+        Self {
+            off_policy: OffPolicySettings {
+                run: RunSettings {
+                    eval_every: 100,
+                    ..base.run
+                },
+                lr: dql.lr,
+                max_grad_norm: dql.max_grad_norm.unwrap_or(0.0),
+                hidden: dql.hidden,
+                target_update_intvl: dql.target_update_intvl,
+                ..base
+            },
+            lr_schedule: "constant".into(),
+            eps_init: dql.eps_init,
+            eps_schedule_gamma: dql.eps_schedule_gamma,
+            eps_final: dql.eps_final,
+            is_double: dql.is_double,
+            action_mask: dql.action_mask,
+        }
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.off_policy.validate()?;
+        Ok(self.config()?.validate()?)
+    }
+}
+
+settings_common!(DqlSettings, off_policy.run);

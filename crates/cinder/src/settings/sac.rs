@@ -1,0 +1,94 @@
+//! `cinder train sac`: SAC's settings (Pyrado's `SAC` names, but `entropy_coeff` spelled as
+//! everywhere else in Cinder: Pyrado's `ent_coeff_init` / `learn_ent_coeff` are
+//! `entropy_coeff_init` / `learn_entropy_coeff`).
+
+use burn::tensor::Device;
+use cinder_core::VecEnv;
+use cinder_offpolicy::{Sac, SacConfig};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AlgorithmSettings, AnyAlgorithm, OffPolicySettings, SettingsError, activation, grad_clip,
+    schedule, settings_common,
+};
+use crate::burn;
+
+/// Every setting of a SAC run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SacSettings {
+    /// Replay loop and networks.
+    #[serde(flatten)]
+    pub off_policy: OffPolicySettings,
+    /// `constant`, `linear` or `exponential:<gamma>`, stepped per update.
+    pub lr_schedule: String,
+    /// Weight of the trained critics in target updates (Pyrado's 0.995 is 1 − tau).
+    pub tau: f64,
+    /// Initial entropy coefficient α.
+    pub entropy_coeff_init: f64,
+    /// Learn α towards the target entropy −|A|.
+    pub learn_entropy_coeff: bool,
+    /// Standardise minibatch rewards.
+    pub standardize_rew: bool,
+    /// Reward factor.
+    pub rew_scale: f64,
+}
+
+impl SacSettings {
+    fn config(&self) -> Result<SacConfig, SettingsError> {
+        let s = &self.off_policy;
+        Ok(SacConfig {
+            hidden: s.hidden.clone(),
+            activation: activation(&s.activation)?,
+            tau: self.tau,
+            entropy_coeff_init: self.entropy_coeff_init,
+            learn_entropy_coeff: self.learn_entropy_coeff,
+            target_update_intvl: s.target_update_intvl,
+            standardize_rew: self.standardize_rew,
+            rew_scale: self.rew_scale,
+            max_grad_norm: grad_clip(s.max_grad_norm)?,
+            lr: s.lr,
+            lr_schedule: schedule("lr_schedule", &self.lr_schedule)?,
+        })
+    }
+
+    fn build_algorithm(
+        &self,
+        envs: VecEnv,
+        learn: &Device,
+        act: &Device,
+        seed: u64,
+    ) -> Result<AnyAlgorithm, SettingsError> {
+        let config = self.config()?;
+        self.off_policy.build(envs, seed, |obs_dim, space| {
+            Ok(Sac::new(config, obs_dim, space, learn, act, seed)?)
+        })
+    }
+}
+
+impl AlgorithmSettings for SacSettings {
+    /// Pyrado's `SAC` defaults (τ = 0.005 in Cinder's convention, α₀ = 0.2 learned,
+    /// standardised rewards, gradient clip 5).
+    fn defaults() -> Self {
+        let sac = SacConfig::default();
+        Self {
+            off_policy: OffPolicySettings {
+                lr: sac.lr,
+                max_grad_norm: sac.max_grad_norm.unwrap_or(0.0),
+                ..OffPolicySettings::defaults()
+            },
+            lr_schedule: "constant".into(),
+            tau: sac.tau,
+            entropy_coeff_init: sac.entropy_coeff_init,
+            learn_entropy_coeff: sac.learn_entropy_coeff,
+            standardize_rew: sac.standardize_rew,
+            rew_scale: sac.rew_scale,
+        }
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.off_policy.validate()?;
+        Ok(self.config()?.validate()?)
+    }
+}
+
+settings_common!(SacSettings, off_policy.run);
