@@ -3,6 +3,7 @@
 
 use burn::tensor::{Device, Tensor};
 use cinder_core::space::BoxSpace;
+use cinder_core::{ActionBatch, Space};
 use cinder_data::ReplayBatch;
 use cinder_nn::tensors::{matrix, vector};
 use rand::Rng;
@@ -45,6 +46,32 @@ impl BatchTensors {
     }
 }
 
+/// The continuous actions of a minibatch of `learner` (named in the error).
+pub fn continuous_actions<'a>(
+    batch: &'a ReplayBatch,
+    learner: &str,
+) -> Result<&'a [f32], AgentError> {
+    match &batch.actions {
+        ActionBatch::Continuous(actions) => Ok(actions),
+        ActionBatch::Discrete(_) => Err(AgentError::UnsupportedSpace(format!(
+            "{learner} replay batch holds discrete actions"
+        ))),
+    }
+}
+
+/// The discrete actions of a minibatch of `learner` (named in the error).
+pub fn discrete_actions<'a>(
+    batch: &'a ReplayBatch,
+    learner: &str,
+) -> Result<&'a [usize], AgentError> {
+    match &batch.actions {
+        ActionBatch::Discrete(actions) => Ok(actions),
+        ActionBatch::Continuous(_) => Err(AgentError::UnsupportedSpace(format!(
+            "{learner} replay batch holds continuous actions"
+        ))),
+    }
+}
+
 /// Maps a bounded box to `[-1, 1]^d` and back (Tianshou's `action_scaling`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionScale {
@@ -53,6 +80,16 @@ pub struct ActionScale {
 }
 
 impl ActionScale {
+    /// The map for the action space of `learner` (named in the error): a bounded box.
+    pub fn for_space(learner: &str, space: &Space) -> Result<Self, AgentError> {
+        match space {
+            Space::Box(bounds) => Self::new(bounds),
+            other => Err(AgentError::UnsupportedSpace(format!(
+                "{learner} needs a continuous (box) action space, got {other}"
+            ))),
+        }
+    }
+
     /// The map for `space`; unbounded boxes cannot be scaled.
     pub fn new(space: &BoxSpace) -> Result<Self, AgentError> {
         if !space.is_bounded() {

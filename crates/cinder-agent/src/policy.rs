@@ -207,12 +207,7 @@ impl PolicyActor {
 impl Actor for PolicyActor {
     type Error = AgentError;
 
-    fn act(
-        &mut self,
-        observations: &[f32],
-        num_envs: usize,
-        mode: ActMode,
-    ) -> Result<Acted, AgentError> {
+    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
         let dist = match mode {
             ActMode::Random => {
                 let actions = ActionBatch::sample(&self.action_space, num_envs, &mut self.rng);
@@ -220,7 +215,7 @@ impl Actor for PolicyActor {
             }
             ActMode::Explore | ActMode::Greedy => {
                 self.policy
-                    .distribution(matrix(observations, num_envs, &self.device))
+                    .distribution(matrix(obs, num_envs, &self.device))
             }
         };
         if mode == ActMode::Greedy {

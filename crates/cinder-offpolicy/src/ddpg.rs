@@ -15,6 +15,7 @@
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
+use cinder_agent::batch::continuous_actions;
 use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
 use cinder_agent::{ActionScale, AgentError, BatchTensors, DeterministicPolicy};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
@@ -115,12 +116,7 @@ impl Ddpg {
         seed: u64,
     ) -> Result<Self, AgentError> {
         config.validate()?;
-        let Space::Box(bounds) = action_space else {
-            return Err(AgentError::UnsupportedSpace(format!(
-                "DDPG needs a continuous (box) action space, got {action_space}"
-            )));
-        };
-        let scale = ActionScale::new(bounds)?;
+        let scale = ActionScale::for_space("DDPG", action_space)?;
         let a = scale.dim();
         let device = device.clone().autodiff();
         let policy = DeterministicPolicy::new(
@@ -184,16 +180,11 @@ impl Actor for Ddpg {
 
     /// Uniform in the box ([`ActMode::Random`]), `μ(s)` plus noise (exploring) or `μ(s)`
     /// (greedy), mapped onto the action box.
-    fn act(
-        &mut self,
-        observations: &[f32],
-        num_envs: usize,
-        mode: ActMode,
-    ) -> Result<Acted, AgentError> {
+    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
         let unit = match mode {
             ActMode::Random => self.scale.sample_unit(num_envs, &mut self.rng),
             ActMode::Explore | ActMode::Greedy => {
-                let obs = matrix(observations, num_envs, &self.act_device);
+                let obs = matrix(obs, num_envs, &self.act_device);
                 let mut unit = read_floats(self.acting.forward(obs))?;
                 if mode == ActMode::Explore {
                     self.noise.perturb(&mut unit, &mut self.rng);
@@ -210,11 +201,7 @@ impl Actor for Ddpg {
 
 impl OffPolicyLearner for Ddpg {
     fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, AgentError> {
-        let ActionBatch::Continuous(actions) = &batch.actions else {
-            return Err(AgentError::UnsupportedSpace(
-                "DDPG replay batch holds discrete actions".into(),
-            ));
-        };
+        let actions = continuous_actions(batch, "DDPG")?;
         let t = BatchTensors::new(batch, &self.device);
         let rows = batch.len();
 

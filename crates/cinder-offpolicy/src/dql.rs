@@ -17,6 +17,7 @@
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Int, Tensor};
+use cinder_agent::batch::discrete_actions;
 use cinder_agent::error::{
     check, check_count, check_max_grad_norm, check_positive, check_unit_interval,
 };
@@ -184,27 +185,22 @@ impl Actor for Dql {
 
     /// ε-greedy over the allowed actions: ε = 1 for [`ActMode::Random`], the scheduled ε
     /// exploring, 0 greedy.
-    fn act(
-        &mut self,
-        observations: &[f32],
-        num_envs: usize,
-        mode: ActMode,
-    ) -> Result<Acted, AgentError> {
+    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
         let epsilon = match mode {
             ActMode::Random => 1.0,
             ActMode::Explore => self.epsilon(),
             ActMode::Greedy => 0.0,
         };
         let q = if epsilon < 1.0 {
-            let obs = matrix(observations, num_envs, &self.act_device);
-            read_floats(self.acting.forward(obs))?
+            let input = matrix(obs, num_envs, &self.act_device);
+            read_floats(self.acting.forward(input))?
         } else {
             Vec::new()
         };
         let (n, masked) = (self.num_actions, self.config.action_mask);
         let mut actions = Vec::with_capacity(num_envs);
         for i in 0..num_envs {
-            let observation = &observations[i * self.obs_dim..(i + 1) * self.obs_dim];
+            let observation = &obs[i * self.obs_dim..(i + 1) * self.obs_dim];
             let allowed = allowed_actions(observation, n, masked);
             let count = allowed.clone().count();
             if count == 0 {
@@ -229,11 +225,7 @@ impl Actor for Dql {
 
 impl OffPolicyLearner for Dql {
     fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {
-        let ActionBatch::Discrete(actions) = &batch.actions else {
-            return Err(AgentError::UnsupportedSpace(
-                "DQL replay batch holds continuous actions".into(),
-            ));
-        };
+        let actions = discrete_actions(batch, "DQL")?;
         let t = BatchTensors::new(batch, &self.device);
         let actions: Tensor<2, Int> = indices(actions, &self.device).unsqueeze_dim(1);
         let q = self

@@ -226,13 +226,8 @@ impl<L: OffPolicyLearner> OffPolicy<L> {
 impl<L: OffPolicyLearner> Actor for OffPolicy<L> {
     type Error = AgentError;
 
-    fn act(
-        &mut self,
-        observations: &[f32],
-        num_envs: usize,
-        mode: ActMode,
-    ) -> Result<Acted, AgentError> {
-        self.learner.act(observations, num_envs, mode)
+    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
+        self.learner.act(obs, num_envs, mode)
     }
 }
 

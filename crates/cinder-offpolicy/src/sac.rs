@@ -18,6 +18,7 @@
 use burn::module::{Module, Param};
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
+use cinder_agent::batch::continuous_actions;
 use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
 use cinder_agent::{ActionScale, AgentError, BatchTensors, SquashedPolicy};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
@@ -135,12 +136,7 @@ impl Sac {
         seed: u64,
     ) -> Result<Self, AgentError> {
         config.validate()?;
-        let Space::Box(bounds) = action_space else {
-            return Err(AgentError::UnsupportedSpace(format!(
-                "SAC needs a continuous (box) action space, got {action_space}"
-            )));
-        };
-        let scale = ActionScale::new(bounds)?;
+        let scale = ActionScale::for_space("SAC", action_space)?;
         let a = scale.dim();
         let device = device.clone().autodiff();
         let policy = SquashedPolicy::new(
@@ -219,16 +215,11 @@ impl Actor for Sac {
 
     /// Uniform in the box ([`ActMode::Random`]), sampled from the squashed Gaussian
     /// (exploring), or its mode `tanh(mean)` (greedy), scaled onto the action box.
-    fn act(
-        &mut self,
-        observations: &[f32],
-        num_envs: usize,
-        mode: ActMode,
-    ) -> Result<Acted, AgentError> {
+    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
         let unit = match mode {
             ActMode::Random => self.scale.sample_unit(num_envs, &mut self.rng),
             ActMode::Explore | ActMode::Greedy => {
-                let obs = matrix(observations, num_envs, &self.act_device);
+                let obs = matrix(obs, num_envs, &self.act_device);
                 let dist = self.acting.distribution(obs);
                 let actions = if mode == ActMode::Greedy {
                     dist.mode()
@@ -246,11 +237,7 @@ impl Actor for Sac {
 
 impl OffPolicyLearner for Sac {
     fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {
-        let ActionBatch::Continuous(actions) = &batch.actions else {
-            return Err(AgentError::UnsupportedSpace(
-                "SAC replay batch holds discrete actions".into(),
-            ));
-        };
+        let actions = continuous_actions(batch, "SAC")?;
         let t = BatchTensors::new(batch, &self.device);
         let rows = batch.len();
         let lr = self.lr(progress);

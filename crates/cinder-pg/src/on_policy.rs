@@ -72,13 +72,8 @@ impl<L: OnPolicyLearner> OnPolicy<L> {
 impl<L: OnPolicyLearner> Actor for OnPolicy<L> {
     type Error = AgentError;
 
-    fn act(
-        &mut self,
-        observations: &[f32],
-        num_envs: usize,
-        mode: ActMode,
-    ) -> Result<Acted, AgentError> {
-        self.acting.act(observations, num_envs, mode)
+    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
+        self.acting.act(obs, num_envs, mode)
     }
 }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::burn;
 use crate::registry;
-use crate::settings::{AnyAlgorithm, Settings, SettingsError};
+use crate::settings::{AnyAlgorithm, Build, Settings, SettingsError};
 
 /// A failure, split by whose fault it is: bad input (exit code 2) or a failed run (1).
 #[derive(Debug, thiserror::Error)]
@@ -198,7 +198,12 @@ fn build(config: RunConfig, seed: u64) -> Result<PreparedRun, RunError> {
     // Every random draw of a run (initialisation, sampling) follows from its seed.
     learn.seed(seed);
     act.seed(seed);
-    let algorithm = config.settings.build(envs, &learn, &act, seed)?;
+    let algorithm = config.settings.build(Build {
+        envs,
+        learn: &learn,
+        act: &act,
+        seed,
+    })?;
     Ok(PreparedRun {
         config,
         algorithm,

@@ -1,15 +1,12 @@
 //! `cinder train a2c`: A2C's settings (Pyrado's `A2C` names; SB3's defaults).
 
-use burn::tensor::Device;
-use cinder_core::VecEnv;
 use cinder_pg::{A2c, A2cConfig};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AlgorithmSettings, AnyAlgorithm, OnPolicySettings, RunSettings, SettingsError, schedule,
+    AlgorithmSettings, AnyAlgorithm, Build, OnPolicySettings, RunSettings, SettingsError, schedule,
     settings_common,
 };
-use crate::burn;
 
 /// Every setting of an A2C run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,16 +32,10 @@ impl A2cSettings {
         })
     }
 
-    fn build_algorithm(
-        &self,
-        envs: VecEnv,
-        learn: &Device,
-        act: &Device,
-        seed: u64,
-    ) -> Result<AnyAlgorithm, SettingsError> {
+    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
         let config = self.config()?;
         self.on_policy
-            .build(envs, learn, act, seed, |critic, obs, actions| {
+            .build(b, |critic, obs, actions, learn, seed| {
                 Ok(A2c::new(config, critic, obs, actions, learn, seed)?)
             })
     }

@@ -1,15 +1,12 @@
 //! `cinder train ddpg`: DDPG's settings (Tianshou's `DDPGPolicy` names).
 
-use burn::tensor::Device;
-use cinder_core::VecEnv;
 use cinder_offpolicy::{Ddpg, DdpgConfig, ExplorationNoise};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AlgorithmSettings, AnyAlgorithm, OffPolicySettings, SettingsError, activation, grad_clip,
-    settings_common,
+    AlgorithmSettings, AnyAlgorithm, Build, OffPolicySettings, SettingsError, activation,
+    grad_clip, settings_common,
 };
-use crate::burn;
 
 /// Every setting of a DDPG run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,17 +58,12 @@ impl DdpgSettings {
         })
     }
 
-    fn build_algorithm(
-        &self,
-        envs: VecEnv,
-        learn: &Device,
-        act: &Device,
-        seed: u64,
-    ) -> Result<AnyAlgorithm, SettingsError> {
+    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
         let config = self.config()?;
-        self.off_policy.build(envs, seed, |obs_dim, space| {
-            Ok(Ddpg::new(config, obs_dim, space, learn, act, seed)?)
-        })
+        self.off_policy
+            .build(b, |obs_dim, space, learn, act, seed| {
+                Ok(Ddpg::new(config, obs_dim, space, learn, act, seed)?)
+            })
     }
 }
 

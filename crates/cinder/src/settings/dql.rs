@@ -1,15 +1,12 @@
 //! `cinder train dql`: DQL's settings (Pyrado's `DQL` names, Tianshou's `is_double`).
 
-use burn::tensor::Device;
-use cinder_core::VecEnv;
 use cinder_offpolicy::{Dql, DqlConfig};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AlgorithmSettings, AnyAlgorithm, OffPolicySettings, RunSettings, SettingsError, activation,
-    grad_clip, schedule, settings_common,
+    AlgorithmSettings, AnyAlgorithm, Build, OffPolicySettings, RunSettings, SettingsError,
+    activation, grad_clip, schedule, settings_common,
 };
-use crate::burn;
 
 /// Every setting of a DQL run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,17 +46,12 @@ impl DqlSettings {
         })
     }
 
-    fn build_algorithm(
-        &self,
-        envs: VecEnv,
-        learn: &Device,
-        act: &Device,
-        seed: u64,
-    ) -> Result<AnyAlgorithm, SettingsError> {
+    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
         let config = self.config()?;
-        self.off_policy.build(envs, seed, |obs_dim, space| {
-            Ok(Dql::new(config, obs_dim, space, learn, act, seed)?)
-        })
+        self.off_policy
+            .build(b, |obs_dim, space, learn, act, seed| {
+                Ok(Dql::new(config, obs_dim, space, learn, act, seed)?)
+            })
     }
 }
 

@@ -86,15 +86,20 @@ pub trait Settings: Debug {
         XAxis::Steps
     }
 
-    /// The algorithm, learning on `learn` and acting on `act`, training on `envs`; `seed`
-    /// drives its own random streams.
-    fn build(
-        &self,
-        envs: VecEnv,
-        learn: &Device,
-        act: &Device,
-        seed: u64,
-    ) -> Result<AnyAlgorithm, SettingsError>;
+    /// The algorithm, ready to train.
+    fn build(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError>;
+}
+
+/// What building an algorithm takes.
+pub struct Build<'a> {
+    /// The training environments.
+    pub envs: VecEnv,
+    /// The learning device.
+    pub learn: &'a Device,
+    /// The acting device.
+    pub act: &'a Device,
+    /// Seed of the algorithm's own random streams (minibatches, exploration).
+    pub seed: u64,
 }
 
 /// What an algorithm's settings type provides beyond [`Settings`]: its defaults and the
@@ -342,12 +347,9 @@ macro_rules! settings_common {
 
             fn build(
                 &self,
-                envs: cinder_core::VecEnv,
-                learn: &burn::tensor::Device,
-                act: &burn::tensor::Device,
-                seed: u64,
+                b: $crate::settings::Build<'_>,
             ) -> Result<$crate::settings::AnyAlgorithm, $crate::settings::SettingsError> {
-                self.build_algorithm(envs, learn, act, seed)
+                self.build_algorithm(b)
             }
         }
     };

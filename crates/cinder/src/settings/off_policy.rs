@@ -1,12 +1,14 @@
 //! The settings DQL, DDPG and SAC share: the replay loop (Pyrado's `ValueBased`) and the
 //! networks' shape and optimisation.
 
-use cinder_core::VecEnv;
+use burn::tensor::Device;
+use cinder_core::Space;
 use cinder_data::PrioritizedConfig;
 use cinder_offpolicy::{OffPolicy, OffPolicyLearner, ReplayConfig};
 use serde::{Deserialize, Serialize};
 
-use super::{AnyAlgorithm, RunSettings, SettingsError, activation};
+use super::{AnyAlgorithm, Build, RunSettings, SettingsError, activation};
+use crate::burn;
 
 /// Settings of every off-policy run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,22 +108,14 @@ impl OffPolicySettings {
 
     /// The learner `make` builds for the observation size and action space of `envs`, in the
     /// replay loop over `envs`.
-    pub fn build<L, F>(
-        &self,
-        envs: VecEnv,
-        seed: u64,
-        make: F,
-    ) -> Result<AnyAlgorithm, SettingsError>
+    pub fn build<L, F>(&self, b: Build<'_>, make: F) -> Result<AnyAlgorithm, SettingsError>
     where
         L: OffPolicyLearner + 'static,
-        F: FnOnce(usize, &cinder_core::Space) -> Result<L, SettingsError>,
+        F: FnOnce(usize, &Space, &Device, &Device, u64) -> Result<L, SettingsError>,
     {
-        let learner = make(envs.observation_dim(), &envs.action_space().clone())?;
-        Ok(Box::new(OffPolicy::new(
-            learner,
-            envs,
-            self.replay(),
-            seed,
-        )?))
+        let space = b.envs.action_space().clone();
+        let learner = make(b.envs.observation_dim(), &space, b.learn, b.act, b.seed)?;
+        let replay = self.replay();
+        Ok(Box::new(OffPolicy::new(learner, b.envs, replay, b.seed)?))
     }
 }

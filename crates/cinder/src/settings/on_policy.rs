@@ -3,13 +3,13 @@
 
 use burn::tensor::Device;
 use cinder_agent::PolicyConfig;
-use cinder_core::VecEnv;
+use cinder_core::Space;
 use cinder_data::Budget;
 use cinder_pg::{Gae, GaeConfig, OnPolicy, OnPolicyLearner};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AnyAlgorithm, RunSettings, SettingsError, activation, at_least_one, grad_clip, schedule,
+    AnyAlgorithm, Build, RunSettings, SettingsError, activation, at_least_one, grad_clip, schedule,
 };
 use crate::burn;
 
@@ -104,25 +104,20 @@ impl OnPolicySettings {
 
     /// The learner `make` builds from the critic and the spaces of `envs`, in its on-policy
     /// iteration over `envs`.
-    pub fn build<L, F>(
-        &self,
-        envs: VecEnv,
-        learn: &Device,
-        act: &Device,
-        seed: u64,
-        make: F,
-    ) -> Result<AnyAlgorithm, SettingsError>
+    pub fn build<L, F>(&self, b: Build<'_>, make: F) -> Result<AnyAlgorithm, SettingsError>
     where
         L: OnPolicyLearner + 'static,
-        F: FnOnce(Gae, &cinder_core::Space, &cinder_core::Space) -> Result<L, SettingsError>,
+        F: FnOnce(Gae, &Space, &Space, &Device, u64) -> Result<L, SettingsError>,
     {
         let (obs, actions) = (
-            envs.observation_space().clone(),
-            envs.action_space().clone(),
+            b.envs.observation_space().clone(),
+            b.envs.action_space().clone(),
         );
-        let critic = Gae::new(self.critic()?, &obs, learn)?;
-        let learner = make(critic, &obs, &actions)?;
+        let critic = Gae::new(self.critic()?, &obs, b.learn)?;
+        let learner = make(critic, &obs, &actions, b.learn, b.seed)?;
         let budget = Budget::MinSteps(self.run.n_envs.saturating_mul(self.n_steps));
-        Ok(Box::new(OnPolicy::new(learner, envs, seed, budget, act)))
+        Ok(Box::new(OnPolicy::new(
+            learner, b.envs, b.seed, budget, b.act,
+        )))
     }
 }

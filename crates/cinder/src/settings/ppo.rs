@@ -1,14 +1,12 @@
 //! `cinder train ppo`: PPO's settings (Pyrado's `PPO` names; SB3's defaults).
 
-use burn::tensor::Device;
-use cinder_core::VecEnv;
 use cinder_pg::{Ppo, PpoConfig};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AlgorithmSettings, AnyAlgorithm, OnPolicySettings, SettingsError, schedule, settings_common,
+    AlgorithmSettings, AnyAlgorithm, Build, OnPolicySettings, SettingsError, schedule,
+    settings_common,
 };
-use crate::burn;
 
 /// Every setting of a PPO run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,16 +39,10 @@ impl PpoSettings {
         })
     }
 
-    fn build_algorithm(
-        &self,
-        envs: VecEnv,
-        learn: &Device,
-        act: &Device,
-        seed: u64,
-    ) -> Result<AnyAlgorithm, SettingsError> {
+    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
         let config = self.ppo()?;
         self.on_policy
-            .build(envs, learn, act, seed, |critic, obs, actions| {
+            .build(b, |critic, obs, actions, learn, seed| {
                 Ok(Ppo::new(config, critic, obs, actions, learn, seed)?)
             })
     }

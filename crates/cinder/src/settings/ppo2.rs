@@ -1,12 +1,9 @@
 //! `cinder train ppo2`: PPO's settings plus the value-loss weight (Pyrado's `PPO2`).
 
-use burn::tensor::Device;
-use cinder_core::VecEnv;
 use cinder_pg::{Ppo2, Ppo2Config};
 use serde::{Deserialize, Serialize};
 
-use super::{AlgorithmSettings, AnyAlgorithm, PpoSettings, SettingsError, settings_common};
-use crate::burn;
+use super::{AlgorithmSettings, AnyAlgorithm, Build, PpoSettings, SettingsError, settings_common};
 
 /// Every setting of a PPO2 run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,17 +23,11 @@ impl Ppo2Settings {
         })
     }
 
-    fn build_algorithm(
-        &self,
-        envs: VecEnv,
-        learn: &Device,
-        act: &Device,
-        seed: u64,
-    ) -> Result<AnyAlgorithm, SettingsError> {
+    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
         let config = self.config()?;
         self.ppo
             .on_policy
-            .build(envs, learn, act, seed, |critic, obs, actions| {
+            .build(b, |critic, obs, actions, learn, seed| {
                 Ok(Ppo2::new(config, critic, obs, actions, learn, seed)?)
             })
     }

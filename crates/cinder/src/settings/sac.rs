@@ -2,16 +2,13 @@
 //! everywhere else in Cinder: Pyrado's `ent_coeff_init` / `learn_ent_coeff` are
 //! `entropy_coeff_init` / `learn_entropy_coeff`).
 
-use burn::tensor::Device;
-use cinder_core::VecEnv;
 use cinder_offpolicy::{Sac, SacConfig};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AlgorithmSettings, AnyAlgorithm, OffPolicySettings, SettingsError, activation, grad_clip,
-    schedule, settings_common,
+    AlgorithmSettings, AnyAlgorithm, Build, OffPolicySettings, SettingsError, activation,
+    grad_clip, schedule, settings_common,
 };
-use crate::burn;
 
 /// Every setting of a SAC run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,17 +48,12 @@ impl SacSettings {
         })
     }
 
-    fn build_algorithm(
-        &self,
-        envs: VecEnv,
-        learn: &Device,
-        act: &Device,
-        seed: u64,
-    ) -> Result<AnyAlgorithm, SettingsError> {
+    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
         let config = self.config()?;
-        self.off_policy.build(envs, seed, |obs_dim, space| {
-            Ok(Sac::new(config, obs_dim, space, learn, act, seed)?)
-        })
+        self.off_policy
+            .build(b, |obs_dim, space, learn, act, seed| {
+                Ok(Sac::new(config, obs_dim, space, learn, act, seed)?)
+            })
     }
 }
 
