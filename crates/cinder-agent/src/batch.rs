@@ -11,7 +11,7 @@ use rand::Rng;
 use crate::error::AgentError;
 
 /// The parts of a [`ReplayBatch`] every learner reads. Observations go to the autodiff
-/// device (the online networks' input); everything the targets are computed from stays on
+/// device (the trained networks' input); everything the targets are computed from stays on
 /// the plain device, where no graph is recorded.
 pub struct BatchTensors {
     /// `[B, obs_dim]` `s_t`, autodiff device.

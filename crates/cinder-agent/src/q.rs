@@ -39,10 +39,10 @@ pub fn allowed_actions(
 
 /// The bootstrap value of each next observation: `max_a Q'(s', a)`, or with `is_double`
 /// `Q'(s', argmax_a Q(s', a))`, over the actions `mask` allows (0 where it allows none).
-/// Both networks are evaluated without a graph (`online` is the trained network, `target`
+/// Both networks are evaluated without a graph (`trained` is the network being trained, `target`
 /// its lagged copy).
 pub fn next_state_values(
-    online: &Mlp,
+    trained: &Mlp,
     target: &Mlp,
     next_observations: Tensor<2>,
     is_double: bool,
@@ -54,7 +54,7 @@ pub fn next_state_values(
         None => q,
     };
     let values = if is_double {
-        let choice = masked(online.forward(next_observations)).argmax(1);
+        let choice = masked(trained.forward(next_observations)).argmax(1);
         target_q.gather(1, choice)
     } else {
         masked(target_q).max_dim(1)

@@ -59,9 +59,9 @@ fn next_state_values_match_the_host_max_double_q_and_masks() {
             .init(&device)
             .unwrap()
     };
-    let (online, target) = (net(), net());
+    let (trained, target) = (net(), net());
     let input = || matrix(&obs, rows, &device);
-    let q_online = read_floats(online.forward(input())).unwrap();
+    let q_trained = read_floats(trained.forward(input())).unwrap();
     let q_target = read_floats(target.forward(input())).unwrap();
     let allowed: Vec<Vec<usize>> = obs
         .chunks(5)
@@ -73,7 +73,7 @@ fn next_state_values_match_the_host_max_double_q_and_masks() {
     for (is_double, masked) in [(false, false), (true, false), (false, true), (true, true)] {
         let mask = masked.then(|| action_mask(&input(), 3));
         let got = read_floats(next_state_values(
-            &online,
+            &trained,
             &target,
             input(),
             is_double,
@@ -88,7 +88,7 @@ fn next_state_values_match_the_host_max_double_q_and_masks() {
                     vec![0, 1, 2]
                 };
                 let Some(best) = actions.iter().copied().max_by(|&a, &b| {
-                    let q = if is_double { &q_online } else { &q_target };
+                    let q = if is_double { &q_trained } else { &q_target };
                     q[r * 3 + a].total_cmp(&q[r * 3 + b])
                 }) else {
                     return 0.0; // no allowed action: terminal

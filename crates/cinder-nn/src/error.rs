@@ -30,6 +30,6 @@ pub enum NnError {
     #[error("tensor read-back failed: {0}")]
     ReadBack(String),
     /// Online and target networks of different architectures.
-    #[error("target network does not match the online network: {0}")]
+    #[error("target network does not match the trained network: {0}")]
     ArchitectureMismatch(String),
 }

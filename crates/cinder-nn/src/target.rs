@@ -1,7 +1,7 @@
 //! Target networks: soft (Polyak) and hard updates.
 //!
-//! One convention everywhere in Cinder: `tau` is the weight of the **online** network,
-//! `θ_target ← (1 − τ) θ_target + τ θ_online` (Lillicrap et al. 2016; Tianshou and SB3 use
+//! One convention everywhere in Cinder: `tau` is the weight of the **trained** network,
+//! `θ_target ← (1 − τ) θ_target + τ θ_trained` (Lillicrap et al. 2016; Tianshou and SB3 use
 //! τ = 0.005). Pyrado's `tau = 0.995` is the weight of the target, i.e. `1 − τ` here.
 //!
 //! Parameters are paired by their order in the module tree, so the target may be any module of
@@ -33,16 +33,16 @@ fn flatten<M: Module>(module: &M) -> Vec<(Vec<usize>, Tensor<1>)> {
     visitor.params
 }
 
-/// Replaces each target parameter `t` by `(1 − tau)·t + tau·o` with its online twin `o`.
+/// Replaces each target parameter `t` by `(1 − tau)·t + tau·o` with its trained twin `o`.
 struct Interpolate {
-    online: std::vec::IntoIter<(Vec<usize>, Tensor<1>)>,
+    trained: std::vec::IntoIter<(Vec<usize>, Tensor<1>)>,
     tau: f64,
 }
 
 impl ModuleMapper for Interpolate {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let (_, online) = self
-            .online
+        let (_, trained) = self
+            .trained
             .next()
             .expect("architectures were checked to match before mapping");
         let tau = self.tau;
@@ -50,11 +50,11 @@ impl ModuleMapper for Interpolate {
             let autodiff = target.is_autodiff();
             let require_grad = target.is_require_grad();
             let target = target.inner();
-            let online = online.to_device(&target.device()).reshape(target.dims());
+            let trained = trained.to_device(&target.device()).reshape(target.dims());
             let mixed = if tau == 1.0 {
-                online
+                trained
             } else {
-                target.mul_scalar(1.0 - tau) + online.mul_scalar(tau)
+                target.mul_scalar(1.0 - tau) + trained.mul_scalar(tau)
             };
             match (autodiff, require_grad) {
                 (true, true) => mixed.autodiff().require_grad(),
@@ -65,33 +65,33 @@ impl ModuleMapper for Interpolate {
     }
 }
 
-/// Polyak-averages `online` into `target`: `θ_t ← (1 − tau) θ_t + tau θ_o`, `tau ∈ [0, 1]`.
+/// Polyak-averages `trained` into `target`: `θ_t ← (1 − tau) θ_t + tau θ_o`, `tau ∈ [0, 1]`.
 ///
-/// `tau = 1` copies the online weights, `tau = 0` keeps the target. Errors if `tau` is out of
+/// `tau = 1` copies the trained weights, `tau = 0` keeps the target. Errors if `tau` is out of
 /// range or the two networks do not have the same parameter shapes in the same order.
-pub fn soft_update<M: Module>(target: M, online: &M, tau: f64) -> Result<M, NnError> {
+pub fn soft_update<M: Module>(target: M, trained: &M, tau: f64) -> Result<M, NnError> {
     if !(0.0..=1.0).contains(&tau) {
         return Err(NnError::InvalidTau(tau));
     }
-    let online = flatten(online);
+    let trained = flatten(trained);
     let target_shapes: Vec<Vec<usize>> = flatten(&target).into_iter().map(|(s, _)| s).collect();
-    let online_shapes: Vec<&Vec<usize>> = online.iter().map(|(s, _)| s).collect();
-    if target_shapes.iter().collect::<Vec<_>>() != online_shapes {
+    let trained_shapes: Vec<&Vec<usize>> = trained.iter().map(|(s, _)| s).collect();
+    if target_shapes.iter().collect::<Vec<_>>() != trained_shapes {
         return Err(NnError::ArchitectureMismatch(format!(
-            "target parameter shapes {target_shapes:?}, online {online_shapes:?}"
+            "target parameter shapes {target_shapes:?}, trained {trained_shapes:?}"
         )));
     }
     if tau == 0.0 {
         return Ok(target);
     }
     Ok(target.map(&mut Interpolate {
-        online: online.into_iter(),
+        trained: trained.into_iter(),
         tau,
     }))
 }
 
-/// Copies the online weights into `target` (a soft update with `tau = 1`), keeping the
+/// Copies the trained weights into `target` (a soft update with `tau = 1`), keeping the
 /// target's device and autodiff setting.
-pub fn hard_update<M: Module>(target: M, online: &M) -> Result<M, NnError> {
-    soft_update(target, online, 1.0)
+pub fn hard_update<M: Module>(target: M, trained: &M) -> Result<M, NnError> {
+    soft_update(target, trained, 1.0)
 }

@@ -39,7 +39,7 @@ pub struct DdpgConfig {
     pub hidden: Vec<usize>,
     /// Non-linearity of both networks.
     pub activation: Activation,
-    /// Weight of the online networks in the target update.
+    /// Weight of the trained networks in the target update.
     pub tau: f64,
     /// Exploration noise (Gaussian σ = 0.1 by default).
     pub exploration_noise: ExplorationNoise,

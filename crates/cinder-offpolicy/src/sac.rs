@@ -41,7 +41,7 @@ pub struct SacConfig {
     pub hidden: Vec<usize>,
     /// Non-linearity of all networks.
     pub activation: Activation,
-    /// Weight of the online critics in the target update (Pyrado's 0.995 is 1 − tau).
+    /// Weight of the trained critics in the target update (Pyrado's 0.995 is 1 − tau).
     pub tau: f64,
     /// Initial entropy coefficient α (Pyrado's `ent_coeff_init`).
     pub entropy_coeff_init: f64,

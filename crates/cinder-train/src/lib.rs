@@ -103,7 +103,7 @@ pub struct TrainConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum XAxis {
-    /// Environment steps (online algorithms).
+    /// Environment steps (algorithms that interact with environments).
     #[default]
     Steps,
     /// Gradient updates (offline algorithms, which take no environment steps).
