@@ -304,10 +304,9 @@ fn train_into(
     mut logger: RunLogger,
 ) -> Result<RunSummary, RunError> {
     let failed = |e: &dyn std::fmt::Display| RunError::Failed(format!("{}: {e}", dir.display()));
-    let settings = &run.config.settings;
     let train_config = TrainConfig {
         start,
-        ..settings.run().train_config(settings.x_axis())
+        ..run.config.settings.run().train_config()
     };
     let summary = train(
         run.algorithm.as_mut(),
@@ -389,7 +388,7 @@ pub fn resume(
     let start = RunCounters::from_snapshot(&meta);
     TrainConfig {
         start,
-        ..config.settings.run().train_config(config.settings.x_axis())
+        ..config.settings.run().train_config()
     }
     .validate()
     .map_err(|e| match e {

@@ -86,6 +86,28 @@ fn bad_input_is_one_line_exit_2_and_no_run_directory() {
         "key=value",
     );
     rejects(
+        &["ppo", "--env", "CartPole-v1", "--set", "snapshot_mode=bst"],
+        "invalid setting `snapshot_mode` = \"bst\"",
+    );
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--set", "x_axis=episodes"],
+        "invalid setting `x_axis`",
+    );
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--set", "n_steps=-3"],
+        "`n_steps` = -3: expected a non-negative integer",
+    );
+    rejects(
+        &[
+            "ppo",
+            "--env",
+            "CartPole-v1",
+            "--set",
+            "hidden=[64, \"wide\"]",
+        ],
+        "invalid setting `hidden`",
+    );
+    rejects(
         &["dql", "--env", "CartPole-v1", "--set", "memory_size=0"],
         "memory_size",
     );
@@ -407,7 +429,10 @@ fn runs_stop_on_update_and_iteration_budgets() {
     let out = tempfile::tempdir().unwrap();
     let runs = out.path().join("runs");
     // SAC makes one update per step once 64 random transitions are stored.
-    let dir = short_sac_run(&runs, &["--set", "max_updates=30"]);
+    let dir = short_sac_run(
+        &runs,
+        &["--set", "max_updates=30", "--set", "x_axis=updates"],
+    );
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["stop_reason"], "max_updates", "{summary}");
@@ -416,6 +441,7 @@ fn runs_stop_on_update_and_iteration_budgets() {
     assert_eq!(csv_column(&dir, "total_updates").last(), Some(&30.0));
     let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
     assert!(config.contains("max_updates = 30"), "{config}");
+    assert!(config.contains("x_axis = \"updates\""), "{config}");
 
     let output = cinder(&[
         "train",

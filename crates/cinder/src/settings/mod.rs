@@ -81,11 +81,6 @@ pub trait Settings: Debug {
     /// Mutable access to them (a resumed run's new budget).
     fn run_mut(&mut self) -> &mut RunSettings;
 
-    /// What TensorBoard's step and the learning curve count.
-    fn x_axis(&self) -> XAxis {
-        XAxis::Steps
-    }
-
     /// The algorithm, ready to train.
     fn build(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError>;
 }
@@ -120,12 +115,40 @@ pub(crate) fn resolve<S: AlgorithmSettings>(
     preset: Option<&toml::Table>,
     overrides: &[String],
 ) -> Result<Box<dyn Settings>, SettingsError> {
-    let defaults = S::defaults();
-    let mut table = defaults.to_table()?;
-    let mut valid: Vec<String> = table.keys().cloned().collect();
+    let defaults = S::defaults().to_table()?;
+    let mut valid: Vec<String> = defaults.keys().cloned().collect();
     valid.extend(RunSettings::OPTIONAL.iter().map(|k| k.to_string()));
     valid.sort();
-    valid.dedup();
+    let merged = merge(preset, overrides)?;
+    let mut table = defaults.clone();
+    for (key, value) in &merged {
+        if !valid.contains(key) {
+            return Err(SettingsError::UnknownKey {
+                key: key.clone(),
+                algo: algo.to_string(),
+                valid: valid.join(", "),
+            });
+        }
+        check_type(key, value, defaults.get(key))?;
+        table.insert(key.clone(), value.clone());
+    }
+    let settings: S = table.clone().try_into().map_err(|e: toml::de::Error| {
+        let reason = one_line(&e.to_string());
+        SettingsError::Invalid(match culprit::<S>(&table, &defaults, &merged) {
+            Some((key, value)) => format!("invalid setting `{key}` = {value}: {reason}"),
+            None => format!("invalid settings: {reason}"),
+        })
+    })?;
+    settings.run().validate()?;
+    settings.validate()?;
+    Ok(Box::new(settings))
+}
+
+/// The preset table overlaid with each `key=value` of `overrides`.
+fn merge(
+    preset: Option<&toml::Table>,
+    overrides: &[String],
+) -> Result<BTreeMap<String, toml::Value>, SettingsError> {
     let mut merged: BTreeMap<String, toml::Value> = BTreeMap::new();
     if let Some(preset) = preset {
         merged.extend(preset.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -136,23 +159,24 @@ pub(crate) fn resolve<S: AlgorithmSettings>(
             .ok_or_else(|| SettingsError::Invalid(format!("--set `{item}`: expected key=value")))?;
         merged.insert(key.trim().to_string(), parse_value(text.trim()));
     }
-    for (key, value) in merged {
-        if !valid.contains(&key) {
-            return Err(SettingsError::UnknownKey {
-                key,
-                algo: algo.to_string(),
-                valid: valid.join(", "),
-            });
-        }
-        check_type(&key, &value, table.get(&key))?;
-        table.insert(key, value);
-    }
-    let settings: S = table.try_into().map_err(|e: toml::de::Error| {
-        SettingsError::Invalid(format!("invalid settings: {}", one_line(&e.to_string())))
-    })?;
-    settings.run().validate()?;
-    settings.validate()?;
-    Ok(Box::new(settings))
+    Ok(merged)
+}
+
+/// The key of `merged` at fault when `table` does not deserialise: the first whose default
+/// (or absence) makes it readable.
+fn culprit<'a, S: DeserializeOwned>(
+    table: &toml::Table,
+    defaults: &toml::Table,
+    merged: &'a BTreeMap<String, toml::Value>,
+) -> Option<(&'a String, &'a toml::Value)> {
+    merged.iter().find(|(key, _)| {
+        let mut fixed = table.clone();
+        match defaults.get(*key) {
+            Some(default) => fixed.insert((*key).clone(), default.clone()),
+            None => fixed.remove(*key),
+        };
+        fixed.try_into::<S>().is_ok()
+    })
 }
 
 /// Checks that `value` has the TOML type of `default` (the key's default value; the budget keys,
@@ -242,6 +266,9 @@ pub struct RunSettings {
     pub return_threshold: Option<f64>,
     /// `latest`, `best` or `none`.
     pub snapshot_mode: SnapshotMode,
+    /// What TensorBoard's step and the learning curve's x axis count: `steps` or `updates`
+    /// (`progress.csv` has both).
+    pub x_axis: XAxis,
 }
 
 impl RunSettings {
@@ -262,11 +289,12 @@ impl RunSettings {
             eval_episodes: 10,
             return_threshold: None,
             snapshot_mode: SnapshotMode::Latest,
+            x_axis: XAxis::Steps,
         }
     }
 
-    /// The training loop's settings (with `x_axis`).
-    pub fn train_config(&self, x_axis: XAxis) -> TrainConfig {
+    /// The training loop's settings.
+    pub fn train_config(&self) -> TrainConfig {
         TrainConfig {
             max_iter: self.max_iter,
             total_steps: self.total_steps,
@@ -275,14 +303,14 @@ impl RunSettings {
             eval_every: self.eval_every,
             eval_episodes: self.eval_episodes,
             snapshot_mode: self.snapshot_mode,
-            x_axis,
+            x_axis: self.x_axis,
             ..TrainConfig::default()
         }
     }
 
     fn validate(&self) -> Result<(), SettingsError> {
         at_least_one(&[("n_envs", self.n_envs), ("num_workers", self.num_workers)])?;
-        self.train_config(XAxis::Steps)
+        self.train_config()
             .validate()
             .map_err(|e| SettingsError::Invalid(e.to_string()))
     }
