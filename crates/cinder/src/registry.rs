@@ -133,3 +133,44 @@ pub fn help() -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{REGISTRY, find, ids};
+
+    #[test]
+    fn every_shipped_preset_resolves_and_round_trips_through_config_toml() {
+        for entry in REGISTRY {
+            let presets: toml::Table = entry.presets.parse().expect("presets parse");
+            assert!(!presets.is_empty(), "{} ships no preset", entry.id);
+            let defaults = entry.resolve(None, &[]).expect("defaults resolve");
+            let again = entry
+                .resolve(Some(&defaults.to_table().unwrap()), &[])
+                .unwrap();
+            assert_eq!(again.to_table().unwrap(), defaults.to_table().unwrap());
+            for (env, table) in &presets {
+                let table = table.as_table().expect("a table per environment");
+                let settings = entry
+                    .resolve(Some(table), &[])
+                    .unwrap_or_else(|e| panic!("{} on {env}: {e}", entry.id));
+                // What config.toml stores reads back to the same settings.
+                let stored = settings.to_table().unwrap();
+                let read = entry.resolve(Some(&stored), &[]).unwrap();
+                assert_eq!(read.to_table().unwrap(), stored, "{} on {env}", entry.id);
+            }
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_and_unknown_ids_list_the_registry() {
+        let mut all = ids();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), REGISTRY.len());
+        let err = find("dqn").err().unwrap().to_string();
+        assert!(err.contains("unknown algorithm `dqn`"), "{err}");
+        for id in ids() {
+            assert!(err.contains(id), "{err}");
+        }
+    }
+}
