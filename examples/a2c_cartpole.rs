@@ -14,6 +14,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let device = parse_device("flex")?;
     device.seed(0);
     let envs = VecEnv::from_fn(8, |_| make("CartPole-v1"))?;
+    let mut eval = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
+    let config = TrainConfig::steps(500_000, 1000);
     let (obs_space, act_space) = (
         envs.observation_space().clone(),
         envs.action_space().clone(),
@@ -33,21 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a2c = A2c::new(a2c_config, critic, &obs_space, &act_space, &device, 0)?;
     let mut algorithm = OnPolicy::new(a2c, envs, 0, Budget::MinSteps(40), &device);
 
-    let mut eval_envs = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
-    let config = TrainConfig {
-        total_steps: Some(500_000),
-        eval_every: 1000,
-        ..TrainConfig::default()
-    };
-    let summary = train(
-        &mut algorithm,
-        &mut eval_envs,
-        &config,
-        &mut RunLogger::quiet(),
-    )?;
-    println!(
-        "{} steps in {:.1} s; deterministic evaluation: {:.1} ± {:.1}",
-        summary.total_steps, summary.wall_seconds, summary.final_eval.mean, summary.final_eval.std
-    );
+    let summary = train(&mut algorithm, &mut eval, &config, &mut RunLogger::quiet())?;
+    println!("{summary}");
     Ok(())
 }

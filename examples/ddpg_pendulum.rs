@@ -17,6 +17,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     act_device.seed(0);
 
     let envs = VecEnv::from_fn(1, |_| make("Pendulum-v1"))?;
+    let mut eval = VecEnv::from_fn(10, |_| make("Pendulum-v1"))?;
+    let config = TrainConfig::steps(20_000, 5000);
     let ddpg = Ddpg::new(
         DdpgConfig {
             hidden: vec![400, 300],
@@ -30,37 +32,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let replay = ReplayConfig {
         memory_size: 200_000,
-        min_steps: 1,
-        num_updates_per_iter: 1,
         num_init_memory_steps: 10_000,
-        batch_size: 256,
         gamma: 0.98,
-        estimation_step: 1,
-        prioritized: None,
-        save_buffer: false,
-        use_trained_policy_for_refill: false,
+        ..ReplayConfig::default()
     };
     let mut algorithm = OffPolicy::new(ddpg, envs, replay, 0)?;
 
-    let mut eval_envs = VecEnv::from_fn(10, |_| make("Pendulum-v1"))?;
-    let config = TrainConfig {
-        total_steps: Some(20_000),
-        eval_every: 5000,
-        ..TrainConfig::default()
-    };
-    let summary = train(
-        &mut algorithm,
-        &mut eval_envs,
-        &config,
-        &mut RunLogger::quiet(),
-    )?;
-    println!(
-        "{} steps in {:.1} s; deterministic evaluation over {} episodes: {:.1} ± {:.1}",
-        summary.total_steps,
-        summary.wall_seconds,
-        summary.final_eval.returns.len(),
-        summary.final_eval.mean,
-        summary.final_eval.std
-    );
+    let summary = train(&mut algorithm, &mut eval, &config, &mut RunLogger::quiet())?;
+    println!("{summary}");
     Ok(())
 }

@@ -19,6 +19,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     act_device.seed(0);
 
     let envs = VecEnv::from_fn(1, |_| make("CartPole-v1"))?;
+    let mut eval = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
+    let config = TrainConfig::steps(50_000, 40);
     let dql = Dql::new(
         DqlConfig {
             hidden: vec![256, 256],
@@ -42,35 +44,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         memory_size: 100_000,
         min_steps: 256,
         num_updates_per_iter: 128,
-        num_init_memory_steps: 1000,
         batch_size: 64,
-        gamma: 0.99,
-        estimation_step: 1,
-        prioritized: None,
-        save_buffer: false,
-        use_trained_policy_for_refill: false,
+        ..ReplayConfig::default()
     };
     let mut algorithm = OffPolicy::new(dql, envs, replay, 0)?;
 
-    let mut eval_envs = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
-    let config = TrainConfig {
-        total_steps: Some(50_000),
-        eval_every: 40,
-        ..TrainConfig::default()
-    };
-    let summary = train(
-        &mut algorithm,
-        &mut eval_envs,
-        &config,
-        &mut RunLogger::quiet(),
-    )?;
-    println!(
-        "{} steps in {:.1} s; deterministic evaluation over {} episodes: {:.1} ± {:.1}",
-        summary.total_steps,
-        summary.wall_seconds,
-        summary.final_eval.returns.len(),
-        summary.final_eval.mean,
-        summary.final_eval.std
-    );
+    let summary = train(&mut algorithm, &mut eval, &config, &mut RunLogger::quiet())?;
+    println!("{summary}");
     Ok(())
 }

@@ -15,6 +15,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let device = parse_device("flex")?;
     device.seed(0);
     let envs = VecEnv::from_fn(8, |_| make("CartPole-v1"))?;
+    let mut eval = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
+    let config = TrainConfig::steps(100_000, 50);
     let (obs_space, act_space) = (
         envs.observation_space().clone(),
         envs.action_space().clone(),
@@ -26,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..GaeConfig::default()
     };
     let critic = Gae::new(critic_config, &obs_space, &device)?;
-    let config = Ppo2Config {
+    let ppo2_config = Ppo2Config {
         ppo: PpoConfig {
             num_epoch: 20,
             batch_size: 256,
@@ -37,24 +39,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         vfcn_coeff: 0.5,
     };
-    let ppo2 = Ppo2::new(config, critic, &obs_space, &act_space, &device, 0)?;
+    let ppo2 = Ppo2::new(ppo2_config, critic, &obs_space, &act_space, &device, 0)?;
     let mut algorithm = OnPolicy::new(ppo2, envs, 0, Budget::MinSteps(8 * 32), &device);
 
-    let mut eval_envs = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
-    let config = TrainConfig {
-        total_steps: Some(100_000),
-        eval_every: 50,
-        ..TrainConfig::default()
-    };
-    let summary = train(
-        &mut algorithm,
-        &mut eval_envs,
-        &config,
-        &mut RunLogger::quiet(),
-    )?;
-    println!(
-        "{} steps in {:.1} s; deterministic evaluation: {:.1} ± {:.1}",
-        summary.total_steps, summary.wall_seconds, summary.final_eval.mean, summary.final_eval.std
-    );
+    let summary = train(&mut algorithm, &mut eval, &config, &mut RunLogger::quiet())?;
+    println!("{summary}");
     Ok(())
 }

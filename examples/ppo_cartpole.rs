@@ -18,6 +18,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     learn_device.seed(0);
 
     let envs = VecEnv::from_fn(8, |_| make("CartPole-v1"))?;
+    let mut eval = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
+    let config = TrainConfig::steps(100_000, 50);
     let (obs_space, act_space) = (
         envs.observation_space().clone(),
         envs.action_space().clone(),
@@ -53,25 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let mut algorithm = OnPolicy::new(ppo, envs, 0, Budget::MinSteps(8 * 32), &act_device);
 
-    let mut eval_envs = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
-    let config = TrainConfig {
-        total_steps: Some(100_000),
-        eval_every: 50,
-        ..TrainConfig::default()
-    };
-    let summary = train(
-        &mut algorithm,
-        &mut eval_envs,
-        &config,
-        &mut RunLogger::quiet(),
-    )?;
-    println!(
-        "{} steps in {:.1} s; deterministic evaluation over {} episodes: {:.1} ± {:.1}",
-        summary.total_steps,
-        summary.wall_seconds,
-        summary.final_eval.returns.len(),
-        summary.final_eval.mean,
-        summary.final_eval.std
-    );
+    let summary = train(&mut algorithm, &mut eval, &config, &mut RunLogger::quiet())?;
+    println!("{summary}");
     Ok(())
 }

@@ -44,19 +44,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
     let mut logger = RunLogger::create(dir, serde_json::json!({"example": "ppo_pendulum"}), true)?;
     let mut eval_envs = VecEnv::from_fn(10, |_| make("Pendulum-v1"))?;
-    let config = TrainConfig {
-        total_steps: Some(300_000),
-        eval_every: 10,
-        ..TrainConfig::default()
-    };
+    let config = TrainConfig::steps(300_000, 10);
     let summary = train(&mut algorithm, &mut eval_envs, &config, &mut logger)?;
-    println!(
-        "{} steps in {:.1} s; deterministic evaluation: {:.1} ± {:.1}; files in {}",
-        summary.total_steps,
-        summary.wall_seconds,
-        summary.final_eval.mean,
-        summary.final_eval.std,
-        dir.display()
-    );
+    println!("{summary}; files in {}", dir.display());
     Ok(())
 }

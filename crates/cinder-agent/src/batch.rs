@@ -51,12 +51,10 @@ pub fn continuous_actions<'a>(
     batch: &'a ReplayBatch,
     learner: &str,
 ) -> Result<&'a [f32], AgentError> {
-    match &batch.actions {
-        ActionBatch::Continuous(actions) => Ok(actions),
-        ActionBatch::Discrete(_) => Err(AgentError::UnsupportedSpace(format!(
-            "{learner} replay batch holds discrete actions"
-        ))),
+    if let ActionBatch::Continuous(actions) = &batch.actions {
+        return Ok(actions);
     }
+    Err(wrong_kind(learner, "discrete"))
 }
 
 /// The discrete actions of a minibatch of `learner` (named in the error).
@@ -66,10 +64,12 @@ pub fn discrete_actions<'a>(
 ) -> Result<&'a [usize], AgentError> {
     match &batch.actions {
         ActionBatch::Discrete(actions) => Ok(actions),
-        ActionBatch::Continuous(_) => Err(AgentError::UnsupportedSpace(format!(
-            "{learner} replay batch holds continuous actions"
-        ))),
+        ActionBatch::Continuous(_) => Err(wrong_kind(learner, "continuous")),
     }
+}
+
+fn wrong_kind(learner: &str, kind: &str) -> AgentError {
+    AgentError::UnsupportedSpace(format!("{learner} replay batch holds {kind} actions"))
 }
 
 /// Maps a bounded box to `[-1, 1]^d` and back (Tianshou's `action_scaling`).

@@ -249,9 +249,7 @@ impl SquashedPolicy {
         activation: Activation,
         device: &Device,
     ) -> Result<Self, AgentError> {
-        let net = MlpConfig::new(observation_dim, hidden.to_vec(), 2 * action_dim)
-            .with_activation(activation)
-            .init(device)?;
+        let net = mlp(observation_dim, hidden, 2 * action_dim, activation, device)?;
         Ok(Self { net })
     }
 
@@ -284,14 +282,26 @@ impl DeterministicPolicy {
         activation: Activation,
         device: &Device,
     ) -> Result<Self, AgentError> {
-        let net = MlpConfig::new(observation_dim, hidden.to_vec(), action_dim)
-            .with_activation(activation)
-            .init(device)?;
-        Ok(Self { net })
+        Ok(Self {
+            net: mlp(observation_dim, hidden, action_dim, activation, device)?,
+        })
     }
 
     /// `μ(s)` of each row of `observations`.
     pub fn forward(&self, observations: Tensor<2>) -> Tensor<2> {
         self.net.forward(observations).tanh()
     }
+}
+
+/// An MLP `input → hidden → output` with `activation` (orthogonal init, unit output gain).
+fn mlp(
+    input: usize,
+    hidden: &[usize],
+    output: usize,
+    activation: Activation,
+    device: &Device,
+) -> Result<Mlp, AgentError> {
+    Ok(MlpConfig::new(input, hidden.to_vec(), output)
+        .with_activation(activation)
+        .init(device)?)
 }

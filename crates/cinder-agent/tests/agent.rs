@@ -16,11 +16,11 @@ use cinder_nn::device::test_device;
 use cinder_nn::tensors::{matrix, read_floats, vector};
 use cinder_nn::{Activation, MlpConfig};
 
-fn close(a: &[f32], b: &[f32]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| (x - y).abs() <= 1e-5 * (1.0 + x.abs()))
+/// Whether `got` equals `expected` to 1e-5 (relative to each expected value's size).
+fn close(got: &[f32], expected: &[f32]) -> bool {
+    let tolerance = |e: f32| 1e-5 * (1.0 + e.abs());
+    got.len() == expected.len()
+        && std::iter::zip(got, expected).all(|(g, e)| (g - e).abs() <= tolerance(*e))
 }
 
 #[test]

@@ -26,9 +26,8 @@ use cinder_agent::{AgentError, BatchTensors};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
-use cinder_nn::persist::{
-    load_counters, load_module, load_optim, save_counters, save_module, save_optim,
-};
+use cinder_nn::persist::{load_counters, load_module, load_optim};
+use cinder_nn::persist::{save_counters, save_module, save_optim};
 use cinder_nn::tensors::{indices, matrix, read_floats};
 use cinder_nn::{Activation, Mlp, MlpConfig, Schedule, adam, descend, hard_update};
 use cinder_train::Metric;

@@ -79,6 +79,25 @@ pub struct ReplayConfig {
     pub use_trained_policy_for_refill: bool,
 }
 
+impl Default for ReplayConfig {
+    /// Pyrado's `SAC` / SB3's defaults: a 1M-transition memory, one update per environment
+    /// step after 1000 random ones, minibatches of 256, γ = 0.99, one-step targets.
+    fn default() -> Self {
+        Self {
+            memory_size: 1_000_000,
+            min_steps: 1,
+            num_updates_per_iter: 1,
+            num_init_memory_steps: 1000,
+            batch_size: 256,
+            gamma: 0.99,
+            estimation_step: 1,
+            prioritized: None,
+            save_buffer: false,
+            use_trained_policy_for_refill: false,
+        }
+    }
+}
+
 impl ReplayConfig {
     /// Checks every parameter against the others.
     pub fn validate(&self) -> Result<(), AgentError> {

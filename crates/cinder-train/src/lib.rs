@@ -172,6 +172,16 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// A run of `total_steps` environment steps, evaluated every `eval_every` iterations (the
+    /// other settings at their defaults).
+    pub fn steps(total_steps: usize, eval_every: usize) -> Self {
+        Self {
+            total_steps: Some(total_steps),
+            eval_every,
+            ..Self::default()
+        }
+    }
+
     /// Checks that the loop can end and that evaluations are possible.
     pub fn validate(&self) -> Result<(), TrainError> {
         let invalid = |name: &'static str, reason: &'static str| {
@@ -286,6 +296,24 @@ pub struct TrainSummary {
     pub final_eval: Evaluation,
     /// Why the loop stopped.
     pub stop_reason: StopReason,
+}
+
+impl std::fmt::Display for TrainSummary {
+    /// One line: budget used, wall time and the final deterministic evaluation.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let e = &self.final_eval;
+        write!(
+            f,
+            "{} steps, {} updates in {:.1} s; deterministic evaluation over {} episodes: \
+             {:.1} ± {:.1}",
+            self.total_steps,
+            self.total_updates,
+            self.wall_seconds,
+            e.returns.len(),
+            e.mean,
+            e.std
+        )
+    }
 }
 
 /// Errors of the training loop.

@@ -33,11 +33,7 @@ impl A2cSettings {
     }
 
     fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        let config = self.config()?;
-        self.on_policy
-            .build(b, |critic, obs, actions, learn, seed| {
-                Ok(A2c::new(config, critic, obs, actions, learn, seed)?)
-            })
+        self.on_policy.build(b, self.config()?, A2c::new)
     }
 }
 

@@ -59,11 +59,7 @@ impl DdpgSettings {
     }
 
     fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        let config = self.config()?;
-        self.off_policy
-            .build(b, |obs_dim, space, learn, act, seed| {
-                Ok(Ddpg::new(config, obs_dim, space, learn, act, seed)?)
-            })
+        self.off_policy.build(b, self.config()?, Ddpg::new)
     }
 }
 

@@ -47,11 +47,7 @@ impl DqlSettings {
     }
 
     fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        let config = self.config()?;
-        self.off_policy
-            .build(b, |obs_dim, space, learn, act, seed| {
-                Ok(Dql::new(config, obs_dim, space, learn, act, seed)?)
-            })
+        self.off_policy.build(b, self.config()?, Dql::new)
     }
 }
 

@@ -70,6 +70,9 @@ pub enum SettingsError {
 /// An algorithm of any family, ready for the training loop.
 pub type AnyAlgorithm = Box<dyn Algorithm<Error = AgentError>>;
 
+/// What building an algorithm gives.
+pub type BuildResult = Result<AnyAlgorithm, SettingsError>;
+
 /// A resolved, checked settings table of one algorithm, behind one interface.
 pub trait Settings: Debug {
     /// The settings as the flat table `config.toml` stores.

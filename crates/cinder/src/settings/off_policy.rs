@@ -2,13 +2,18 @@
 //! networks' shape and optimisation.
 
 use burn::tensor::Device;
+use cinder_agent::AgentError;
 use cinder_core::Space;
 use cinder_data::PrioritizedConfig;
 use cinder_offpolicy::{OffPolicy, OffPolicyLearner, ReplayConfig};
 use serde::{Deserialize, Serialize};
 
-use super::{AnyAlgorithm, Build, RunSettings, SettingsError, activation};
+use super::{Build, BuildResult, RunSettings, SettingsError, activation};
 use crate::burn;
+
+/// A learner's constructor: config, observation size, action space, learning and acting
+/// devices, seed.
+pub type NewLearner<C, L> = fn(C, usize, &Space, &Device, &Device, u64) -> Result<L, AgentError>;
 
 /// Settings of every off-policy run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,15 +111,22 @@ impl OffPolicySettings {
         Ok(self.replay().validate()?)
     }
 
-    /// The learner `make` builds for the observation size and action space of `envs`, in the
-    /// replay loop over `envs`.
-    pub fn build<L, F>(&self, b: Build<'_>, make: F) -> Result<AnyAlgorithm, SettingsError>
+    /// The learner `new(config, observation size, action space, learning device, acting
+    /// device, seed)` builds (`Dql::new`, `Sac::new`, …), in the replay loop over the
+    /// environments.
+    pub fn build<C, L>(&self, b: Build<'_>, config: C, new: NewLearner<C, L>) -> BuildResult
     where
         L: OffPolicyLearner + 'static,
-        F: FnOnce(usize, &Space, &Device, &Device, u64) -> Result<L, SettingsError>,
     {
         let space = b.envs.action_space().clone();
-        let learner = make(b.envs.observation_dim(), &space, b.learn, b.act, b.seed)?;
+        let learner = new(
+            config,
+            b.envs.observation_dim(),
+            &space,
+            b.learn,
+            b.act,
+            b.seed,
+        )?;
         let replay = self.replay();
         Ok(Box::new(OffPolicy::new(learner, b.envs, replay, b.seed)?))
     }

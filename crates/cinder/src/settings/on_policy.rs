@@ -2,16 +2,19 @@
 //! optimisation (Pyrado's names; SB3's defaults).
 
 use burn::tensor::Device;
-use cinder_agent::PolicyConfig;
+use cinder_agent::{AgentError, PolicyConfig};
 use cinder_core::Space;
 use cinder_data::Budget;
 use cinder_pg::{Gae, GaeConfig, OnPolicy, OnPolicyLearner};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AnyAlgorithm, Build, RunSettings, SettingsError, activation, at_least_one, grad_clip, schedule,
+    Build, BuildResult, RunSettings, SettingsError, activation, at_least_one, grad_clip, schedule,
 };
 use crate::burn;
+
+/// A learner's constructor: config, critic, observation and action space, device, seed.
+pub type NewLearner<C, L> = fn(C, Gae, &Space, &Space, &Device, u64) -> Result<L, AgentError>;
 
 /// Settings of every on-policy run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,19 +105,18 @@ impl OnPolicySettings {
         })
     }
 
-    /// The learner `make` builds from the critic and the spaces of `envs`, in its on-policy
-    /// iteration over `envs`.
-    pub fn build<L, F>(&self, b: Build<'_>, make: F) -> Result<AnyAlgorithm, SettingsError>
+    /// The learner `new(config, critic, observation space, action space, device, seed)`
+    /// builds (`Ppo::new`, `A2c::new`, …), in its on-policy iteration over the environments.
+    pub fn build<C, L>(&self, b: Build<'_>, config: C, new: NewLearner<C, L>) -> BuildResult
     where
         L: OnPolicyLearner + 'static,
-        F: FnOnce(Gae, &Space, &Space, &Device, u64) -> Result<L, SettingsError>,
     {
         let (obs, actions) = (
             b.envs.observation_space().clone(),
             b.envs.action_space().clone(),
         );
         let critic = Gae::new(self.critic()?, &obs, b.learn)?;
-        let learner = make(critic, &obs, &actions, b.learn, b.seed)?;
+        let learner = new(config, critic, &obs, &actions, b.learn, b.seed)?;
         let budget = Budget::MinSteps(self.run.n_envs.saturating_mul(self.n_steps));
         Ok(Box::new(OnPolicy::new(
             learner, b.envs, b.seed, budget, b.act,

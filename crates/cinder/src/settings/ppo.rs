@@ -40,11 +40,7 @@ impl PpoSettings {
     }
 
     fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        let config = self.ppo()?;
-        self.on_policy
-            .build(b, |critic, obs, actions, learn, seed| {
-                Ok(Ppo::new(config, critic, obs, actions, learn, seed)?)
-            })
+        self.on_policy.build(b, self.ppo()?, Ppo::new)
     }
 }
 

@@ -24,12 +24,7 @@ impl Ppo2Settings {
     }
 
     fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        let config = self.config()?;
-        self.ppo
-            .on_policy
-            .build(b, |critic, obs, actions, learn, seed| {
-                Ok(Ppo2::new(config, critic, obs, actions, learn, seed)?)
-            })
+        self.ppo.on_policy.build(b, self.config()?, Ppo2::new)
     }
 }
 

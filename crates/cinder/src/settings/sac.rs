@@ -49,11 +49,7 @@ impl SacSettings {
     }
 
     fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        let config = self.config()?;
-        self.off_policy
-            .build(b, |obs_dim, space, learn, act, seed| {
-                Ok(Sac::new(config, obs_dim, space, learn, act, seed)?)
-            })
+        self.off_policy.build(b, self.config()?, Sac::new)
     }
 }
 
