@@ -200,14 +200,13 @@ impl Actor for Dql {
         let mut actions = Vec::with_capacity(num_envs);
         for i in 0..num_envs {
             let observation = &obs[i * self.obs_dim..(i + 1) * self.obs_dim];
-            let allowed = allowed_actions(observation, n, masked);
+            let mut allowed = allowed_actions(observation, n, masked);
             let count = allowed.clone().count();
             if count == 0 {
                 return Err(AgentError::UnsupportedSpace(format!(
                     "environment {i} allows no action (its observation's mask is all zero)"
                 )));
             }
-            let mut allowed = allowed;
             let action = if epsilon >= 1.0 || self.rng.random::<f64>() < epsilon {
                 let k = self.rng.random_range(0..count);
                 allowed.nth(k)

@@ -328,7 +328,7 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
     }
 
     fn restore(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
-        if snapshot.names().any(|name| name == REPLAY_FILE) {
+        if snapshot.contains(REPLAY_FILE) {
             let bytes = snapshot
                 .file(REPLAY_FILE)
                 .map_err(|e| AgentError::Replay(ReplayError::Corrupt(e)))?;

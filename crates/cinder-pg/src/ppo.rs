@@ -228,8 +228,12 @@ impl OnPolicyLearner for Ppo {
                 // Value loss towards the TD(λ) returns.
                 let values = joint.vfcn.forward(observations).flatten(0, 1);
                 let returns = t.returns.clone().select(0, rows.clone());
-                let (value_loss, value_weight) = match self.value_fit {
-                    ValueFit::Separate => ((values - returns).powi_scalar(2).mean(), 1.0),
+                // PPO adds `L_V` as is (no scaling op); PPO2 weights it by `vfcn_coeff`.
+                let (value_loss, value_term) = match self.value_fit {
+                    ValueFit::Separate => {
+                        let loss = (values - returns).powi_scalar(2).mean();
+                        (loss.clone(), loss)
+                    }
                     ValueFit::Joint { vfcn_coeff } => {
                         let old = t.old_values.clone().select(0, rows);
                         let clipped = old.clone() + (values.clone() - old).clamp(-eps, eps);
@@ -237,13 +241,13 @@ impl OnPolicyLearner for Ppo {
                             .powi_scalar(2)
                             .max_pair((clipped - returns).powi_scalar(2))
                             .mean();
-                        (loss, vfcn_coeff)
+                        (loss.clone(), loss.mul_scalar(vfcn_coeff))
                     }
                 };
 
                 let loss = policy_loss.clone()
                     - entropy.clone().mul_scalar(self.config.entropy_coeff)
-                    + value_loss.clone().mul_scalar(value_weight);
+                    + value_term;
                 if epoch + 1 == num_epoch {
                     let clip_fraction = ratio
                         .detach()
