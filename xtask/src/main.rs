@@ -13,6 +13,9 @@
 //!   and deterministic evaluation per seed as a markdown table.
 //! - `cargo xtask bench offpolicy [--seeds 0,1,2] [--only dql-cartpole,...]`: the same for DQL,
 //!   DDPG and SAC, with the gradient updates per second of wall time.
+//! - `cargo xtask bench offline [--seeds 0,1,2] [--only bcq-cartpole,...]`: trains the DQL
+//!   CartPole and SAC Pendulum presets (seed 0; kept between runs), collects datasets from them
+//!   with `cinder collect`, then trains BC and BCQ on those datasets, as above.
 
 use std::process::Command;
 
@@ -26,7 +29,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench envs                                                       env steps/s (release)
   bench acting                                                     sampler steps/s (release)
   bench onpolicy [--seeds 0,1,2] [--only NAME,...]                 train A2C/PPO/PPO2 (release)
-  bench offpolicy [--seeds 0,1,2] [--only NAME,...]                train DQL/DDPG/SAC (release)";
+  bench offpolicy [--seeds 0,1,2] [--only NAME,...]                train DQL/DDPG/SAC (release)
+  bench offline [--seeds 0,1,2] [--only NAME,...]                  collect datasets, train BC/BCQ";
 
 fn main() {
     if let Err(e) = run(std::env::args().skip(1).collect()) {
@@ -152,6 +156,7 @@ fn bench(args: &[String]) -> Result<()> {
         ),
         Some("onpolicy") => train_benchmarks(ONPOLICY, &args[1..]),
         Some("offpolicy") => train_benchmarks(OFFPOLICY, &args[1..]),
+        Some("offline") => offline_benchmarks(&args[1..]),
         Some("envs") => cargo(
             &[
                 "bench",
@@ -163,27 +168,173 @@ fn bench(args: &[String]) -> Result<()> {
             &[],
         ),
         Some(other) => {
-            bail!("unknown benchmark `{other}`; known: envs, acting, onpolicy, offpolicy")
+            bail!("unknown benchmark `{other}`; known: envs, acting, onpolicy, offpolicy, offline")
         }
-        None => bail!("which benchmark? known: envs, acting, onpolicy, offpolicy\n{USAGE}"),
+        None => {
+            bail!("which benchmark? known: envs, acting, onpolicy, offpolicy, offline\n{USAGE}")
+        }
     }
 }
 
-/// The on-policy benchmarks: name, algorithm, environment, pass bar of the mean deterministic
-/// return (each with its shipped preset: budgets and hyper-parameters live there).
-const ONPOLICY: &[(&str, &str, &str, f64)] = &[
-    ("ppo-cartpole", "ppo", "CartPole-v1", 475.0),
-    ("ppo2-cartpole", "ppo2", "CartPole-v1", 475.0),
-    ("a2c-cartpole", "a2c", "CartPole-v1", 475.0),
-    ("ppo-pendulum", "ppo", "Pendulum-v1", -250.0),
+/// One training benchmark: name, algorithm, environment, pass bar of the mean deterministic
+/// return (each with its shipped preset: budgets and hyper-parameters live there), and the
+/// dataset an offline algorithm learns from (a name of [`DATASETS`]).
+type Bench = (
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+    Option<&'static str>,
+);
+
+/// The on-policy benchmarks.
+const ONPOLICY: &[Bench] = &[
+    ("ppo-cartpole", "ppo", "CartPole-v1", 475.0, None),
+    ("ppo2-cartpole", "ppo2", "CartPole-v1", 475.0, None),
+    ("a2c-cartpole", "a2c", "CartPole-v1", 475.0, None),
+    ("ppo-pendulum", "ppo", "Pendulum-v1", -250.0, None),
 ];
 
-/// The off-policy benchmarks, as [`ONPOLICY`].
-const OFFPOLICY: &[(&str, &str, &str, f64)] = &[
-    ("dql-cartpole", "dql", "CartPole-v1", 475.0),
-    ("sac-pendulum", "sac", "Pendulum-v1", -200.0),
-    ("ddpg-pendulum", "ddpg", "Pendulum-v1", -200.0),
+/// The off-policy benchmarks.
+const OFFPOLICY: &[Bench] = &[
+    ("dql-cartpole", "dql", "CartPole-v1", 475.0, None),
+    ("sac-pendulum", "sac", "Pendulum-v1", -200.0, None),
+    ("ddpg-pendulum", "ddpg", "Pendulum-v1", -200.0, None),
 ];
+
+/// The offline benchmarks. The noisy dataset has no bar: it shows what BCQ buys over cloning.
+const OFFLINE: &[Bench] = &[
+    (
+        "bcq-cartpole",
+        "bcq",
+        "CartPole-v1",
+        475.0,
+        Some("cartpole-eps0.2"),
+    ),
+    (
+        "bc-cartpole",
+        "bc",
+        "CartPole-v1",
+        475.0,
+        Some("cartpole-eps0.2"),
+    ),
+    (
+        "bc-pendulum",
+        "bc",
+        "Pendulum-v1",
+        -200.0,
+        Some("pendulum-noise0.1"),
+    ),
+    (
+        "bcq-cartpole-noisy",
+        "bcq",
+        "CartPole-v1",
+        f64::NEG_INFINITY,
+        Some("cartpole-eps0.5"),
+    ),
+    (
+        "bc-cartpole-noisy",
+        "bc",
+        "CartPole-v1",
+        f64::NEG_INFINITY,
+        Some("cartpole-eps0.5"),
+    ),
+];
+
+/// The offline benchmarks' datasets: name, source run (algorithm and environment of a preset
+/// trained with seed 0), `cinder collect` noise flag and value, transitions (Tianshou's
+/// gather scripts: 20,000 transitions at ε = 0.2).
+const DATASETS: &[(&str, &str, &str, &str, &str, usize)] = &[
+    (
+        "cartpole-eps0.2",
+        "dql",
+        "CartPole-v1",
+        "--eps",
+        "0.2",
+        20_000,
+    ),
+    (
+        "cartpole-eps0.5",
+        "dql",
+        "CartPole-v1",
+        "--eps",
+        "0.5",
+        20_000,
+    ),
+    (
+        "pendulum-noise0.1",
+        "sac",
+        "Pendulum-v1",
+        "--noise",
+        "0.1",
+        20_000,
+    ),
+];
+
+/// Trains the source runs (once; kept under `bench-runs/offline-sources`), collects the
+/// datasets (kept under `bench-runs/datasets`) and trains the offline benchmarks.
+fn offline_benchmarks(args: &[String]) -> Result<()> {
+    let (binary, out) = release_binary()?;
+    let sources = out.join("offline-sources");
+    let datasets = out.join("datasets");
+    for (name, algo, env, flag, value, steps) in DATASETS {
+        let path = datasets.join(format!("{name}-v0"));
+        if path.join("data/metadata.json").exists() {
+            continue;
+        }
+        let source = sources.join(format!("{algo}-{env}"));
+        if !source.exists() {
+            run_cinder(
+                &binary,
+                &[
+                    "train", algo, "--env", env, "--seed", "0", "--quiet", "--out",
+                ],
+                &source,
+            )?;
+        }
+        let run = only_entry(&source)?;
+        let steps = steps.to_string();
+        let mut collect = Command::new(&binary);
+        collect
+            .arg("collect")
+            .arg(&run)
+            .args(["--steps", &steps, flag, value, "--seed", "0", "--out"])
+            .arg(&path);
+        let status = collect.status().context("could not start cinder collect")?;
+        if !status.success() {
+            bail!("collecting {name} failed ({status})");
+        }
+    }
+    let absolute = std::path::absolute(&datasets)?;
+    train_table(&binary, &out, OFFLINE, args, |dataset| {
+        vec![
+            "--dataset".into(),
+            absolute.join(format!("{dataset}-v0")).display().to_string(),
+        ]
+    })
+}
+
+/// Runs `binary args… dir` and checks it succeeded.
+fn run_cinder(binary: &std::path::Path, args: &[&str], dir: &std::path::Path) -> Result<()> {
+    let status = Command::new(binary)
+        .args(args)
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .with_context(|| format!("could not start {}", binary.display()))?;
+    if !status.success() {
+        bail!("{} {args:?} failed ({status})", binary.display());
+    }
+    Ok(())
+}
+
+/// The one run directory inside `dir`.
+fn only_entry(dir: &std::path::Path) -> Result<std::path::PathBuf> {
+    Ok(std::fs::read_dir(dir)?
+        .next()
+        .context("no run directory")??
+        .path())
+}
 
 /// Gradient updates a run made: the `total_updates` column of the last row of its
 /// `progress.csv`.
@@ -201,9 +352,44 @@ fn updates_of(run: &std::path::Path) -> Result<f64> {
         .context("progress.csv has no rows")
 }
 
+/// Builds the release `cinder` binary; returns it and the directory benchmark runs go to.
+fn release_binary() -> Result<(std::path::PathBuf, std::path::PathBuf)> {
+    cargo(
+        &[
+            "build",
+            "--release",
+            "--package",
+            "cinder",
+            "--bin",
+            "cinder",
+        ],
+        &[],
+    )?;
+    let target = std::path::PathBuf::from(
+        std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_string()),
+    );
+    Ok((
+        target.join("release").join("cinder"),
+        target.join("bench-runs"),
+    ))
+}
+
 /// Trains every benchmark of `table` (filtered by `--only`) for each seed with the release
 /// binary and prints one markdown row per run.
-fn train_benchmarks(table: &[(&str, &str, &str, f64)], args: &[String]) -> Result<()> {
+fn train_benchmarks(table: &[Bench], args: &[String]) -> Result<()> {
+    let (binary, out) = release_binary()?;
+    train_table(&binary, &out, table, args, |_| Vec::new())
+}
+
+/// The runs of [`train_benchmarks`]; `dataset_args` gives the extra arguments of a benchmark
+/// with a dataset.
+fn train_table(
+    binary: &std::path::Path,
+    out: &std::path::Path,
+    table: &[Bench],
+    args: &[String],
+    dataset_args: impl Fn(&str) -> Vec<String>,
+) -> Result<()> {
     let mut seeds = vec![0u64, 1, 2];
     let mut only: Option<Vec<String>> = None;
     let mut rest = args.iter();
@@ -222,27 +408,11 @@ fn train_benchmarks(table: &[(&str, &str, &str, f64)], args: &[String]) -> Resul
             other => bail!("unknown flag `{other}`\n{USAGE}"),
         }
     }
-    cargo(
-        &[
-            "build",
-            "--release",
-            "--package",
-            "cinder",
-            "--bin",
-            "cinder",
-        ],
-        &[],
-    )?;
-    let target = std::path::PathBuf::from(
-        std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_string()),
-    );
-    let binary = target.join("release").join("cinder");
-    let out = target.join("bench-runs");
     println!(
         "\n| benchmark | seed | steps | wall s | steps/s | updates/s | eval mean ± std | bar | pass |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    for (name, algo, env, bar) in table {
+    for (name, algo, env, bar, dataset) in table {
         if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
             continue;
         }
@@ -251,7 +421,7 @@ fn train_benchmarks(table: &[(&str, &str, &str, f64)], args: &[String]) -> Resul
             if dir.exists() {
                 std::fs::remove_dir_all(&dir)?;
             }
-            let status = Command::new(&binary)
+            let status = Command::new(binary)
                 .args([
                     "train",
                     algo,
@@ -261,6 +431,7 @@ fn train_benchmarks(table: &[(&str, &str, &str, f64)], args: &[String]) -> Resul
                     &seed.to_string(),
                     "--quiet",
                 ])
+                .args(dataset.map(&dataset_args).unwrap_or_default())
                 .arg("--out")
                 .arg(&dir)
                 .stdout(std::process::Stdio::null())
@@ -269,22 +440,23 @@ fn train_benchmarks(table: &[(&str, &str, &str, f64)], args: &[String]) -> Resul
             if !status.success() {
                 bail!("{name} seed {seed} failed ({status})");
             }
-            let run = std::fs::read_dir(&dir)?
-                .next()
-                .context("no run directory")??
-                .path();
+            let run = only_entry(&dir)?;
             let summary: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(run.join("summary.json"))?)?;
             let number = |key: &str| summary[key].as_f64().unwrap_or(f64::NAN);
             let mean = number("eval_mean");
             let updates = updates_of(&run)? / number("wall_seconds");
+            let (bar, pass) = if bar.is_finite() {
+                (bar.to_string(), if mean >= *bar { "yes" } else { "no" })
+            } else {
+                ("-".to_string(), "-")
+            };
             println!(
-                "| {name} | {seed} | {} | {:.1} | {:.0} | {updates:.0} | {mean:.1} ± {:.1} | {bar} | {} |",
+                "| {name} | {seed} | {} | {:.1} | {:.0} | {updates:.0} | {mean:.1} ± {:.1} | {bar} | {pass} |",
                 number("total_steps"),
                 number("wall_seconds"),
                 number("steps_per_second"),
                 number("eval_std"),
-                if mean >= *bar { "yes" } else { "no" }
             );
         }
     }

@@ -108,6 +108,16 @@ impl ActionScale {
         self.low.len()
     }
 
+    /// Half the width of each dimension, `(high − low) / 2`: an env-unit difference is this
+    /// times the unit-cube difference.
+    pub fn half_range(&self) -> Vec<f32> {
+        self.low
+            .iter()
+            .zip(&self.high)
+            .map(|(lo, hi)| (hi - lo) / 2.0)
+            .collect()
+    }
+
     /// Env actions → `[-1, 1]`, row by row.
     pub fn env_to_unit(&self, actions: &[f32]) -> Vec<f32> {
         self.map(actions, |a, lo, hi| 2.0 * (a - lo) / (hi - lo) - 1.0)

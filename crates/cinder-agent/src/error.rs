@@ -2,7 +2,7 @@
 //! the hyper-parameter checks every family shares.
 
 use cinder_core::EnvError;
-use cinder_data::{ReplayError, SampleError};
+use cinder_data::{DatasetError, ReplayError, SampleError};
 use cinder_nn::NnError;
 use thiserror::Error;
 
@@ -49,6 +49,9 @@ pub enum AgentError {
     /// Sampling a rollout failed.
     #[error(transparent)]
     Sample(#[from] SampleError),
+    /// An offline dataset that cannot be used (its file, episode and step named).
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
     /// A network-level error (configuration, clipping, snapshot files, read-back).
     #[error(transparent)]
     Nn(#[from] NnError),

@@ -182,6 +182,18 @@ impl TrainConfig {
         }
     }
 
+    /// A run of `max_updates` gradient updates and no step budget (an offline algorithm),
+    /// evaluated every `eval_every` iterations, logged over updates.
+    pub fn updates(max_updates: usize, eval_every: usize) -> Self {
+        Self {
+            total_steps: None,
+            max_updates: Some(max_updates),
+            eval_every,
+            x_axis: XAxis::Updates,
+            ..Self::default()
+        }
+    }
+
     /// Checks that the loop can end and that evaluations are possible.
     pub fn validate(&self) -> Result<(), TrainError> {
         let invalid = |name: &'static str, reason: &'static str| {

@@ -13,6 +13,7 @@
 //!   tensors, the learners' error type.
 //! - [`pg`] (`cinder-pg`): the GAE critic, A2C, PPO, PPO2.
 //! - [`offpolicy`] (`cinder-offpolicy`): the replay loop, DQL, DDPG, SAC.
+//! - [`offline`] (`cinder-offline`): Minari datasets, the offline iteration, BC, discrete BCQ.
 //! - [`train`] (`cinder-train`): the training loop, evaluation, log sinks and snapshots.
 //!
 //! and holds what the `cinder` binary is made of: [`registry`] (one row per algorithm),
@@ -35,6 +36,7 @@ pub use cinder_data as data;
 pub use cinder_envs as envs;
 pub use cinder_nn as nn;
 pub use cinder_nn::burn;
+pub use cinder_offline as offline;
 pub use cinder_offpolicy as offpolicy;
 pub use cinder_pg as pg;
 pub use cinder_train as train;

@@ -5,6 +5,10 @@
 //! cinder train a2c --env CartPole-v1 --set lr=1e-3 --seed 3 --device wgpu
 //! cinder eval runs/ppo-CartPole-v1-<time> --episodes 20
 //! cinder resume runs/sac-Pendulum-v1-<time> --steps 40000   # go on from the latest snapshot
+//! cinder resume runs/bcq-CartPole-v1-<time> --updates 20000 # offline runs count updates
+//! cinder collect runs/dql-CartPole-v1-<time> --steps 20000 --eps 0.2 --out data/cartpole-v0
+//! cinder dataset info data/cartpole-v0
+//! cinder train bcq --env CartPole-v1 --dataset data/cartpole-v0
 //! ```
 //!
 //! Bad input (unknown algorithm, environment or setting, a value of the wrong type or range)
@@ -16,8 +20,13 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use cinder::data::Noise;
+use cinder::offline::minari;
 use cinder::registry;
-use cinder::run::{RunError, RunSummary, TrainRequest, evaluate_run, execute, prepare, resume};
+use cinder::run::{
+    CollectRequest, RunError, RunSummary, TrainRequest, collect, evaluate_run, execute, prepare,
+    resume,
+};
 
 /// burn's CPU backends allocate a fresh buffer for every tensor operation. With glibc's
 /// allocator, buffers of 128 KiB and more (a 256×256 layer) are mapped and unmapped each
@@ -73,6 +82,9 @@ enum Command {
         /// from the same data.
         #[arg(long)]
         save_buffer: bool,
+        /// The dataset of an offline algorithm (bc, bcq): a Minari dataset directory.
+        #[arg(long)]
+        dataset: Option<PathBuf>,
     },
     /// Go on training a run from its latest snapshot (with the replay memory if it was saved).
     Resume {
@@ -81,6 +93,9 @@ enum Command {
         /// New total of environment steps (the run's budget otherwise).
         #[arg(long, allow_negative_numbers = true)]
         steps: Option<i64>,
+        /// New total of gradient updates (offline runs are budgeted so).
+        #[arg(long, allow_negative_numbers = true)]
+        updates: Option<i64>,
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
@@ -95,6 +110,40 @@ enum Command {
         /// Seed of the evaluation environments.
         #[arg(long, default_value_t = 1_000_000)]
         seed: u64,
+    },
+    /// Roll a trained run's policy out (with exploration noise) into a Minari dataset.
+    Collect {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// Transitions to collect.
+        #[arg(long, allow_negative_numbers = true)]
+        steps: i64,
+        /// ε-greedy noise (discrete actions): probability of a random action.
+        #[arg(long, conflicts_with = "noise", allow_negative_numbers = true)]
+        eps: Option<f64>,
+        /// Gaussian noise (continuous actions): σ in units of half the action range.
+        #[arg(long, allow_negative_numbers = true)]
+        noise: Option<f64>,
+        /// Seed of the environment and the noise.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The new dataset directory (Minari layout, HDF5).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Inspect datasets.
+    Dataset {
+        #[command(subcommand)]
+        command: DatasetCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DatasetCommand {
+    /// Print a dataset's size, episodes, spaces and return statistics.
+    Info {
+        /// A Minari dataset directory (HDF5 or Arrow).
+        path: PathBuf,
     },
 }
 
@@ -112,10 +161,17 @@ fn run(cli: Cli) -> Result<(), RunError> {
             workers,
             quiet,
             save_buffer,
+            dataset,
         } => {
             let mut overrides = overrides;
             if save_buffer {
                 overrides.push("save_buffer=true".into());
+            }
+            if let Some(path) = dataset {
+                // Stored absolute, so that eval and resume work from any directory.
+                let path = std::path::absolute(&path).unwrap_or(path);
+                let text = toml::Value::String(path.display().to_string());
+                overrides.push(format!("dataset={text}"));
             }
             let request = TrainRequest {
                 algo,
@@ -136,9 +192,11 @@ fn run(cli: Cli) -> Result<(), RunError> {
         Command::Resume {
             run_dir,
             steps,
+            updates,
             quiet,
         } => {
-            let summary = resume(&run_dir, parse_steps(steps)?, !quiet)?;
+            let updates = parse_count("--updates", updates)?;
+            let summary = resume(&run_dir, parse_steps(steps)?, updates, !quiet)?;
             print_summary(&summary, &run_dir);
         }
         Command::Eval {
@@ -154,27 +212,98 @@ fn run(cli: Cli) -> Result<(), RunError> {
                 eval.returns.len()
             );
         }
+        Command::Collect {
+            run_dir,
+            steps,
+            eps,
+            noise,
+            seed,
+            out,
+        } => {
+            let steps = parse_count("--steps", Some(steps))?.unwrap_or(0);
+            let noise = match (eps, noise) {
+                (Some(e), _) => Noise::Epsilon(e),
+                (None, Some(s)) => Noise::Gaussian(s),
+                (None, None) => Noise::None,
+            };
+            let request = CollectRequest {
+                run_dir,
+                steps,
+                noise,
+                seed,
+                out,
+            };
+            let (episodes, transitions) = collect(&request)?;
+            println!(
+                "wrote {transitions} transitions in {episodes} episodes to {}",
+                request.out.display()
+            );
+        }
+        Command::Dataset {
+            command: DatasetCommand::Info { path },
+        } => print_dataset_info(&path)?,
     }
     Ok(())
 }
 
 /// `--steps`, which must not be negative.
 fn parse_steps(steps: Option<i64>) -> Result<Option<usize>, RunError> {
-    steps
-        .map(|s| {
-            usize::try_from(s)
-                .map_err(|_| RunError::Input(format!("--steps must be a positive number, got {s}")))
+    parse_count("--steps", steps)
+}
+
+/// A count given as `flag`, which must not be negative.
+fn parse_count(flag: &str, value: Option<i64>) -> Result<Option<usize>, RunError> {
+    value
+        .map(|v| {
+            usize::try_from(v)
+                .map_err(|_| RunError::Input(format!("{flag} must be a positive number, got {v}")))
         })
         .transpose()
 }
 
+/// `cinder dataset info`: what a dataset holds.
+fn print_dataset_info(path: &Path) -> Result<(), RunError> {
+    let input = |e: &dyn std::fmt::Display| RunError::Input(e.to_string());
+    let dataset = minari::load(path).map_err(|e| input(&e))?;
+    let format = minari::data_format(path).map_err(|e| input(&e))?;
+    let stats = dataset.return_stats();
+    let p = &dataset.provenance;
+    let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let seeded = dataset.episodes.iter().filter(|e| e.seed.is_some()).count();
+    println!("dataset      {}", path.display());
+    println!("id           {}", or_unknown(&p.dataset_id));
+    println!(
+        "format       {format} (written by {})",
+        or_unknown(&p.writer)
+    );
+    println!("environment  {}", or_unknown(&dataset.env_id));
+    println!("policy       {}", or_unknown(&p.algorithm_name));
+    println!(
+        "size         {} transitions in {} episodes ({} terminated, {} truncated; {} with a \
+         known seed)",
+        dataset.num_steps(),
+        dataset.episodes.len(),
+        stats.terminated,
+        stats.truncated,
+        seeded
+    );
+    println!("observations {}", dataset.observation_space);
+    println!("actions      {}", dataset.action_space);
+    println!(
+        "returns      mean {:.2} ± {:.2}, min {:.2}, max {:.2}; mean length {:.1}",
+        stats.mean, stats.std, stats.min, stats.max, stats.mean_length
+    );
+    Ok(())
+}
+
 fn print_summary(summary: &RunSummary, dir: &Path) {
     println!(
-        "{} on {}: {} steps in {:.1} s ({:.0} steps/s); eval {:.1} ± {:.1} over {} \
-         episodes\nrun directory: {}",
+        "{} on {}: {} steps, {} updates in {:.1} s ({:.0} steps/s); eval {:.1} ± {:.1} over \
+         {} episodes\nrun directory: {}",
         summary.algo,
         summary.env,
         summary.total_steps,
+        summary.total_updates,
         summary.wall_seconds,
         summary.steps_per_second,
         summary.eval_mean,

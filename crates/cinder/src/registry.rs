@@ -2,8 +2,8 @@
 //! its settings file in `settings/`, a preset file in `presets/`, and one row here.
 
 use crate::settings::{
-    A2cSettings, AlgorithmSettings, DdpgSettings, DqlSettings, Ppo2Settings, PpoSettings,
-    SacSettings, Settings, SettingsError, resolve,
+    A2cSettings, AlgorithmSettings, BcSettings, BcqSettings, DdpgSettings, DqlSettings,
+    Ppo2Settings, PpoSettings, SacSettings, Settings, SettingsError, resolve,
 };
 
 /// The family an algorithm belongs to (its crate).
@@ -13,6 +13,8 @@ pub enum Family {
     OnPolicy,
     /// `cinder-offpolicy`: learns from a replay memory of its own experience.
     OffPolicy,
+    /// `cinder-offline`: learns from a fixed dataset, without environment steps.
+    Offline,
 }
 
 impl Family {
@@ -21,6 +23,7 @@ impl Family {
         match self {
             Family::OnPolicy => "on-policy",
             Family::OffPolicy => "off-policy",
+            Family::Offline => "offline",
         }
     }
 }
@@ -107,6 +110,18 @@ pub const REGISTRY: &[Entry] = &[
         "Soft Actor-Critic, twin critics, learned entropy coefficient",
         include_str!("../../../presets/sac.toml"),
     ),
+    Entry::of::<BcSettings>(
+        "bc",
+        Family::Offline,
+        "Behaviour cloning from a dataset (--dataset)",
+        include_str!("../../../presets/bc.toml"),
+    ),
+    Entry::of::<BcqSettings>(
+        "bcq",
+        Family::Offline,
+        "Discrete batch-constrained Q-learning from a dataset (--dataset)",
+        include_str!("../../../presets/bcq.toml"),
+    ),
 ];
 
 /// The row of algorithm `id`, or an error listing the registry.
@@ -136,14 +151,19 @@ pub fn help() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{REGISTRY, find, ids};
+    use super::{Family, REGISTRY, find, ids};
 
     #[test]
     fn every_shipped_preset_resolves_and_round_trips_through_config_toml() {
         for entry in REGISTRY {
             let presets: toml::Table = entry.presets.parse().expect("presets parse");
             assert!(!presets.is_empty(), "{} ships no preset", entry.id);
-            let defaults = entry.resolve(None, &[]).expect("defaults resolve");
+            // Offline algorithms need a dataset; resolving does not read it.
+            let dataset = match entry.family {
+                Family::Offline => vec!["dataset=/data/cartpole".to_string()],
+                _ => Vec::new(),
+            };
+            let defaults = entry.resolve(None, &dataset).expect("defaults resolve");
             let again = entry
                 .resolve(Some(&defaults.to_table().unwrap()), &[])
                 .unwrap();
@@ -151,13 +171,25 @@ mod tests {
             for (env, table) in &presets {
                 let table = table.as_table().expect("a table per environment");
                 let settings = entry
-                    .resolve(Some(table), &[])
+                    .resolve(Some(table), &dataset)
                     .unwrap_or_else(|e| panic!("{} on {env}: {e}", entry.id));
                 // What config.toml stores reads back to the same settings.
                 let stored = settings.to_table().unwrap();
                 let read = entry.resolve(Some(&stored), &[]).unwrap();
                 assert_eq!(read.to_table().unwrap(), stored, "{} on {env}", entry.id);
             }
+        }
+    }
+
+    #[test]
+    fn offline_algorithms_without_a_dataset_ask_for_one() {
+        for id in ["bc", "bcq"] {
+            let err = find(id)
+                .unwrap()
+                .resolve(None, &[])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("--dataset"), "{err}");
         }
     }
 

@@ -6,8 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use cinder_core::VecEnv;
+use cinder_core::{ActMode, VecEnv};
+use cinder_data::{Noise, Noisy, Provenance, record};
 use cinder_nn::parse_device;
+use cinder_offline::minari;
 use cinder_train::snapshot::{read_snapshot, write_atomic};
 use cinder_train::{
     Evaluation, RunCounters, RunLogger, StopReason, TrainConfig, TrainError, evaluate, train,
@@ -364,13 +366,14 @@ fn resumed_seed(seed: u64, iteration: usize) -> u64 {
 }
 
 /// Goes on with the run in `dir` from its latest snapshot (or its best, if it kept only that)
-/// until `total_steps` (or its configured budget): weights, optimiser states, schedules and
+/// until `total_steps` / `max_updates` (or its configured budget): weights, optimiser states, schedules and
 /// counters come back, and the replay memory when the run saved it (`--save-buffer`; otherwise
 /// it is refilled). `progress.csv` keeps the rows up to the snapshot and goes on from there;
 /// environments start new episodes. Everything is checked before a file is touched.
 pub fn resume(
     dir: &Path,
     total_steps: Option<usize>,
+    max_updates: Option<usize>,
     progress_bar: bool,
 ) -> Result<RunSummary, RunError> {
     let input = |e: &dyn std::fmt::Display| RunError::Input(format!("{}: {e}", dir.display()));
@@ -384,6 +387,9 @@ pub fn resume(
     let (snapshot, meta) = read_snapshot(&snapshot_dir).map_err(|e| input(&e))?;
     if let Some(steps) = total_steps {
         config.settings.run_mut().total_steps = Some(steps);
+    }
+    if let Some(updates) = max_updates {
+        config.settings.run_mut().max_updates = Some(updates);
     }
     let start = RunCounters::from_snapshot(&meta);
     TrainConfig {
@@ -405,7 +411,7 @@ pub fn resume(
             ..
         } => input(&format!(
             "the run has already spent its {name} budget (snapshot {}: {} iterations, {} \
-             updates)",
+             updates); pass --updates with a larger total",
             snapshot_dir.display(),
             meta.iteration,
             meta.total_updates
@@ -452,4 +458,79 @@ pub fn evaluate_run(dir: &Path, episodes: usize, seed: u64) -> Result<Evaluation
     .map_err(|e| input(&e))?;
     evaluate(run.algorithm.as_mut(), &mut envs, episodes, seed)
         .map_err(|e: TrainError| RunError::Failed(e.to_string()))
+}
+
+/// What `cinder collect` was asked.
+#[derive(Debug, Clone)]
+pub struct CollectRequest {
+    /// The trained run.
+    pub run_dir: PathBuf,
+    /// Transitions to collect (at least).
+    pub steps: usize,
+    /// Exploration added to the run's deterministic policy.
+    pub noise: Noise,
+    /// Seed of the environments and the noise.
+    pub seed: u64,
+    /// The new dataset's directory (must not exist).
+    pub out: PathBuf,
+}
+
+/// Rolls the deterministic policy of the run in `request.run_dir` (its best snapshot, else its
+/// latest) out with `request.noise` for `request.steps` transitions on one environment and
+/// writes a Minari HDF5 dataset to `request.out`. Returns the dataset's episodes and
+/// transitions.
+pub fn collect(request: &CollectRequest) -> Result<(usize, usize), RunError> {
+    let dir = &request.run_dir;
+    let input = |e: &dyn std::fmt::Display| RunError::Input(format!("{}: {e}", dir.display()));
+    if request.steps == 0 {
+        return Err(RunError::Input("--steps must be at least 1".into()));
+    }
+    if request.out.exists() {
+        return Err(RunError::Input(format!(
+            "{} already exists; choose a new dataset directory",
+            request.out.display()
+        )));
+    }
+    let config = read_config(dir)?;
+    let snapshot_dir = find_snapshot(dir, &["best", "latest"])
+        .ok_or_else(|| input(&"no snapshot in snapshots/best or snapshots/latest"))?;
+    let (snapshot, _meta) = read_snapshot(&snapshot_dir).map_err(|e| input(&e))?;
+    let run_seed = config.seed;
+    let mut run = build(config, run_seed)?;
+    run.algorithm
+        .restore(&snapshot)
+        .map_err(|e| input(&format!("{}: {e}", snapshot_dir.display())))?;
+    let env_id = run.config.env.clone();
+    let spec = cinder_envs::spec(&env_id).map_err(|e| input(&e))?;
+    let mut envs = VecEnv::from_fn(1, |_| spec.make()).map_err(|e| input(&e))?;
+    let space = envs.action_space().clone();
+    let mut actor = Noisy::new(run.algorithm.as_mut(), &space, request.noise, request.seed)
+        .map_err(RunError::Input)?;
+    let mut dataset = record(
+        &mut actor,
+        &mut envs,
+        request.steps,
+        ActMode::Greedy,
+        request.seed,
+    )
+    .map_err(|e| RunError::Failed(e.to_string()))?;
+    let noise = match request.noise {
+        Noise::None => String::new(),
+        Noise::Epsilon(e) => format!(", ε-greedy ε = {e}"),
+        Noise::Gaussian(s) => format!(", Gaussian noise σ = {s} (× half the action range)"),
+    };
+    dataset.env_id = Some(env_id.clone());
+    dataset.provenance = Provenance {
+        algorithm_name: Some(format!("cinder {}{noise}", run.config.algo)),
+        description: Some(format!(
+            "{} transitions of {env_id} collected by `cinder collect` from {} (snapshot {}),              seed {}",
+            dataset.num_steps(),
+            dir.display(),
+            snapshot_dir.display(),
+            request.seed
+        )),
+        ..Provenance::default()
+    };
+    minari::save(&dataset, &request.out).map_err(|e| RunError::Failed(e.to_string()))?;
+    Ok((dataset.episodes.len(), dataset.num_steps()))
 }

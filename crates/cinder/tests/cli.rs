@@ -520,3 +520,160 @@ fn eval_and_resume_check_config_toml_as_train_checks_its_input() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn offline_runs_learn_from_a_collected_dataset_and_resume_in_updates() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let ok = |args: &[&str]| {
+        let output = cinder(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let fails = |args: &[&str], expected: &str| {
+        let output = cinder(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{args:?}: `{expected}` not in {stderr}"
+        );
+    };
+    let source = runs.join("source");
+    ok(&[
+        "train",
+        "dql",
+        "--env",
+        "CartPole-v1",
+        "--steps",
+        "1024",
+        "--set",
+        "hidden=[32, 32]",
+        "--set",
+        "eval_every=2",
+        "--set",
+        "eval_episodes=2",
+        "--quiet",
+        "--out",
+        source.to_str().unwrap(),
+    ]);
+    let run = entries(&source).pop().unwrap();
+    let dataset = out.path().join("cartpole-dql-v0");
+    let printed = ok(&[
+        "collect",
+        run.to_str().unwrap(),
+        "--steps",
+        "600",
+        "--eps",
+        "0.3",
+        "--seed",
+        "4",
+        "--out",
+        dataset.to_str().unwrap(),
+    ]);
+    assert!(printed.contains("wrote 600 transitions"), "{printed}");
+    assert!(dataset.join("data/main_data.hdf5").is_file());
+    let info = ok(&["dataset", "info", dataset.to_str().unwrap()]);
+    assert!(
+        info.contains("600 transitions") && info.contains("CartPole-v1") && info.contains("hdf5"),
+        "{info}"
+    );
+    // Nothing is overwritten, noise must fit the action space.
+    fails(
+        &[
+            "collect",
+            run.to_str().unwrap(),
+            "--steps",
+            "10",
+            "--out",
+            dataset.to_str().unwrap(),
+        ],
+        "already exists",
+    );
+    let other = out.path().join("other-v0");
+    fails(
+        &[
+            "collect",
+            run.to_str().unwrap(),
+            "--steps",
+            "10",
+            "--noise",
+            "0.1",
+            "--out",
+            other.to_str().unwrap(),
+        ],
+        "Gaussian noise needs continuous actions",
+    );
+    assert!(!other.exists());
+
+    let offline = runs.join("offline");
+    ok(&[
+        "train",
+        "bcq",
+        "--env",
+        "CartPole-v1",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--set",
+        "max_updates=200",
+        "--set",
+        "num_updates_per_iter=100",
+        "--set",
+        "hidden=[16, 16]",
+        "--set",
+        "eval_episodes=2",
+        "--quiet",
+        "--out",
+        offline.to_str().unwrap(),
+    ]);
+    let dir = entries(&offline).pop().unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["total_updates"], 200);
+    assert_eq!(summary["total_steps"], 0);
+    assert_eq!(summary["stop_reason"], "max_updates");
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(
+        config.contains(&format!("dataset = \"{}\"", dataset.display())),
+        "{config}"
+    );
+    assert_eq!(csv_column(&dir, "total_updates"), [100.0, 200.0]);
+    ok(&["eval", dir.to_str().unwrap(), "--episodes", "2"]);
+    fails(&["resume", dir.to_str().unwrap(), "--quiet"], "--updates");
+    ok(&[
+        "resume",
+        dir.to_str().unwrap(),
+        "--updates",
+        "300",
+        "--quiet",
+    ]);
+    assert_eq!(csv_column(&dir, "total_updates"), [100.0, 200.0, 300.0]);
+
+    // A dataset of another environment, or none, is bad input that leaves no run behind.
+    rejects(
+        &[
+            "bcq",
+            "--env",
+            "Acrobot-v1",
+            "--dataset",
+            dataset.to_str().unwrap(),
+        ],
+        "does not match",
+    );
+    rejects(&["bc", "--env", "CartPole-v1"], "--dataset");
+    rejects(
+        &[
+            "bc",
+            "--env",
+            "CartPole-v1",
+            "--dataset",
+            out.path().join("missing").to_str().unwrap(),
+        ],
+        "no Minari dataset",
+    );
+    fails(
+        &["dataset", "info", out.path().to_str().unwrap()],
+        "no Minari dataset",
+    );
+}

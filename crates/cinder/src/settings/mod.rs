@@ -4,13 +4,16 @@
 //!
 //! Each algorithm has its own settings type (one file here) implementing
 //! [`AlgorithmSettings`]; the groups several algorithms share ([`RunSettings`],
-//! [`OnPolicySettings`], [`OffPolicySettings`]) are flattened into it, so every key of a run is
+//! [`OnPolicySettings`], [`OffPolicySettings`], [`OfflineSettings`]) are flattened into it, so every key of a run is
 //! one flat table. [`crate::registry`] lists the algorithms.
 
 mod a2c;
+mod bc;
+mod bcq;
 mod ddpg;
 mod dql;
 mod off_policy;
+mod offline;
 mod on_policy;
 mod ppo;
 mod ppo2;
@@ -28,9 +31,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub use a2c::A2cSettings;
+pub use bc::BcSettings;
+pub use bcq::BcqSettings;
 pub use ddpg::DdpgSettings;
 pub use dql::DqlSettings;
 pub use off_policy::OffPolicySettings;
+pub use offline::OfflineSettings;
 pub use on_policy::OnPolicySettings;
 pub use ppo::PpoSettings;
 pub use ppo2::Ppo2Settings;

@@ -1,0 +1,245 @@
+//! Behaviour cloning (Tianshou's `ImitationPolicy`): supervised learning of the logged actions.
+//!
+//! - discrete actions: a categorical [`Policy`]; loss = NLL of the logged action,
+//!   `−mean log π(a_t | s_t)`; acts with the most likely action (greedy) or a sample (explore);
+//! - continuous actions: a [`DeterministicPolicy`] `μ(s) ∈ [-1, 1]^d`, mapped to the action box
+//!   (Tianshou's `action_scaling`); loss = MSE between the mapped action and the logged one, in
+//!   the environment's units.
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::{Device, Tensor};
+use cinder_agent::AgentError;
+use cinder_agent::batch::{ActionScale, continuous_actions, discrete_actions};
+use cinder_agent::error::{check_max_grad_norm, check_positive};
+use cinder_agent::policy::{
+    ActionDistribution, DeterministicPolicy, Policy, PolicyActor, PolicyConfig,
+};
+use cinder_core::seeding::{EnvRng, rng_from_seed};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
+use cinder_data::ReplayBatch;
+use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
+use cinder_nn::tensors::{indices, matrix, read_floats};
+use cinder_nn::{Activation, adam, descend};
+
+use crate::offline::OfflineLearner;
+
+/// BC's hyper-parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BcConfig {
+    /// Hidden layer sizes of the policy.
+    pub hidden: Vec<usize>,
+    /// Its non-linearity.
+    pub activation: Activation,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Global gradient-norm clip, or none.
+    pub max_grad_norm: Option<f64>,
+}
+
+impl Default for BcConfig {
+    /// Tianshou's imitation examples: two hidden layers, Adam at 1e-3.
+    fn default() -> Self {
+        Self {
+            hidden: vec![64, 64],
+            activation: Activation::Relu,
+            lr: 1e-3,
+            max_grad_norm: None,
+        }
+    }
+}
+
+impl BcConfig {
+    /// Checks every parameter.
+    pub fn validate(&self) -> Result<(), AgentError> {
+        check_positive("lr", self.lr)?;
+        check_max_grad_norm(self.max_grad_norm)
+    }
+}
+
+/// The cloned policy, by action kind.
+#[derive(Module, Debug)]
+enum Cloned {
+    Discrete(Policy),
+    Continuous(DeterministicPolicy),
+}
+
+/// The behaviour-cloning learner.
+pub struct Bc {
+    config: BcConfig,
+    policy: Cloned,
+    acting: Acting,
+    optim: ModuleOptimizer,
+    device: Device,
+    scale: Option<ActionScale>,
+}
+
+/// The policy's acting copy.
+enum Acting {
+    Discrete(PolicyActor),
+    Continuous {
+        policy: DeterministicPolicy,
+        device: Device,
+        space: Space,
+        rng: EnvRng,
+    },
+}
+
+impl Bc {
+    /// A learner for `observation_dim`-sized observations and `action_space` (discrete or a
+    /// bounded box), learning on `device` and acting on `act_device`; `seed` drives sampled
+    /// and random actions.
+    pub fn new(
+        config: BcConfig,
+        observation_dim: usize,
+        action_space: &Space,
+        device: &Device,
+        act_device: &Device,
+        seed: u64,
+    ) -> Result<Self, AgentError> {
+        config.validate()?;
+        let device = device.clone().autodiff();
+        let (policy, scale) = match action_space {
+            Space::Discrete(_) => {
+                let policy_config = PolicyConfig {
+                    hidden: config.hidden.clone(),
+                    activation: config.activation,
+                    ..PolicyConfig::default()
+                };
+                let observations = Space::Box(
+                    cinder_core::space::BoxSpace::uniform(
+                        f32::NEG_INFINITY,
+                        f32::INFINITY,
+                        vec![observation_dim],
+                    )
+                    .map_err(|e| AgentError::UnsupportedSpace(e.to_string()))?,
+                );
+                let policy = Policy::new(&policy_config, &observations, action_space, &device)?;
+                (Cloned::Discrete(policy), None)
+            }
+            Space::Box(_) => {
+                let scale = ActionScale::for_space("BC", action_space)?;
+                let policy = DeterministicPolicy::new(
+                    observation_dim,
+                    scale.dim(),
+                    &config.hidden,
+                    config.activation,
+                    &device,
+                )?;
+                (Cloned::Continuous(policy), Some(scale))
+            }
+        };
+        let acting = match &policy {
+            Cloned::Discrete(p) => {
+                Acting::Discrete(PolicyActor::new(p, action_space, act_device, seed))
+            }
+            Cloned::Continuous(p) => Acting::Continuous {
+                policy: p.valid().to_device(act_device),
+                device: act_device.clone(),
+                space: action_space.clone(),
+                rng: rng_from_seed(seed),
+            },
+        };
+        Ok(Self {
+            optim: adam(),
+            policy,
+            acting,
+            device,
+            scale,
+            config,
+        })
+    }
+
+    /// Copies the trained weights into the acting copy.
+    fn sync(&mut self) {
+        match (&mut self.acting, &self.policy) {
+            (Acting::Discrete(actor), Cloned::Discrete(p)) => actor.sync(p),
+            (Acting::Continuous { policy, device, .. }, Cloned::Continuous(p)) => {
+                *policy = p.valid().to_device(device);
+            }
+            _ => unreachable!("the acting copy has the trained policy's kind"),
+        }
+    }
+}
+
+impl Actor for Bc {
+    type Error = AgentError;
+
+    /// Discrete: the most likely action (greedy) or a sample (explore). Continuous: `μ(s)`
+    /// mapped to the box in both modes. Uniformly random in [`ActMode::Random`].
+    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
+        let scale = self.scale.as_ref();
+        match &mut self.acting {
+            Acting::Discrete(actor) => actor.act(obs, num_envs, mode),
+            Acting::Continuous { space, rng, .. } if mode == ActMode::Random => {
+                Ok(Acted::actions(ActionBatch::sample(space, num_envs, rng)))
+            }
+            Acting::Continuous { policy, device, .. } => {
+                let unit = read_floats(policy.forward(matrix(obs, num_envs, device)))?;
+                let scale = scale.expect("a continuous policy has its action scale");
+                Ok(Acted::actions(ActionBatch::Continuous(
+                    scale.unit_to_env(&unit),
+                )))
+            }
+        }
+    }
+}
+
+impl OfflineLearner for Bc {
+    fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Tensor<1>, AgentError> {
+        let t = matrix(&batch.observations, batch.len(), &self.device);
+        let loss = match &self.policy {
+            Cloned::Discrete(policy) => {
+                let actions = indices(discrete_actions(batch, "BC")?, &self.device);
+                let ActionDistribution::Categorical(dist) = policy.distribution(t) else {
+                    unreachable!("a discrete policy is categorical")
+                };
+                dist.log_prob(actions).mean().neg()
+            }
+            Cloned::Continuous(policy) => {
+                let scale = self
+                    .scale
+                    .as_ref()
+                    .expect("a continuous policy has its scale");
+                let logged = scale.env_to_unit(continuous_actions(batch, "BC")?);
+                let rows = batch.len();
+                let logged = matrix(&logged, rows, &self.device);
+                let half = matrix(&scale.half_range(), 1, &self.device);
+                // Env-unit error: (mid + half·μ) − (mid + half·u) = half · (μ − u).
+                ((policy.forward(t) - logged) * half).powi_scalar(2).mean()
+            }
+        };
+        let mut grads = loss.backward();
+        self.policy = descend(
+            self.policy.clone(),
+            &mut grads,
+            &mut self.optim,
+            self.config.lr,
+            self.config.max_grad_norm,
+        )?;
+        Ok(loss.detach().inner())
+    }
+
+    fn stat_names(&self) -> &'static [&'static str] {
+        &["loss"]
+    }
+
+    fn end_iteration(&mut self) {
+        self.sync();
+    }
+
+    fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
+        save_module(snapshot, "policy.bpk", &self.policy)?;
+        save_optim(snapshot, "policy_optim.bpk", &self.optim)?;
+        Ok(())
+    }
+
+    fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
+        let policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
+        let optim = load_optim(snapshot, "policy_optim.bpk", self.optim.clone())?;
+        self.policy = policy;
+        self.optim = optim;
+        self.sync();
+        Ok(())
+    }
+}

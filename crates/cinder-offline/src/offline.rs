@@ -1,0 +1,212 @@
+//! The offline iteration, written once for BC and BCQ: `num_updates_per_iter` minibatch
+//! updates from a fixed dataset, no environment step. The dataset's transitions sit in a
+//! one-stream replay buffer, so minibatches and n-step targets are exactly the online
+//! learners' (Tianshou's semantics). Statistics stay on the learning device until the end of
+//! the iteration (one read-back).
+
+use burn::tensor::Tensor;
+use cinder_agent::AgentError;
+use cinder_agent::error::{check_count, check_unit_interval};
+use cinder_core::seeding::{EnvRng, rng_from_seed};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
+use cinder_data::{Dataset, DatasetError, Lookahead, ReplayBatch, ReplayBuffer};
+use cinder_nn::persist::{load_counters, save_counters};
+use cinder_nn::tensors::read_floats;
+use cinder_train::{Algorithm, Iteration, Metric};
+
+/// The snapshot file that identifies the dataset a run learned from.
+const DATASET_FILE: &str = "dataset.bin";
+
+/// The part of an offline algorithm that differs between BC and BCQ. It acts through
+/// [`Actor`] (for evaluation and for `cinder collect`).
+pub trait OfflineLearner: Actor<Error = AgentError> {
+    /// One gradient update from a minibatch; returns detached statistics in the order of
+    /// [`OfflineLearner::stat_names`].
+    fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Tensor<1>, AgentError>;
+
+    /// Names of the values [`OfflineLearner::update`] returns.
+    fn stat_names(&self) -> &'static [&'static str];
+
+    /// Called at the end of every iteration: copies the trained weights to the acting copy.
+    fn end_iteration(&mut self);
+
+    /// Adds the weights and optimiser states to `snapshot`.
+    fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError>;
+
+    /// Restores what [`OfflineLearner::save`] stored.
+    fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError>;
+}
+
+/// How minibatches are drawn from the dataset (Tianshou's offline trainer and its
+/// `compute_nstep_return` parameters).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfflineConfig {
+    /// Transitions per minibatch.
+    pub batch_size: usize,
+    /// Gradient updates per iteration (between two evaluations when `eval_every = 1`).
+    pub num_updates_per_iter: usize,
+    /// Discount factor γ of the targets.
+    pub gamma: f64,
+    /// Transitions in the n-step targets (Tianshou's `estimation_step`).
+    pub estimation_step: usize,
+    /// Standardise rewards over the dataset before summing them (Tianshou's
+    /// `reward_normalization`).
+    pub reward_normalization: bool,
+}
+
+impl Default for OfflineConfig {
+    /// Tianshou's offline examples: minibatches of 64, 1000 updates between evaluations,
+    /// γ = 0.99, one-step targets.
+    fn default() -> Self {
+        Self {
+            batch_size: 64,
+            num_updates_per_iter: 1000,
+            gamma: 0.99,
+            estimation_step: 1,
+            reward_normalization: false,
+        }
+    }
+}
+
+impl OfflineConfig {
+    /// Checks every parameter.
+    pub fn validate(&self) -> Result<(), AgentError> {
+        check_count("batch_size", self.batch_size)?;
+        check_count("num_updates_per_iter", self.num_updates_per_iter)?;
+        check_count("estimation_step", self.estimation_step)?;
+        check_unit_interval("gamma", self.gamma)
+    }
+}
+
+/// An offline algorithm ready for the training loop: a learner and its dataset.
+pub struct Offline<L> {
+    learner: L,
+    buffer: ReplayBuffer,
+    config: OfflineConfig,
+    lookahead: Lookahead,
+    rng: EnvRng,
+    fingerprint: [usize; 3],
+}
+
+impl<L: OfflineLearner> Offline<L> {
+    /// Trains `learner` on `dataset` (validated first; minibatches drawn with `seed`).
+    pub fn new(
+        learner: L,
+        dataset: &Dataset,
+        config: OfflineConfig,
+        seed: u64,
+    ) -> Result<Self, AgentError> {
+        config.validate()?;
+        let buffer = dataset.to_replay(config.reward_normalization)?;
+        buffer.check_batch(config.batch_size)?;
+        Ok(Self {
+            learner,
+            lookahead: Lookahead::new(config.estimation_step, config.gamma)?,
+            fingerprint: fingerprint(dataset),
+            buffer,
+            config,
+            rng: rng_from_seed(seed ^ 0x0FF1_1AE5),
+        })
+    }
+
+    /// The learner.
+    pub fn learner(&self) -> &L {
+        &self.learner
+    }
+
+    /// The dataset's transitions, as sampled.
+    pub fn buffer(&self) -> &ReplayBuffer {
+        &self.buffer
+    }
+}
+
+/// Episodes, transitions and a CRC-32C of the values of `dataset`: a resumed run checks it
+/// learns from the same data.
+fn fingerprint(dataset: &Dataset) -> [usize; 3] {
+    let mut crc = 0u32;
+    for episode in &dataset.episodes {
+        for v in &episode.observations {
+            crc = crc32c::crc32c_append(crc, &v.to_le_bytes());
+        }
+        for r in &episode.rewards {
+            crc = crc32c::crc32c_append(crc, &r.to_le_bytes());
+        }
+        match &episode.actions {
+            ActionBatch::Discrete(a) => a
+                .iter()
+                .for_each(|a| crc = crc32c::crc32c_append(crc, &(*a as u64).to_le_bytes())),
+            ActionBatch::Continuous(a) => a
+                .iter()
+                .for_each(|a| crc = crc32c::crc32c_append(crc, &a.to_le_bytes())),
+        }
+    }
+    [dataset.episodes.len(), dataset.num_steps(), crc as usize]
+}
+
+impl<L: OfflineLearner> Actor for Offline<L> {
+    type Error = AgentError;
+
+    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
+        self.learner.act(obs, num_envs, mode)
+    }
+}
+
+impl<L: OfflineLearner> Algorithm for Offline<L> {
+    fn iterate(&mut self, progress: f64) -> Result<Iteration, AgentError> {
+        let mut sums: Option<Tensor<1>> = None;
+        for _ in 0..self.config.num_updates_per_iter {
+            let batch =
+                self.buffer
+                    .sample(self.config.batch_size, self.lookahead, &mut self.rng)?;
+            let stats = self.learner.update(&batch, progress)?;
+            sums = Some(match sums.take() {
+                Some(sum) => sum + stats,
+                None => stats,
+            });
+        }
+        self.learner.end_iteration();
+        let updates = self.config.num_updates_per_iter;
+        let mut metrics = Vec::new();
+        if let Some(sums) = sums {
+            let means = read_floats(sums.div_scalar(updates as f64))?;
+            metrics.extend(
+                self.learner
+                    .stat_names()
+                    .iter()
+                    .zip(means)
+                    .map(|(&name, value)| Metric::new(name, f64::from(value))),
+            );
+        }
+        Ok(Iteration {
+            steps: 0,
+            updates,
+            episodes: Vec::new(),
+            metrics,
+        })
+    }
+
+    fn snapshot(&self) -> Result<Snapshot, AgentError> {
+        let mut snapshot = Snapshot::new();
+        self.learner.save(&mut snapshot)?;
+        save_counters(&mut snapshot, DATASET_FILE, &self.fingerprint);
+        Ok(snapshot)
+    }
+
+    fn restore(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
+        let saved: [usize; 3] = load_counters(snapshot, DATASET_FILE)?;
+        if saved != self.fingerprint {
+            return Err(AgentError::Dataset(DatasetError::Format(format!(
+                "the dataset is not the one this run learned from (snapshot: {} episodes, {} \
+                 transitions, checksum {:08x}; now: {} episodes, {} transitions, checksum \
+                 {:08x})",
+                saved[0],
+                saved[1],
+                saved[2],
+                self.fingerprint[0],
+                self.fingerprint[1],
+                self.fingerprint[2]
+            ))));
+        }
+        self.learner.load(snapshot)
+    }
+}

@@ -1,0 +1,214 @@
+//! BC and discrete BCQ: the BCQ action mask against closed-form cases, learning smoke tests on
+//! datasets of a fixed controller with noise (thresholds far below "solved"), snapshots that
+//! refuse another dataset.
+
+use burn::tensor::{Tensor, TensorData};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, VecEnv};
+use cinder_data::{Dataset, Noise, Noisy, record};
+use cinder_nn::device::test_device;
+use cinder_offline::{
+    Bc, BcConfig, Bcq, BcqConfig, Offline, OfflineConfig, OfflineLearner, allowed_by_imitator,
+};
+use cinder_train::{Algorithm, evaluate};
+
+/// Balances the pole with a fixed linear rule (returns of ~500).
+struct Balance;
+
+impl Actor for Balance {
+    type Error = std::convert::Infallible;
+
+    fn act(&mut self, obs: &[f32], n: usize, _mode: ActMode) -> Result<Acted, Self::Error> {
+        let actions = obs
+            .chunks_exact(obs.len() / n)
+            .map(|o| usize::from(o[2] + 0.3 * o[3] + 0.01 * o[1] > 0.0))
+            .collect();
+        Ok(Acted::actions(ActionBatch::Discrete(actions)))
+    }
+}
+
+fn envs(id: &str, n: usize) -> VecEnv {
+    let spec = cinder_envs::spec(id).unwrap();
+    VecEnv::from_fn(n, |_| spec.make()).unwrap()
+}
+
+/// `steps` transitions of the balancing rule with ε-greedy noise.
+fn cartpole_dataset(steps: usize, eps: f64) -> Dataset {
+    let mut envs = envs("CartPole-v1", 2);
+    let space = envs.action_space().clone();
+    let mut expert = Balance;
+    let mut noisy = Noisy::new(&mut expert, &space, Noise::Epsilon(eps), 3).unwrap();
+    record(&mut noisy, &mut envs, steps, ActMode::Greedy, 11).unwrap()
+}
+
+fn offline(updates: usize) -> OfflineConfig {
+    OfflineConfig {
+        num_updates_per_iter: updates,
+        estimation_step: 3,
+        ..OfflineConfig::default()
+    }
+}
+
+fn mean_return<A: Algorithm>(algorithm: &mut A, id: &str) -> f64 {
+    evaluate(algorithm, &mut envs(id, 5), 10, 1_000)
+        .unwrap()
+        .mean
+}
+
+#[test]
+fn bcq_allows_actions_at_least_tau_times_as_likely_as_the_best() {
+    let device = test_device();
+    // Probabilities ∝ (1, 0.5, 0.2) in row 0 and (0.25, 1, 0.7) in row 1.
+    let logits: Vec<f32> = [1.0f32, 0.5, 0.2, 0.25, 1.0, 0.7]
+        .iter()
+        .map(|p| p.ln() + 3.0)
+        .collect();
+    let logits = Tensor::<2>::from_data(TensorData::new(logits, [2, 3]), &device);
+    let allowed = |tau: f64| -> Vec<bool> {
+        allowed_by_imitator(logits.clone(), tau)
+            .into_data()
+            .iter::<bool>()
+            .collect()
+    };
+    let t = true;
+    let f = false;
+    assert_eq!(allowed(0.1), [t, t, t, t, t, t]);
+    assert_eq!(allowed(0.3), [t, t, f, f, t, t]);
+    assert_eq!(allowed(0.6), [t, f, f, f, t, t]);
+    assert_eq!(allowed(0.8), [t, f, f, f, t, f]);
+    // τ = 1 keeps the most likely action only.
+    assert_eq!(allowed(1.0), [t, f, f, f, t, f]);
+}
+
+#[test]
+fn learning_bcq_on_cartpole_from_a_noisy_controller() {
+    let device = test_device();
+    device.seed(10);
+    let dataset = cartpole_dataset(6000, 0.2);
+    let space = envs("CartPole-v1", 1).action_space().clone();
+    let config = BcqConfig {
+        target_update_freq: 200,
+        ..BcqConfig::default()
+    };
+    let bcq = Bcq::new(config, 4, &space, &device, &device, 10).unwrap();
+    let mut algorithm = Offline::new(bcq, &dataset, offline(1500), 10).unwrap();
+    let iteration = algorithm.iterate(0.0).unwrap();
+    assert_eq!((iteration.steps, iteration.updates), (0, 1500));
+    let names: Vec<&str> = iteration.metrics.iter().map(|m| m.name).collect();
+    assert_eq!(names, ["loss", "q_loss", "i_loss", "reg_loss", "q_mean"]);
+    assert!(iteration.metrics.iter().all(|m| m.value.is_finite()));
+    let score = mean_return(&mut algorithm, "CartPole-v1");
+    assert!(score >= 150.0, "BCQ mean return {score}");
+}
+
+#[test]
+fn learning_bc_clones_a_discrete_controller() {
+    let device = test_device();
+    device.seed(11);
+    let dataset = cartpole_dataset(6000, 0.2);
+    let space = envs("CartPole-v1", 1).action_space().clone();
+    let bc = Bc::new(BcConfig::default(), 4, &space, &device, &device, 11).unwrap();
+    let mut algorithm = Offline::new(bc, &dataset, offline(1500), 11).unwrap();
+    let iteration = algorithm.iterate(0.0).unwrap();
+    // The NLL falls well below ln 2 (a uniform policy) yet stays above 0 (ε-noise).
+    let loss = iteration.metrics[0].value;
+    assert!(loss < 0.6 && loss > 0.05, "NLL {loss}");
+    let score = mean_return(&mut algorithm, "CartPole-v1");
+    assert!(score >= 150.0, "BC mean return {score}");
+}
+
+/// A linear rule on Pendulum, saturating at the action bounds.
+struct Swing;
+
+impl Actor for Swing {
+    type Error = std::convert::Infallible;
+
+    fn act(&mut self, obs: &[f32], n: usize, _mode: ActMode) -> Result<Acted, Self::Error> {
+        Ok(Acted::actions(ActionBatch::Continuous(
+            obs.chunks_exact(obs.len() / n).map(swing).collect(),
+        )))
+    }
+}
+
+fn swing(o: &[f32]) -> f32 {
+    (-3.0 * o[1] - 0.5 * o[2]).clamp(-2.0, 2.0)
+}
+
+#[test]
+fn learning_bc_clones_a_continuous_controller_in_env_units() {
+    let device = test_device();
+    device.seed(12);
+    let mut train_envs = envs("Pendulum-v1", 2);
+    let dataset = record(&mut Swing, &mut train_envs, 4000, ActMode::Greedy, 12).unwrap();
+    let space = train_envs.action_space().clone();
+    let bc = Bc::new(BcConfig::default(), 3, &space, &device, &device, 12).unwrap();
+    let mut algorithm = Offline::new(bc, &dataset, offline(2000), 12).unwrap();
+    let first = algorithm.iterate(0.0).unwrap().metrics[0].value;
+    let second = algorithm.iterate(0.5).unwrap().metrics[0].value;
+    assert!(second < first, "MSE {first} -> {second}");
+    // On fresh states, the clone acts within 0.25 (RMS, of a range of 4) of the rule.
+    let fresh = record(
+        &mut Swing,
+        &mut envs("Pendulum-v1", 1),
+        400,
+        ActMode::Greedy,
+        99,
+    )
+    .unwrap();
+    let obs: Vec<f32> = fresh
+        .episodes
+        .iter()
+        .flat_map(|e| e.observations.clone())
+        .collect();
+    let rows = obs.len() / 3;
+    let acted = algorithm.act(&obs, rows, ActMode::Greedy).unwrap().actions;
+    let ActionBatch::Continuous(acted) = acted else {
+        panic!("continuous actions")
+    };
+    let mse = obs
+        .chunks_exact(3)
+        .zip(&acted)
+        .map(|(o, a)| (swing(o) - a).powi(2))
+        .sum::<f32>()
+        / rows as f32;
+    assert!(mse.sqrt() < 0.25, "RMS error {}", mse.sqrt());
+    assert!(acted.iter().all(|a| (-2.0..=2.0).contains(a)));
+}
+
+#[test]
+fn snapshots_restore_and_refuse_another_dataset() {
+    let device = test_device();
+    device.seed(13);
+    let dataset = cartpole_dataset(500, 0.2);
+    let space = envs("CartPole-v1", 1).action_space().clone();
+    let new = || Bcq::new(BcqConfig::default(), 4, &space, &device, &device, 13).unwrap();
+    let mut trained = Offline::new(new(), &dataset, offline(50), 13).unwrap();
+    trained.iterate(0.0).unwrap();
+    let snapshot = trained.snapshot().unwrap();
+
+    let mut restored = Offline::new(new(), &dataset, offline(50), 14).unwrap();
+    restored.restore(&snapshot).unwrap();
+    let obs = &dataset.episodes[0].observations;
+    let rows = obs.len() / 4;
+    let greedy = |a: &mut dyn Actor<Error = cinder_agent::AgentError>| {
+        a.act(obs, rows, ActMode::Greedy).unwrap().actions
+    };
+    // eval_eps = 0.001 may flip an action; nearly all agree.
+    let (a, b) = (greedy(&mut trained), greedy(&mut restored));
+    let (ActionBatch::Discrete(a), ActionBatch::Discrete(b)) = (a, b) else {
+        panic!("discrete actions")
+    };
+    let same = a.iter().zip(&b).filter(|(x, y)| x == y).count();
+    assert!(same + 2 >= rows, "{same} of {rows}");
+    let q = |a: &Offline<Bcq>| {
+        let zeros = Tensor::<2>::zeros([1, 4], &device.clone().autodiff());
+        a.learner().nets().q.forward(zeros).into_data()
+    };
+    assert_eq!(q(&trained), q(&restored));
+
+    let other = cartpole_dataset(600, 0.2);
+    let mut elsewhere = Offline::new(new(), &other, offline(50), 13).unwrap();
+    let err = elsewhere.restore(&snapshot).unwrap_err().to_string();
+    assert!(err.contains("not the one this run learned from"), "{err}");
+    // The learner's names line up with its statistics.
+    assert_eq!(new().stat_names().len(), 5);
+}

@@ -1,0 +1,49 @@
+//! `cinder train bc`: behaviour cloning's settings (Tianshou's `ImitationPolicy`).
+
+use cinder_offline::{Bc, BcConfig};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AlgorithmSettings, AnyAlgorithm, Build, OfflineSettings, SettingsError, settings_common,
+};
+
+/// Every setting of a BC run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BcSettings {
+    /// Dataset, sampling and network.
+    #[serde(flatten)]
+    pub offline: OfflineSettings,
+}
+
+impl BcSettings {
+    fn config(&self) -> Result<BcConfig, SettingsError> {
+        let s = &self.offline;
+        Ok(BcConfig {
+            hidden: s.hidden.clone(),
+            activation: s.activation()?,
+            lr: s.lr,
+            max_grad_norm: s.max_grad_norm()?,
+        })
+    }
+
+    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
+        let sampling = self.offline.sampling(0.99, 1, false);
+        self.offline.build(b, self.config()?, sampling, Bc::new)
+    }
+}
+
+impl AlgorithmSettings for BcSettings {
+    /// Tianshou's imitation defaults (see [`OfflineSettings::defaults`]).
+    fn defaults() -> Self {
+        Self {
+            offline: OfflineSettings::defaults(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.offline.validate()?;
+        Ok(self.config()?.validate()?)
+    }
+}
+
+settings_common!(BcSettings, offline.run);
