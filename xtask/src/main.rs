@@ -202,7 +202,8 @@ const OFFPOLICY: &[Bench] = &[
     ("ddpg-pendulum", "ddpg", "Pendulum-v1", -200.0, None),
 ];
 
-/// The offline benchmarks. The noisy dataset has no bar: it shows what BCQ buys over cloning.
+/// The offline benchmarks. The noisy and half-trained datasets have no bar: they show what BCQ
+/// buys over cloning.
 const OFFLINE: &[Bench] = &[
     (
         "bcq-cartpole",
@@ -239,37 +240,63 @@ const OFFLINE: &[Bench] = &[
         f64::NEG_INFINITY,
         Some("cartpole-eps0.5"),
     ),
+    (
+        "bcq-cartpole-half",
+        "bcq",
+        "CartPole-v1",
+        f64::NEG_INFINITY,
+        Some("cartpole-half"),
+    ),
+    (
+        "bc-cartpole-half",
+        "bc",
+        "CartPole-v1",
+        f64::NEG_INFINITY,
+        Some("cartpole-half"),
+    ),
 ];
 
-/// The offline benchmarks' datasets: name, source run (algorithm and environment of a preset
-/// trained with seed 0), `cinder collect` noise flag and value, transitions (Tianshou's
-/// gather scripts: 20,000 transitions at ε = 0.2).
-const DATASETS: &[(&str, &str, &str, &str, &str, usize)] = &[
+/// The offline benchmarks' datasets: name, source run (its directory name and the `cinder
+/// train` arguments of a preset trained with seed 0), `cinder collect` noise flag and value,
+/// transitions (Tianshou's gather scripts: 20,000 transitions at ε = 0.2).
+const DATASETS: &[(&str, &str, &[&str], &str, &str, usize)] = &[
     (
         "cartpole-eps0.2",
-        "dql",
-        "CartPole-v1",
+        "dql-cartpole",
+        DQL_CARTPOLE,
         "--eps",
         "0.2",
         20_000,
     ),
     (
         "cartpole-eps0.5",
-        "dql",
-        "CartPole-v1",
+        "dql-cartpole",
+        DQL_CARTPOLE,
         "--eps",
         "0.5",
         20_000,
     ),
     (
+        "cartpole-half",
+        "dql-cartpole-8k",
+        DQL_CARTPOLE_8K,
+        "--eps",
+        "0.2",
+        20_000,
+    ),
+    (
         "pendulum-noise0.1",
-        "sac",
-        "Pendulum-v1",
+        "sac-pendulum",
+        SAC_PENDULUM,
         "--noise",
         "0.1",
         20_000,
     ),
 ];
+const DQL_CARTPOLE: &[&str] = &["train", "dql", "--env", "CartPole-v1"];
+/// A half-trained DQL: 8,000 of the preset's 50,000 steps.
+const DQL_CARTPOLE_8K: &[&str] = &["train", "dql", "--env", "CartPole-v1", "--steps", "8000"];
+const SAC_PENDULUM: &[&str] = &["train", "sac", "--env", "Pendulum-v1"];
 
 /// Trains the source runs (once; kept under `bench-runs/offline-sources`), collects the
 /// datasets (kept under `bench-runs/datasets`) and trains the offline benchmarks.
@@ -277,20 +304,15 @@ fn offline_benchmarks(args: &[String]) -> Result<()> {
     let (binary, out) = release_binary()?;
     let sources = out.join("offline-sources");
     let datasets = out.join("datasets");
-    for (name, algo, env, flag, value, steps) in DATASETS {
+    for (name, source, train, flag, value, steps) in DATASETS {
         let path = datasets.join(format!("{name}-v0"));
         if path.join("data/metadata.json").exists() {
             continue;
         }
-        let source = sources.join(format!("{algo}-{env}"));
+        let source = sources.join(source);
         if !source.exists() {
-            run_cinder(
-                &binary,
-                &[
-                    "train", algo, "--env", env, "--seed", "0", "--quiet", "--out",
-                ],
-                &source,
-            )?;
+            let args = [*train, &["--seed", "0", "--quiet", "--out"]].concat();
+            run_cinder(&binary, &args, &source)?;
         }
         let run = only_entry(&source)?;
         let steps = steps.to_string();

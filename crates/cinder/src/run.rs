@@ -460,6 +460,9 @@ pub fn evaluate_run(dir: &Path, episodes: usize, seed: u64) -> Result<Evaluation
         .map_err(|e: TrainError| RunError::Failed(e.to_string()))
 }
 
+/// The most transitions `cinder collect` gathers in one dataset (built in memory first).
+pub const MAX_COLLECT_STEPS: usize = 100_000_000;
+
 /// What `cinder collect` was asked.
 #[derive(Debug, Clone)]
 pub struct CollectRequest {
@@ -482,8 +485,12 @@ pub struct CollectRequest {
 pub fn collect(request: &CollectRequest) -> Result<(usize, usize), RunError> {
     let dir = &request.run_dir;
     let input = |e: &dyn std::fmt::Display| RunError::Input(format!("{}: {e}", dir.display()));
-    if request.steps == 0 {
-        return Err(RunError::Input("--steps must be at least 1".into()));
+    if request.steps == 0 || request.steps > MAX_COLLECT_STEPS {
+        return Err(RunError::Input(format!(
+            "--steps must be between 1 and {MAX_COLLECT_STEPS} (a dataset is built in memory), \
+             got {}",
+            request.steps
+        )));
     }
     if request.out.exists() {
         return Err(RunError::Input(format!(

@@ -597,6 +597,17 @@ fn offline_runs_learn_from_a_collected_dataset_and_resume_in_updates() {
             "collect",
             run.to_str().unwrap(),
             "--steps",
+            "1000000000000",
+            "--out",
+            other.to_str().unwrap(),
+        ],
+        "--steps must be between 1 and",
+    );
+    fails(
+        &[
+            "collect",
+            run.to_str().unwrap(),
+            "--steps",
             "10",
             "--noise",
             "0.1",
