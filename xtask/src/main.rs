@@ -259,7 +259,15 @@ const OFFLINE: &[Bench] = &[
 /// The offline benchmarks' datasets: name, source run (its directory name and the `cinder
 /// train` arguments of a preset trained with seed 0), `cinder collect` noise flag and value,
 /// transitions (Tianshou's gather scripts: 20,000 transitions at ε = 0.2).
-const DATASETS: &[(&str, &str, &[&str], &str, &str, usize)] = &[
+type DatasetSpec = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+    usize,
+);
+const DATASETS: &[DatasetSpec] = &[
     (
         "cartpole-eps0.2",
         "dql-cartpole",
