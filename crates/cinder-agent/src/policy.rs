@@ -135,16 +135,16 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// A policy for `observation_space` and `action_space` on `device`; the output layer has
-    /// gain 0.01 so the initial policy is near-uniform / near-zero-mean (Andrychowicz et al. 2021).
+    /// A policy for `observation_dim` inputs and `action_space` on `device`; the output layer
+    /// has gain 0.01 so the initial policy is near-uniform / near-zero-mean (Andrychowicz et al.
+    /// 2021).
     pub fn new(
         config: &PolicyConfig,
-        observation_space: &Space,
+        observation_dim: usize,
         action_space: &Space,
         device: &Device,
     ) -> Result<Self, AgentError> {
         check_positive("std_init", config.std_init)?;
-        let input = observation_space.flat_dim();
         let (output, log_std) = match action_space {
             Space::Discrete(d) => (d.n(), None),
             Space::Box(b) => {
@@ -152,7 +152,7 @@ impl Policy {
                 (b.flat_dim(), Some(Param::from_tensor(log_std)))
             }
         };
-        let net = MlpConfig::new(input, config.hidden.clone(), output)
+        let net = MlpConfig::new(observation_dim, config.hidden.clone(), output)
             .with_activation(config.activation)
             .with_output_gain(0.01)
             .init(device)?;

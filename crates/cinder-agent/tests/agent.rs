@@ -114,8 +114,13 @@ fn a_policy_actor_samples_explores_with_log_probs_and_is_greedy_deterministicall
         Space::Discrete(Discrete::new(4).unwrap()),
         Space::Box(BoxSpace::new(vec![-2.0, 0.0], vec![2.0, 1.0]).unwrap()),
     ] {
-        let policy =
-            Policy::new(&PolicyConfig::default(), &obs_space, &action_space, &device).unwrap();
+        let policy = Policy::new(
+            &PolicyConfig::default(),
+            obs_space.flat_dim(),
+            &action_space,
+            &device,
+        )
+        .unwrap();
         let mut actor = PolicyActor::new(&policy, &action_space, &act_device, 7);
         let greedy = actor.act(&obs, 2, ActMode::Greedy).unwrap();
         assert_eq!(greedy.log_probs, None);

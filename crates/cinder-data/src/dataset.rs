@@ -382,14 +382,21 @@ where
     let action_space = envs.action_space().clone();
     let action_dim = action_space.flat_dim();
     let mut observations = envs.reset(Some(seed)).to_vec();
+    // An episode that has seen only its first observation.
+    let start = |observation: &[f32], seed: Option<u64>| Episode {
+        observations: observation.to_vec(),
+        actions: ActionBatch::empty_for(&action_space),
+        rewards: Vec::new(),
+        terminations: Vec::new(),
+        truncations: Vec::new(),
+        seed,
+    };
     let mut open: Vec<Episode> = (0..n)
-        .map(|i| Episode {
-            observations: observations[i * dim..(i + 1) * dim].to_vec(),
-            actions: ActionBatch::empty_for(&action_space),
-            rewards: Vec::new(),
-            terminations: Vec::new(),
-            truncations: Vec::new(),
-            seed: Some(sub_seed(seed, i)),
+        .map(|i| {
+            start(
+                &observations[i * dim..(i + 1) * dim],
+                Some(sub_seed(seed, i)),
+            )
         })
         .collect();
     let mut finished = Vec::new();
@@ -420,14 +427,7 @@ where
                 episode
                     .observations
                     .extend_from_slice(&step.final_observations[row.clone()]);
-                let next = Episode {
-                    observations: step.observations[row].to_vec(),
-                    actions: ActionBatch::empty_for(&action_space),
-                    rewards: Vec::new(),
-                    terminations: Vec::new(),
-                    truncations: Vec::new(),
-                    seed: None,
-                };
+                let next = start(&step.observations[row], None);
                 finished.push(std::mem::replace(episode, next));
             } else {
                 episode

@@ -12,14 +12,12 @@ use burn::tensor::{Device, Tensor};
 use cinder_agent::AgentError;
 use cinder_agent::batch::{ActionScale, continuous_actions, discrete_actions};
 use cinder_agent::error::{check_max_grad_norm, check_positive};
-use cinder_agent::policy::{
-    ActionDistribution, DeterministicPolicy, Policy, PolicyActor, PolicyConfig,
-};
+use cinder_agent::policy::{ActionTensor, DeterministicPolicy, Policy, PolicyActor, PolicyConfig};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
-use cinder_nn::tensors::{indices, matrix, read_floats};
+use cinder_nn::tensors::{matrix, read_floats};
 use cinder_nn::{Activation, adam, descend};
 
 use crate::offline::OfflineLearner;
@@ -106,15 +104,7 @@ impl Bc {
                     activation: config.activation,
                     ..PolicyConfig::default()
                 };
-                let observations = Space::Box(
-                    cinder_core::space::BoxSpace::uniform(
-                        f32::NEG_INFINITY,
-                        f32::INFINITY,
-                        vec![observation_dim],
-                    )
-                    .map_err(|e| AgentError::UnsupportedSpace(e.to_string()))?,
-                );
-                let policy = Policy::new(&policy_config, &observations, action_space, &device)?;
+                let policy = Policy::new(&policy_config, observation_dim, action_space, &device)?;
                 (Cloned::Discrete(policy), None)
             }
             Space::Box(_) => {
@@ -190,11 +180,9 @@ impl OfflineLearner for Bc {
         let t = matrix(&batch.observations, batch.len(), &self.device);
         let loss = match &self.policy {
             Cloned::Discrete(policy) => {
-                let actions = indices(discrete_actions(batch, "BC")?, &self.device);
-                let ActionDistribution::Categorical(dist) = policy.distribution(t) else {
-                    unreachable!("a discrete policy is categorical")
-                };
-                dist.log_prob(actions).mean().neg()
+                discrete_actions(batch, "BC")?;
+                let logged = ActionTensor::from_batch(&batch.actions, batch.len(), &self.device);
+                policy.distribution(t).log_prob(&logged).mean().neg()
             }
             Cloned::Continuous(policy) => {
                 let scale = self

@@ -17,7 +17,7 @@ fn steps_per_second(id: &str, num_envs: usize, steps: usize) -> f64 {
     let envs = VecEnv::from_fn(num_envs, |_| make(id)).expect("registered env");
     let policy = Policy::new(
         &PolicyConfig::default(),
-        envs.observation_space(),
+        envs.observation_dim(),
         envs.action_space(),
         &device,
     )

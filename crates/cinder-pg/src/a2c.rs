@@ -109,7 +109,12 @@ impl A2c {
         config.validate()?;
         let device = device.clone().autodiff();
         Ok(Self {
-            policy: Policy::new(&config.policy, observation_space, action_space, &device)?,
+            policy: Policy::new(
+                &config.policy,
+                observation_space.flat_dim(),
+                action_space,
+                &device,
+            )?,
             critic,
             optim: rmsprop(),
             config,

@@ -148,7 +148,12 @@ impl Ppo {
     ) -> Result<Self, AgentError> {
         config.validate()?;
         let device = device.clone().autodiff();
-        let policy = Policy::new(&config.policy, observation_space, action_space, &device)?;
+        let policy = Policy::new(
+            &config.policy,
+            observation_space.flat_dim(),
+            action_space,
+            &device,
+        )?;
         Ok(Self {
             policy,
             optim: adam(),
