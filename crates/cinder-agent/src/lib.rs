@@ -9,6 +9,8 @@
 //!   device.
 //! - [`q`]: Q-network pieces DQL and discrete BCQ share: action masks carried by observations,
 //!   the (double) Q target value of the next state, the Huber loss.
+//! - [`learner`]: the learner traits of the on-policy ([`OnPolicyLearner`]) and off-policy
+//!   ([`OffPolicyLearner`]) families, which the family loops drive and wrappers (ICM) wrap.
 //! - [`batch`]: a replay minibatch as tensors ([`BatchTensors`]) and the affine map between a
 //!   box action space and the unit cube ([`ActionScale`]).
 //!
@@ -18,11 +20,13 @@
 
 pub mod batch;
 pub mod error;
+pub mod learner;
 pub mod policy;
 pub mod q;
 
 pub use batch::{ActionScale, BatchTensors};
 pub use error::AgentError;
+pub use learner::{Learned, OffPolicyLearner, OnPolicyLearner, PolicyGradient, Unchanged, Update};
 pub use policy::{
     ActionDistribution, ActionTensor, DeterministicPolicy, Policy, PolicyActor, PolicyConfig,
     SquashedPolicy,

@@ -11,7 +11,7 @@ use cinder_agent::{
 };
 use cinder_core::space::{BoxSpace, Discrete};
 use cinder_core::{ActMode, ActionBatch, Actor, Space};
-use cinder_data::ReplayBatch;
+use cinder_data::{ReplayBatch, WindowSteps};
 use cinder_nn::device::test_device;
 use cinder_nn::tensors::{matrix, read_floats, vector};
 use cinder_nn::{Activation, MlpConfig};
@@ -196,6 +196,13 @@ fn action_scaling_round_trips_and_wrong_kinds_are_errors_naming_the_learner() {
         last_indices: vec![0, 1],
         weights: vec![1.0; 2],
         indices: vec![0, 1],
+        steps: WindowSteps {
+            rows: vec![0, 1],
+            discounts: vec![1.0; 2],
+            observations: vec![0.0; 2],
+            actions: ActionBatch::Discrete(vec![0, 0]),
+            next_observations: vec![0.0; 2],
+        },
     };
     let discrete_batch = batch(ActionBatch::Discrete(vec![1, 2]));
     assert_eq!(discrete_actions(&discrete_batch, "DQL").unwrap(), &[1, 2]);

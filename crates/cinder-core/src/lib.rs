@@ -14,6 +14,7 @@
 //! - [`running_stats`]: running mean and variance (observation normalisation, standardisers).
 //! - [`snapshot`]: [`Snapshot`], the named byte files that restore a learner (namespaced
 //!   names let a wrapper algorithm store its inner learner's files beside its own).
+//! - [`metric`]: [`Metric`], a named scalar a learner reports per iteration.
 //!
 //! Library errors are typed: see [`EnvError`].
 #![warn(missing_docs)]
@@ -21,6 +22,7 @@
 pub mod act;
 pub mod env;
 pub mod error;
+pub mod metric;
 pub mod running_stats;
 pub mod seeding;
 pub mod snapshot;
@@ -31,6 +33,7 @@ pub mod wrappers;
 pub use act::{ActMode, Acted, Actor};
 pub use env::{Action, Env, Step, StepOutcome};
 pub use error::EnvError;
+pub use metric::Metric;
 pub use running_stats::RunningMeanStd;
 pub use snapshot::Snapshot;
 pub use space::{BoxSpace, Discrete, OwnedAction, Space};

@@ -17,7 +17,8 @@ pub mod sampler;
 
 pub use dataset::{Dataset, DatasetError, Episode, Noise, Noisy, Provenance, ReturnStats, record};
 pub use replay::{
-    Lookahead, Memory, PrioritizedConfig, PrioritizedReplay, ReplayBatch, ReplayBuffer, ReplayError,
+    Lookahead, Memory, PrioritizedConfig, PrioritizedReplay, ReplayBatch, ReplayBuffer,
+    ReplayError, WindowSteps,
 };
 pub use rollout::Rollout;
 pub use sampler::{Budget, SampleError, Sampler};

@@ -7,9 +7,11 @@ use crate::advantages::{Transitions, gae};
 /// The transitions of `steps` lockstep steps of `num_envs` environments.
 ///
 /// Row `t * num_envs + i` of every per-transition array is environment `i` at step `t`. An
-/// episode that ended by truncation keeps its real final observation in
-/// [`Rollout::final_observations`] (the state its value bootstraps from); the observations
-/// after the last step, [`Rollout::last_observations`], bootstrap the episodes still running.
+/// episode that ended (terminated or truncated) keeps its real final observation in
+/// [`Rollout::final_observations`]: a truncated episode's value bootstraps from it, and a
+/// model of the dynamics (ICM's forward model) needs it for terminated ones too. The
+/// observations after the last step, [`Rollout::last_observations`], bootstrap the episodes
+/// still running.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rollout {
     /// Environments stepped together.
@@ -28,9 +30,9 @@ pub struct Rollout {
     pub terminated: Vec<bool>,
     /// The episode was cut after the step (time limit); may be set with `terminated`.
     pub truncated: Vec<bool>,
-    /// Transition indices of the steps truncated without terminating, in order.
+    /// Transition indices of the steps that ended an episode, in order.
     pub final_indices: Vec<usize>,
-    /// Final observations of the truncated episodes, one row per entry of `final_indices`.
+    /// Final observations of those episodes, one row per entry of `final_indices`.
     pub final_observations: Vec<f32>,
     /// Observations after the last step, `num_envs × observation_dim`.
     pub last_observations: Vec<f32>,
@@ -54,9 +56,26 @@ impl Rollout {
         self.len() / self.num_envs
     }
 
+    /// `s'_t` of every transition, `len × observation_dim`: the next row of the same
+    /// environment, the final observation where an episode ended, the last observation after
+    /// the final step.
+    pub fn next_observations(&self) -> Vec<f32> {
+        let (n, d, len) = (self.num_envs, self.observation_dim, self.len());
+        if len == 0 {
+            return Vec::new();
+        }
+        let mut next = Vec::with_capacity(len * d);
+        next.extend_from_slice(&self.observations[n * d..]);
+        next.extend_from_slice(&self.last_observations);
+        for (j, &k) in self.final_indices.iter().enumerate() {
+            next[k * d..(k + 1) * d].copy_from_slice(&self.final_observations[j * d..(j + 1) * d]);
+        }
+        next
+    }
+
     /// `V(s'_t)` of every transition: the value of the next row of the same environment,
-    /// of the final observation for truncated steps, of the last observation for the final
-    /// step (terminated steps get the next row's value, which GAE masks out).
+    /// of the final observation where an episode ended, of the last observation for the final
+    /// step (GAE masks out the value after a termination).
     ///
     /// `values` holds `V(s_t)` per transition, `final_values` `V` of each final observation,
     /// `last_values` `V` of each last observation.

@@ -134,7 +134,7 @@ impl Sampler {
             rollout.terminated.extend_from_slice(step.terminated);
             rollout.truncated.extend_from_slice(step.truncated);
             for i in 0..n {
-                if step.truncated[i] && !step.terminated[i] {
+                if step.truncated[i] || step.terminated[i] {
                     rollout.final_indices.push(first + i);
                     rollout
                         .final_observations

@@ -134,6 +134,34 @@ fn nstep_targets_match_tianshou_on_every_reference_case() {
                 // The next observation is the one stored with the window's last transition.
                 assert_eq!(batch.next_observations[m], last as f32);
             }
+            // The window steps are each row's case positions t, t + 1, …, last; an extra
+            // reward per step equal to the stored one doubles every return.
+            let steps = &batch.steps;
+            let mut first_of_row = 0;
+            for (m, &t) in indices.iter().enumerate() {
+                let count = steps.rows.iter().filter(|&&r| r == m).count();
+                let codes = &steps.observations[first_of_row..first_of_row + count];
+                let last = positions.iter().position(|&p| p == batch.last_indices[m]);
+                assert_eq!(codes.first(), Some(&(t as f32)));
+                assert_eq!(codes.last().map(|&c| c as usize), last);
+                assert!(codes.windows(2).all(|w| w[1] == w[0] + 1.0), "{codes:?}");
+                first_of_row += count;
+            }
+            assert_eq!(first_of_row, steps.len());
+            let rewards = floats(&case["rewards"]);
+            let extra: Vec<f32> = steps
+                .observations
+                .iter()
+                .map(|&code| rewards[code as usize] as f32)
+                .collect();
+            let mut doubled = batch.clone();
+            doubled.add_step_rewards(&extra);
+            for (m, (&once, &twice)) in batch.returns.iter().zip(&doubled.returns).enumerate() {
+                assert!(
+                    (twice - 2.0 * once).abs() <= 1e-5 * once.abs().max(1.0),
+                    "row {m}"
+                );
+            }
             checked += 1;
         }
     }

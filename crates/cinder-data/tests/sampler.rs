@@ -174,3 +174,32 @@ fn continuous_actions_are_stored_raw_and_clipped_for_the_env() {
         rollout.rewards[0]
     );
 }
+
+#[test]
+fn next_observations_of_ended_steps_are_the_final_ones() {
+    let (n, d) = (4, 4);
+    let mut s = sampler("CartPole-v1", n, 1, 3);
+    let rollout = s.collect(&mut Lean, Budget::MinRollouts(3)).unwrap();
+    let ended: Vec<usize> = (0..rollout.len())
+        .filter(|&k| rollout.terminated[k] || rollout.truncated[k])
+        .collect();
+    assert!(ended.len() >= 3);
+    assert_eq!(rollout.final_indices, ended);
+    let next = rollout.next_observations();
+    assert_eq!(next.len(), rollout.observations.len());
+    for k in 0..rollout.len() {
+        let row = &next[k * d..(k + 1) * d];
+        if rollout.terminated[k] {
+            // CartPole terminates once the cart leaves ±2.4 or the pole leans past 12°: the
+            // stored next observation is that state, not the next episode's reset.
+            assert!(row[0].abs() > 2.4 || row[2].abs() > 0.2094, "{k}: {row:?}");
+        } else if k + n < rollout.len() {
+            assert_eq!(row, &rollout.observations[(k + n) * d..(k + n + 1) * d]);
+        } else {
+            assert_eq!(
+                row,
+                &rollout.last_observations[(k % n) * d..(k % n + 1) * d]
+            );
+        }
+    }
+}

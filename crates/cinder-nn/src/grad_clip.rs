@@ -91,6 +91,18 @@ pub fn descend<M: Module>(
     max_grad_norm: Option<f64>,
 ) -> Result<M, NnError> {
     let grads = GradientsParams::from_module(grads, &module);
+    step(module, grads, optim, lr, max_grad_norm)
+}
+
+/// One optimiser step of size `lr` on `module` with `grads` (already taken out of the
+/// backward pass), clipped to a global norm of `max_grad_norm` when given.
+pub fn step<M: Module>(
+    module: M,
+    grads: GradientsParams,
+    optim: &mut ModuleOptimizer,
+    lr: f64,
+    max_grad_norm: Option<f64>,
+) -> Result<M, NnError> {
     let grads = match max_grad_norm {
         Some(max_norm) => clip_grad_norm(&module, grads, max_norm)?.0,
         None => grads,

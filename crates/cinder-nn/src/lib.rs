@@ -8,7 +8,8 @@
 //! - [`ensemble`]: several MLPs as one batched network (twin critics).
 //! - [`target`]: soft (`tau`) and hard target-network updates.
 //! - [`grad_clip`]: gradient clipping by the global norm over all parameters, and [`descend`]
-//!   (one clipped optimiser step).
+//!   (one clipped optimiser step; [`step`] when the gradients are already separated).
+//! - [`flat`]: a module's parameters and gradients as one flat vector.
 //! - [`optim`]: [`adam`] with PyTorch's ε.
 //! - [`schedule`]: learning-rate (and other hyper-parameter) schedules.
 //! - [`persist`]: weights, optimiser states and counters as snapshot files.
@@ -23,6 +24,7 @@ pub mod device;
 pub mod distributions;
 pub mod ensemble;
 pub mod error;
+pub mod flat;
 pub mod grad_clip;
 pub mod mlp;
 pub mod optim;
@@ -35,7 +37,8 @@ pub use device::{DeviceKind, parse_device};
 pub use distributions::{Categorical, DiagGaussian, TanhGaussian};
 pub use ensemble::{EnsembleMlp, EnsembleMlpConfig};
 pub use error::NnError;
-pub use grad_clip::{clip_grad_norm, descend};
+pub use flat::{flat_grads, flat_params, set_flat_grads};
+pub use grad_clip::{clip_grad_norm, descend, step};
 pub use mlp::{Activation, Mlp, MlpConfig};
 pub use optim::adam;
 pub use schedule::Schedule;

@@ -17,7 +17,9 @@ use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 use cinder_agent::batch::continuous_actions;
 use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_agent::{ActionScale, AgentError, BatchTensors, DeterministicPolicy};
+use cinder_agent::{
+    ActionScale, AgentError, BatchTensors, DeterministicPolicy, Learned, OffPolicyLearner,
+};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
@@ -28,7 +30,6 @@ use cinder_nn::{Activation, Mlp, MlpConfig, adam, descend, soft_update};
 use cinder_train::Metric;
 
 use crate::noise::{ExplorationNoise, NoiseProcess};
-use crate::off_policy::{Learned, OffPolicyLearner};
 
 /// DDPG's own hyper-parameters (the replay loop's, `gamma` and `estimation_step` among them,
 /// are in [`ReplayConfig`](crate::ReplayConfig)). Defaults are Tianshou's.

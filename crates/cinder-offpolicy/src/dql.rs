@@ -22,7 +22,7 @@ use cinder_agent::error::{
     check, check_count, check_max_grad_norm, check_positive, check_unit_interval,
 };
 use cinder_agent::q::{action_mask, allowed_actions, huber, next_state_values};
-use cinder_agent::{AgentError, BatchTensors};
+use cinder_agent::{AgentError, BatchTensors, Learned, OffPolicyLearner};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
@@ -32,8 +32,6 @@ use cinder_nn::tensors::{indices, matrix, read_floats};
 use cinder_nn::{Activation, Mlp, MlpConfig, Schedule, adam, descend, hard_update};
 use cinder_train::Metric;
 use rand::Rng;
-
-use crate::off_policy::{Learned, OffPolicyLearner};
 
 /// DQL's own hyper-parameters (the replay loop's are in
 /// [`ReplayConfig`](crate::ReplayConfig)). Defaults are Pyrado's where it has the parameter.

@@ -22,8 +22,9 @@ pub mod noise;
 pub mod off_policy;
 pub mod sac;
 
+pub use cinder_agent::{Learned, OffPolicyLearner};
 pub use ddpg::{Ddpg, DdpgConfig};
 pub use dql::{Dql, DqlConfig};
 pub use noise::ExplorationNoise;
-pub use off_policy::{Learned, OffPolicy, OffPolicyLearner, ReplayConfig};
+pub use off_policy::{OffPolicy, ReplayConfig};
 pub use sac::{Sac, SacConfig};

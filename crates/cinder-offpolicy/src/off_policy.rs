@@ -5,47 +5,16 @@
 //! the iteration (one read-back), unless prioritized replay needs each update's TD errors.
 
 use burn::tensor::Tensor;
-use cinder_agent::AgentError;
 use cinder_agent::error::{check, check_count, check_unit_interval};
+use cinder_agent::{AgentError, OffPolicyLearner};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, Actor, EpisodeRecord, VecEnv};
-use cinder_data::{Lookahead, Memory, PrioritizedConfig, ReplayBatch, ReplayBuffer, ReplayError};
+use cinder_data::{Lookahead, Memory, PrioritizedConfig, ReplayBuffer, ReplayError};
 use cinder_nn::tensors::read_floats;
 use cinder_train::{Algorithm, Iteration, Metric, Snapshot};
 
 /// The snapshot file holding the replay memory (written only when asked).
 pub const REPLAY_FILE: &str = "replay.bin";
-
-/// What one minibatch update leaves on the learning device.
-pub struct Learned {
-    /// Detached statistics, in the order of [`OffPolicyLearner::stat_names`].
-    pub stats: Tensor<1>,
-    /// `|δ|` per row for prioritized replay (read back only when it is used).
-    pub td_errors: Tensor<1>,
-}
-
-/// The part of an off-policy algorithm that differs between DQL, DDPG and SAC. It acts
-/// through [`Actor`] (actions inside the action space, in every [`ActMode`]).
-pub trait OffPolicyLearner: Actor<Error = AgentError> {
-    /// One gradient update from a minibatch.
-    fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError>;
-
-    /// Names of the values in [`Learned::stats`].
-    fn stat_names(&self) -> &'static [&'static str];
-
-    /// Values that follow a schedule (ε, learning rate, entropy coefficient) for logging.
-    fn schedule_metrics(&self, progress: f64) -> Vec<Metric>;
-
-    /// Called once at the end of every iteration: copies the trained weights to the acting
-    /// networks and advances per-iteration schedules.
-    fn end_iteration(&mut self);
-
-    /// Adds the weights and optimiser states to `snapshot`.
-    fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError>;
-
-    /// Restores what [`OffPolicyLearner::save`] stored.
-    fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError>;
-}
 
 /// The replay-loop parameters every off-policy algorithm shares (Pyrado's `ValueBased`).
 #[derive(Debug, Clone, PartialEq)]

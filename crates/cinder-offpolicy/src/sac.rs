@@ -20,7 +20,9 @@ use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 use cinder_agent::batch::continuous_actions;
 use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_agent::{ActionScale, AgentError, BatchTensors, SquashedPolicy};
+use cinder_agent::{
+    ActionScale, AgentError, BatchTensors, Learned, OffPolicyLearner, SquashedPolicy,
+};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
@@ -29,8 +31,6 @@ use cinder_nn::persist::{save_counters, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
 use cinder_nn::{Activation, EnsembleMlp, EnsembleMlpConfig, Schedule, adam, descend, soft_update};
 use cinder_train::Metric;
-
-use crate::off_policy::{Learned, OffPolicyLearner};
 
 /// SAC's own hyper-parameters (the replay loop's are in [`ReplayConfig`](crate::ReplayConfig)).
 /// Defaults are Pyrado's, with `tau` in Cinder's convention.

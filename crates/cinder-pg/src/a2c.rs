@@ -10,19 +10,19 @@
 //!
 //! with advantages `A_t` and TD(λ) returns `G_t` from the [`Gae`] critic.
 
-use burn::optim::{ModuleOptimizer, RmsPropConfig};
+use burn::optim::{GradientsParams, ModuleOptimizer, RmsPropConfig};
 use burn::tensor::Device;
 use cinder_agent::error::{check, check_count, check_max_grad_norm, check_positive, finite};
-use cinder_agent::{AgentError, Policy, PolicyConfig};
+use cinder_agent::{AgentError, OnPolicyLearner, Policy, PolicyConfig, PolicyGradient, Update};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{Snapshot, Space};
 use cinder_data::Rollout;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
-use cinder_nn::{Schedule, descend};
+use cinder_nn::{Schedule, step};
 use cinder_train::Metric;
 
 use crate::gae::Gae;
-use crate::on_policy::{Joint, OnPolicyLearner, RolloutTensors, StatMeans, Update, minibatches};
+use crate::on_policy::{Joint, RolloutTensors, StatMeans, minibatches};
 
 /// A2C's hyper-parameters (Pyrado's names; SB3's defaults).
 #[derive(Debug, Clone, PartialEq)]
@@ -135,7 +135,12 @@ impl OnPolicyLearner for A2c {
         &self.policy
     }
 
-    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Update, AgentError> {
+    fn update_with(
+        &mut self,
+        rollout: &Rollout,
+        progress: f64,
+        gradient: &mut dyn PolicyGradient,
+    ) -> Result<Update, AgentError> {
         let estimates = self.critic.gae(rollout)?;
         let t = RolloutTensors::new(rollout, &estimates, &self.device);
         let lr = self
@@ -170,14 +175,9 @@ impl OnPolicyLearner for A2c {
             let loss = policy_loss.clone() + value_loss.clone().mul_scalar(vfcn_coeff)
                 - entropy.clone().mul_scalar(entropy_coeff);
             stats.add([policy_loss, value_loss, entropy], count);
-            let mut grads = loss.backward();
-            joint = descend(
-                joint,
-                &mut grads,
-                &mut self.optim,
-                lr,
-                self.config.max_grad_norm,
-            )?;
+            let mut grads = GradientsParams::from_grads(loss.backward(), &joint);
+            gradient.transform(&joint.policy, &mut grads)?;
+            joint = step(joint, grads, &mut self.optim, lr, self.config.max_grad_norm)?;
             updates += 1;
         }
         self.policy = joint.policy;

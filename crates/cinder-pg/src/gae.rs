@@ -125,7 +125,7 @@ impl Gae {
     }
 
     /// GAE advantages and TD(λ) returns of `rollout`, with one forward pass over its
-    /// observations, the final observations of truncated episodes and the last observations.
+    /// observations, the final observations of ended episodes and the last observations.
     pub fn gae(&self, rollout: &Rollout) -> Result<Estimates, AgentError> {
         let dim = rollout.observation_dim;
         let (len, finals, lasts) = (rollout.len(), rollout.final_indices.len(), rollout.num_envs);

@@ -16,7 +16,8 @@ pub mod ppo;
 pub mod ppo2;
 
 pub use a2c::{A2c, A2cConfig};
+pub use cinder_agent::{OnPolicyLearner, Update};
 pub use gae::{Estimates, Gae, GaeConfig};
-pub use on_policy::{OnPolicy, OnPolicyLearner, Update};
+pub use on_policy::OnPolicy;
 pub use ppo::{Ppo, PpoConfig};
 pub use ppo2::{Ppo2, Ppo2Config};

@@ -5,41 +5,16 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor};
-use cinder_agent::{ActionTensor, AgentError, Policy, PolicyActor};
+use cinder_agent::{ActionTensor, AgentError, OnPolicyLearner, Policy, PolicyActor};
 use cinder_core::seeding::EnvRng;
 use cinder_core::{ActMode, Acted, Actor, VecEnv};
 use cinder_data::{Budget, Rollout, Sampler};
 use cinder_nn::Mlp;
 use cinder_nn::tensors::{indices, matrix, read_floats, vector};
-use cinder_train::{Algorithm, Iteration, Metric, Snapshot};
+use cinder_train::{Algorithm, Iteration, Snapshot};
 use rand::seq::SliceRandom;
 
 use crate::gae::Estimates;
-
-/// What one learner update did.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Update {
-    /// The update's statistics (losses, entropy, learning rate, ...).
-    pub metrics: Vec<Metric>,
-    /// Gradient updates made (optimiser steps on a minibatch).
-    pub updates: usize,
-}
-
-/// A policy-gradient learner: what differs between A2C, PPO and PPO2.
-pub trait OnPolicyLearner {
-    /// The policy being trained (on the learning device).
-    fn policy(&self) -> &Policy;
-
-    /// One update from a rollout sampled by [`OnPolicyLearner::policy`]; `progress` ∈ [0, 1]
-    /// drives the schedules.
-    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Update, AgentError>;
-
-    /// Adds the weights and optimiser states to `snapshot`.
-    fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError>;
-
-    /// Restores what [`OnPolicyLearner::save`] stored.
-    fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError>;
-}
 
 /// An on-policy algorithm ready for the training loop: a learner, a sampler over the training
 /// environments and the policy's acting copy.

@@ -20,19 +20,19 @@
 //! parameters, so this equals fitting them one after the other on the same minibatches).
 //! PPO2 (`c = vfcn_coeff`) steps one optimiser over both networks with one global clip.
 
-use burn::optim::ModuleOptimizer;
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
 use cinder_agent::error::{check, check_count, check_max_grad_norm, check_positive, finite};
-use cinder_agent::{AgentError, Policy, PolicyConfig};
+use cinder_agent::{AgentError, OnPolicyLearner, Policy, PolicyConfig, PolicyGradient, Update};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{Snapshot, Space};
 use cinder_data::Rollout;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
-use cinder_nn::{Schedule, adam, descend};
+use cinder_nn::{Schedule, adam, step};
 use cinder_train::Metric;
 
 use crate::gae::{Gae, standardize};
-use crate::on_policy::{Joint, OnPolicyLearner, RolloutTensors, StatMeans, Update, minibatches};
+use crate::on_policy::{Joint, RolloutTensors, StatMeans, minibatches};
 
 /// PPO's hyper-parameters (Pyrado's names; SB3's defaults).
 #[derive(Debug, Clone, PartialEq)]
@@ -185,7 +185,12 @@ impl OnPolicyLearner for Ppo {
         &self.policy
     }
 
-    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Update, AgentError> {
+    fn update_with(
+        &mut self,
+        rollout: &Rollout,
+        progress: f64,
+        gradient: &mut dyn PolicyGradient,
+    ) -> Result<Update, AgentError> {
         let mut estimates = self.critic.gae(rollout)?;
         if let ValueFit::Joint { .. } = self.value_fit
             && !self.critic.config().standardize_adv
@@ -267,18 +272,25 @@ impl OnPolicyLearner for Ppo {
                 // One backward pass; gradient clipping happens in each step.
                 let mut grads = loss.backward();
                 joint = match self.value_fit {
-                    ValueFit::Separate => Joint {
-                        policy: descend(
-                            joint.policy,
-                            &mut grads,
-                            &mut self.optim,
-                            lr,
-                            max_grad_norm,
-                        )?,
-                        vfcn: self.critic.descend(joint.vfcn, &mut grads, critic_lr)?,
-                    },
+                    ValueFit::Separate => {
+                        let mut policy_grads =
+                            GradientsParams::from_module(&mut grads, &joint.policy);
+                        gradient.transform(&joint.policy, &mut policy_grads)?;
+                        Joint {
+                            policy: step(
+                                joint.policy,
+                                policy_grads,
+                                &mut self.optim,
+                                lr,
+                                max_grad_norm,
+                            )?,
+                            vfcn: self.critic.descend(joint.vfcn, &mut grads, critic_lr)?,
+                        }
+                    }
                     ValueFit::Joint { .. } => {
-                        descend(joint, &mut grads, &mut self.optim, lr, max_grad_norm)?
+                        let mut joint_grads = GradientsParams::from_module(&mut grads, &joint);
+                        gradient.transform(&joint.policy, &mut joint_grads)?;
+                        step(joint, joint_grads, &mut self.optim, lr, max_grad_norm)?
                     }
                 };
                 updates += 1;

@@ -9,12 +9,11 @@
 
 use burn::tensor::Device;
 use cinder_agent::error::check;
-use cinder_agent::{AgentError, Policy};
+use cinder_agent::{AgentError, OnPolicyLearner, Policy, PolicyGradient, Update};
 use cinder_core::{Snapshot, Space};
 use cinder_data::Rollout;
 
 use crate::gae::Gae;
-use crate::on_policy::{OnPolicyLearner, Update};
 use crate::ppo::{Ppo, PpoConfig, ValueFit};
 
 /// PPO2's hyper-parameters: PPO's plus the value-loss weight.
@@ -89,8 +88,13 @@ impl OnPolicyLearner for Ppo2 {
         self.0.policy()
     }
 
-    fn update(&mut self, rollout: &Rollout, progress: f64) -> Result<Update, AgentError> {
-        self.0.update(rollout, progress)
+    fn update_with(
+        &mut self,
+        rollout: &Rollout,
+        progress: f64,
+        gradient: &mut dyn PolicyGradient,
+    ) -> Result<Update, AgentError> {
+        self.0.update_with(rollout, progress, gradient)
     }
 
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {

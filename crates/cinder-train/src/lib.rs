@@ -24,26 +24,10 @@ use thiserror::Error;
 use cinder_core::{Actor, EnvError, EpisodeRecord, VecEnv};
 use serde::{Deserialize, Serialize};
 
-pub use cinder_core::Snapshot;
+pub use cinder_core::{Metric, Snapshot};
 pub use evaluate::{Evaluation, evaluate};
 pub use logger::{LogRow, RunLogger};
 pub use snapshot::{SnapshotMeta, SnapshotMode};
-
-/// One named scalar an algorithm reports per iteration (a loss, the entropy, the learning rate).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Metric {
-    /// Column / tag name, e.g. `policy_loss`.
-    pub name: &'static str,
-    /// Its value.
-    pub value: f64,
-}
-
-impl Metric {
-    /// `name = value`.
-    pub fn new(name: &'static str, value: f64) -> Self {
-        Self { name, value }
-    }
-}
 
 /// What one iteration of an algorithm did.
 #[derive(Debug, Clone, Default, PartialEq)]

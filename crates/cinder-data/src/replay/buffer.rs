@@ -109,6 +109,37 @@ pub struct ReplayBatch {
     pub last_indices: Vec<usize>,
     /// Importance-sampling weights (all 1 for uniform sampling).
     pub weights: Vec<f32>,
+    /// Every transition of every row's window, the first being the row's own: what a reward
+    /// computed per step (ICM's curiosity) needs to change `returns`.
+    pub steps: WindowSteps,
+}
+
+/// The transitions inside the windows of a [`ReplayBatch`], row after row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowSteps {
+    /// The batch row each step belongs to (ascending: a row's steps are consecutive).
+    pub rows: Vec<usize>,
+    /// `γ^i` of each step, `i` its place in its window (0 for the row's own transition).
+    pub discounts: Vec<f32>,
+    /// `steps × obs_dim` observations `s_{t+i}`.
+    pub observations: Vec<f32>,
+    /// Actions `a_{t+i}`.
+    pub actions: ActionBatch,
+    /// `steps × obs_dim` next observations `s_{t+i+1}` (the real final observation where an
+    /// episode ended).
+    pub next_observations: Vec<f32>,
+}
+
+impl WindowSteps {
+    /// Number of steps over all windows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
 }
 
 impl ReplayBatch {
@@ -120,6 +151,17 @@ impl ReplayBatch {
     /// Whether the batch has no rows.
     pub fn is_empty(&self) -> bool {
         self.indices.is_empty()
+    }
+
+    /// Adds a reward per window step to the targets: `returns[m] += Σ_i γ^i · extra[j]` over
+    /// the steps `j` of row `m` (`extra` in the order of [`ReplayBatch::steps`]), as if each
+    /// step's stored reward had been `r + extra` when the n-step return was summed.
+    pub fn add_step_rewards(&mut self, extra: &[f32]) {
+        debug_assert_eq!(extra.len(), self.steps.len());
+        let steps = &self.steps;
+        for ((&row, &discount), &r) in steps.rows.iter().zip(&steps.discounts).zip(extra) {
+            self.returns[row] += discount * r;
+        }
     }
 }
 
@@ -363,20 +405,22 @@ impl ReplayBuffer {
                 "index {bad} is past the {stored} stored transitions"
             )));
         }
-        let d = self.obs_dim;
         let batch = indices.len();
-        let mut observations = Vec::with_capacity(batch * d);
-        let mut next_observations = Vec::with_capacity(batch * d);
         let mut returns = Vec::with_capacity(batch);
         let mut discounts = Vec::with_capacity(batch);
         let mut last_indices = Vec::with_capacity(batch);
-        for &t in &indices {
-            observations.extend_from_slice(&self.observations[t * d..(t + 1) * d]);
+        let mut step_rows = Vec::with_capacity(batch);
+        let mut step_indices = Vec::with_capacity(batch);
+        let mut step_discounts = Vec::with_capacity(batch);
+        for (row, &t) in indices.iter().enumerate() {
             let (last, k) = self.window(t, lookahead.estimation_step);
             let mut sum = 0.0f64;
             let mut discount = 1.0f64;
             let mut j = t;
             for _ in 0..k {
+                step_rows.push(row);
+                step_indices.push(j);
+                step_discounts.push(discount as f32);
                 sum += discount * f64::from(self.rewards[j]);
                 discount *= lookahead.gamma;
                 j = (j + self.num_streams) % self.capacity();
@@ -386,32 +430,53 @@ impl ReplayBuffer {
             }
             returns.push(sum as f32);
             discounts.push(discount as f32);
-            next_observations.extend_from_slice(&self.next_observations[last * d..(last + 1) * d]);
             last_indices.push(last);
         }
-        let actions = match &self.actions {
+        let steps = WindowSteps {
+            observations: self.rows_of(&self.observations, &step_indices),
+            next_observations: self.rows_of(&self.next_observations, &step_indices),
+            actions: self.actions_at(&step_indices),
+            rows: step_rows,
+            discounts: step_discounts,
+        };
+        Ok(ReplayBatch {
+            observations: self.rows_of(&self.observations, &indices),
+            actions: self.actions_at(&indices),
+            next_observations: self.rows_of(&self.next_observations, &last_indices),
+            indices,
+            returns,
+            discounts,
+            last_indices,
+            weights,
+            steps,
+        })
+    }
+
+    /// The observation rows (of `column`, `observations` or `next_observations`) at `indices`.
+    fn rows_of(&self, column: &[f32], indices: &[usize]) -> Vec<f32> {
+        let d = self.obs_dim;
+        let mut rows = Vec::with_capacity(indices.len() * d);
+        for &i in indices {
+            rows.extend_from_slice(&column[i * d..(i + 1) * d]);
+        }
+        rows
+    }
+
+    /// The stored actions at `indices`.
+    fn actions_at(&self, indices: &[usize]) -> ActionBatch {
+        match &self.actions {
             ActionColumn::Discrete(column) => {
                 ActionBatch::Discrete(indices.iter().map(|&i| column[i] as usize).collect())
             }
             ActionColumn::Continuous(column) => {
                 let a = self.action_dim;
-                let mut values = Vec::with_capacity(batch * a);
-                for &i in &indices {
+                let mut values = Vec::with_capacity(indices.len() * a);
+                for &i in indices {
                     values.extend_from_slice(&column[i * a..(i + 1) * a]);
                 }
                 ActionBatch::Continuous(values)
             }
-        };
-        Ok(ReplayBatch {
-            indices,
-            observations,
-            actions,
-            returns,
-            next_observations,
-            discounts,
-            last_indices,
-            weights,
-        })
+        }
     }
 
     /// Transition `index` as stored (for inspection and tests).

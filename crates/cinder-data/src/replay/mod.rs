@@ -17,7 +17,7 @@ mod memory;
 mod prioritized;
 mod segment_tree;
 
-pub use buffer::{Lookahead, ReplayBatch, ReplayBuffer, ReplayError, Transition};
+pub use buffer::{Lookahead, ReplayBatch, ReplayBuffer, ReplayError, Transition, WindowSteps};
 pub use memory::Memory;
 pub use prioritized::{PrioritizedConfig, PrioritizedReplay};
 pub use segment_tree::SegmentTree;
