@@ -5,11 +5,11 @@
 //! `cinder-explore`) can wrap any of them.
 
 use burn::optim::GradientsParams;
-use burn::tensor::Tensor;
-use cinder_core::{Actor, Metric, Snapshot};
-use cinder_data::{ReplayBatch, Rollout};
+use burn::tensor::{Device, Tensor};
+use cinder_core::{ActMode, Acted, Actor, Metric, Snapshot, VecEnv};
+use cinder_data::{Budget, ReplayBatch, Rollout, Sampler};
 
-use crate::{AgentError, Policy};
+use crate::{AgentError, Policy, PolicyActor};
 
 /// What one on-policy update did.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +65,74 @@ pub trait OnPolicyLearner {
     fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError>;
 }
 
+/// An on-policy learner with its own environments, sampler and acting copy of the policy:
+/// what `cinder-pg`'s `OnPolicy` trains, and each particle of SVPG.
+pub struct OnPolicyAgent<L> {
+    learner: L,
+    sampler: Sampler,
+    budget: Budget,
+    acting: PolicyActor,
+}
+
+impl<L: OnPolicyLearner> OnPolicyAgent<L> {
+    /// Trains `learner` on `envs` (reset with `seed`), gathering `budget` per iteration and
+    /// acting on `act_device`.
+    pub fn new(learner: L, envs: VecEnv, seed: u64, budget: Budget, act_device: &Device) -> Self {
+        let acting = PolicyActor::new(learner.policy(), envs.action_space(), act_device, seed);
+        Self {
+            learner,
+            sampler: Sampler::new(envs, Some(seed)),
+            budget,
+            acting,
+        }
+    }
+
+    /// The learner.
+    pub fn learner(&self) -> &L {
+        &self.learner
+    }
+
+    /// A rollout of the acting copy exploring the environments.
+    pub fn sample(&mut self) -> Result<Rollout, AgentError> {
+        Ok(self.sampler.collect(&mut self.acting, self.budget)?)
+    }
+
+    /// Updates the learner on `rollout` (each step's policy gradient through `gradient`) and
+    /// syncs the acting copy.
+    pub fn learn(
+        &mut self,
+        rollout: &Rollout,
+        progress: f64,
+        gradient: &mut dyn PolicyGradient,
+    ) -> Result<Update, AgentError> {
+        let update = self.learner.update_with(rollout, progress, gradient)?;
+        self.acting.sync(self.learner.policy());
+        Ok(update)
+    }
+
+    /// The learner's files.
+    pub fn snapshot(&self) -> Result<Snapshot, AgentError> {
+        let mut snapshot = Snapshot::new();
+        self.learner.save(&mut snapshot)?;
+        Ok(snapshot)
+    }
+
+    /// Restores the learner and syncs the acting copy.
+    pub fn restore(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
+        self.learner.load(snapshot)?;
+        self.acting.sync(self.learner.policy());
+        Ok(())
+    }
+}
+
+impl<L> Actor for OnPolicyAgent<L> {
+    type Error = AgentError;
+
+    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
+        self.acting.act(obs, num_envs, mode)
+    }
+}
+
 /// What one off-policy minibatch update leaves on the learning device.
 pub struct Learned {
     /// Detached statistics, in the order of [`OffPolicyLearner::stat_names`].
@@ -81,7 +149,7 @@ pub trait OffPolicyLearner: Actor<Error = AgentError> {
     fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError>;
 
     /// Names of the values in [`Learned::stats`].
-    fn stat_names(&self) -> &'static [&'static str];
+    fn stat_names(&self) -> Vec<&'static str>;
 
     /// Values that follow a schedule (ε, learning rate, entropy coefficient) for logging.
     fn schedule_metrics(&self, progress: f64) -> Vec<Metric>;

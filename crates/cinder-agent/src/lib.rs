@@ -26,7 +26,9 @@ pub mod q;
 
 pub use batch::{ActionScale, BatchTensors};
 pub use error::AgentError;
-pub use learner::{Learned, OffPolicyLearner, OnPolicyLearner, PolicyGradient, Unchanged, Update};
+pub use learner::{
+    Learned, OffPolicyLearner, OnPolicyAgent, OnPolicyLearner, PolicyGradient, Unchanged, Update,
+};
 pub use policy::{
     ActionDistribution, ActionTensor, DeterministicPolicy, Policy, PolicyActor, PolicyConfig,
     SquashedPolicy,

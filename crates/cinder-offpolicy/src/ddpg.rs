@@ -264,8 +264,8 @@ impl OffPolicyLearner for Ddpg {
         })
     }
 
-    fn stat_names(&self) -> &'static [&'static str] {
-        &["critic_loss", "policy_loss", "q_mean"]
+    fn stat_names(&self) -> Vec<&'static str> {
+        vec!["critic_loss", "policy_loss", "q_mean"]
     }
 
     fn schedule_metrics(&self, _progress: f64) -> Vec<Metric> {

@@ -264,8 +264,8 @@ impl OffPolicyLearner for Dql {
         })
     }
 
-    fn stat_names(&self) -> &'static [&'static str] {
-        &["q_loss", "q_mean"]
+    fn stat_names(&self) -> Vec<&'static str> {
+        vec!["q_loss", "q_mean"]
     }
 
     fn schedule_metrics(&self, progress: f64) -> Vec<Metric> {

@@ -272,9 +272,9 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
             metrics.extend(
                 self.learner
                     .stat_names()
-                    .iter()
+                    .into_iter()
                     .zip(means)
-                    .map(|(&name, value)| Metric::new(name, f64::from(value))),
+                    .map(|(name, value)| Metric::new(name, f64::from(value))),
             );
         }
         metrics.extend(self.learner.schedule_metrics(progress));

@@ -335,8 +335,8 @@ impl OffPolicyLearner for Sac {
         })
     }
 
-    fn stat_names(&self) -> &'static [&'static str] {
-        &[
+    fn stat_names(&self) -> Vec<&'static str> {
+        vec![
             "critic_loss",
             "policy_loss",
             "entropy_coeff",

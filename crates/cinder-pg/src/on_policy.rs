@@ -5,10 +5,10 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor};
-use cinder_agent::{ActionTensor, AgentError, OnPolicyLearner, Policy, PolicyActor};
+use cinder_agent::{ActionTensor, AgentError, OnPolicyAgent, OnPolicyLearner, Policy, Unchanged};
 use cinder_core::seeding::EnvRng;
 use cinder_core::{ActMode, Acted, Actor, VecEnv};
-use cinder_data::{Budget, Rollout, Sampler};
+use cinder_data::{Budget, Rollout};
 use cinder_nn::Mlp;
 use cinder_nn::tensors::{indices, matrix, read_floats, vector};
 use cinder_train::{Algorithm, Iteration, Snapshot};
@@ -16,31 +16,20 @@ use rand::seq::SliceRandom;
 
 use crate::gae::Estimates;
 
-/// An on-policy algorithm ready for the training loop: a learner, a sampler over the training
-/// environments and the policy's acting copy.
-pub struct OnPolicy<L> {
-    learner: L,
-    sampler: Sampler,
-    budget: Budget,
-    acting: PolicyActor,
-}
+/// An on-policy algorithm ready for the training loop: a learner with its sampler and
+/// acting copy; each iteration samples a rollout, updates and syncs.
+pub struct OnPolicy<L>(OnPolicyAgent<L>);
 
 impl<L: OnPolicyLearner> OnPolicy<L> {
     /// Trains `learner` on `envs` (reset with `seed`), gathering `budget` per iteration and
     /// acting on `act_device`.
     pub fn new(learner: L, envs: VecEnv, seed: u64, budget: Budget, act_device: &Device) -> Self {
-        let acting = PolicyActor::new(learner.policy(), envs.action_space(), act_device, seed);
-        Self {
-            learner,
-            sampler: Sampler::new(envs, Some(seed)),
-            budget,
-            acting,
-        }
+        Self(OnPolicyAgent::new(learner, envs, seed, budget, act_device))
     }
 
     /// The learner.
     pub fn learner(&self) -> &L {
-        &self.learner
+        self.0.learner()
     }
 }
 
@@ -48,15 +37,14 @@ impl<L: OnPolicyLearner> Actor for OnPolicy<L> {
     type Error = AgentError;
 
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.acting.act(obs, num_envs, mode)
+        self.0.act(obs, num_envs, mode)
     }
 }
 
 impl<L: OnPolicyLearner> Algorithm for OnPolicy<L> {
     fn iterate(&mut self, progress: f64) -> Result<Iteration, AgentError> {
-        let rollout = self.sampler.collect(&mut self.acting, self.budget)?;
-        let update = self.learner.update(&rollout, progress)?;
-        self.acting.sync(self.learner.policy());
+        let rollout = self.0.sample()?;
+        let update = self.0.learn(&rollout, progress, &mut Unchanged)?;
         Ok(Iteration {
             steps: rollout.len(),
             updates: update.updates,
@@ -66,15 +54,11 @@ impl<L: OnPolicyLearner> Algorithm for OnPolicy<L> {
     }
 
     fn snapshot(&self) -> Result<Snapshot, AgentError> {
-        let mut snapshot = Snapshot::new();
-        self.learner.save(&mut snapshot)?;
-        Ok(snapshot)
+        self.0.snapshot()
     }
 
     fn restore(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
-        self.learner.load(snapshot)?;
-        self.acting.sync(self.learner.policy());
-        Ok(())
+        self.0.restore(snapshot)
     }
 }
 
