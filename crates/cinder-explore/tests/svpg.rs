@@ -1,0 +1,271 @@
+//! SVPG: with the identity kernel (and `N · T = 1`) every particle moves exactly like its base
+//! learner alone, for A2C and for PPO's many minibatch steps; the RBF kernel couples them;
+//! snapshots hold every particle; bad parameters are errors naming them.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use burn::tensor::Device;
+use cinder_agent::{AgentError, OnPolicyAgent, OnPolicyLearner, PolicyActor, PolicyConfig};
+use cinder_core::{Space, VecEnv};
+use cinder_data::{Budget, Rollout, Sampler};
+use cinder_envs::make;
+use cinder_explore::svgd::Kernel;
+use cinder_explore::{Svpg, SvpgConfig};
+use cinder_nn::device::test_device;
+use cinder_nn::flat_params;
+use cinder_pg::{A2c, A2cConfig, Gae, GaeConfig, Ppo, PpoConfig};
+use cinder_train::Algorithm;
+
+/// The device's random stream is process-wide: tests that seed it and draw from it take
+/// turns, or a parallel test's draws would land between theirs.
+static DEVICE_STREAM: Mutex<()> = Mutex::new(());
+
+fn device() -> (Device, MutexGuard<'static, ()>) {
+    let guard = DEVICE_STREAM.lock().unwrap_or_else(PoisonError::into_inner);
+    (test_device(), guard)
+}
+
+fn spaces() -> (Space, Space) {
+    let env = make("CartPole-v1").unwrap();
+    (env.observation_space().clone(), env.action_space().clone())
+}
+
+fn small() -> PolicyConfig {
+    PolicyConfig {
+        hidden: vec![16],
+        ..PolicyConfig::default()
+    }
+}
+
+fn a2c(seed: u64, device: &Device) -> A2c {
+    device.seed(seed);
+    let (obs, act) = spaces();
+    let critic = critic(device);
+    let config = A2cConfig {
+        lr: 1e-2,
+        policy: small(),
+        ..A2cConfig::default()
+    };
+    initialised(A2c::new(config, critic, &obs, &act, device, seed).unwrap())
+}
+
+/// A critic with its parameters drawn now (see [`initialised`]).
+fn critic(device: &Device) -> Gae {
+    let (obs, _) = spaces();
+    let config = GaeConfig {
+        hidden: vec![16],
+        ..GaeConfig::default()
+    };
+    let critic = Gae::new(config, &obs, device).unwrap();
+    flat_params(critic.value_function()).unwrap();
+    critic
+}
+
+/// `learner` with its policy's parameters drawn now: burn initialises a parameter when it is
+/// first read, and learners compared here must draw at the same points of the seeded stream.
+fn initialised<L: OnPolicyLearner>(learner: L) -> L {
+    flat_params(learner.policy()).unwrap();
+    learner
+}
+
+fn ppo(seed: u64, device: &Device) -> Ppo {
+    device.seed(seed);
+    let (obs, act) = spaces();
+    let critic = critic(device);
+    let config = PpoConfig {
+        num_epoch: 2,
+        batch_size: 16,
+        lr: 1e-2,
+        policy: small(),
+        ..PpoConfig::default()
+    };
+    initialised(Ppo::new(config, critic, &obs, &act, device, seed).unwrap())
+}
+
+fn particle<L: OnPolicyLearner>(learner: L, seed: u64, device: &Device) -> OnPolicyAgent<L> {
+    let envs = VecEnv::from_fn(2, |_| make("CartPole-v1")).unwrap();
+    OnPolicyAgent::new(learner, envs, seed, Budget::MinSteps(32), device)
+}
+
+/// Rollouts of 32 steps of a fixed random policy, one per particle.
+fn rollouts(n: usize, device: &Device) -> Vec<Rollout> {
+    device.seed(99);
+    let (_, act) = spaces();
+    let policy = cinder_agent::Policy::new(&small(), 4, &act, &device.clone().autodiff()).unwrap();
+    let mut actor = PolicyActor::new(&policy, &act, device, 99);
+    (0..n)
+        .map(|i| {
+            let envs = VecEnv::from_fn(2, |_| make("CartPole-v1")).unwrap();
+            Sampler::new(envs, Some(i as u64))
+                .collect(&mut actor, Budget::MinSteps(32))
+                .unwrap()
+        })
+        .collect()
+}
+
+/// `n` particles with the identity kernel and `T = 1 / n`, and the same learners alone,
+/// updated three times on the same rollouts, end with bit-identical policies.
+fn identity_kernel_matches_the_base_learner<L: OnPolicyLearner + Send>(
+    make: fn(u64, &Device) -> L,
+) {
+    let (device, _turn) = device();
+    let n = 4;
+    let particles = (0..n)
+        .map(|i| particle(make(10 + i as u64, &device), i as u64, &device))
+        .collect();
+    let config = SvpgConfig {
+        num_particles: n,
+        temperature: 1.0 / n as f64,
+        horizon: 0,
+        kernel: Kernel::Identity,
+    };
+    let mut svpg = Svpg::new(particles, config).unwrap();
+    let mut alone: Vec<L> = (0..n).map(|i| make(10 + i as u64, &device)).collect();
+    let rollouts = rollouts(n, &device);
+    for _ in 0..3 {
+        svpg.learn(&rollouts, 0.0).unwrap();
+        for (learner, rollout) in alone.iter_mut().zip(&rollouts) {
+            learner.update(rollout, 0.0).unwrap();
+        }
+    }
+    let together = svpg.parameters().unwrap();
+    for (i, learner) in alone.iter().enumerate() {
+        let own = flat_params(learner.policy()).unwrap();
+        assert_eq!(together[i], own, "particle {i}");
+    }
+}
+
+#[test]
+fn identity_kernel_moves_a2c_particles_like_a2c_alone() {
+    identity_kernel_matches_the_base_learner(a2c);
+}
+
+#[test]
+fn identity_kernel_moves_ppo_particles_like_ppo_alone() {
+    identity_kernel_matches_the_base_learner(ppo);
+}
+
+#[test]
+fn the_rbf_kernel_couples_the_particles() {
+    let (device, _turn) = device();
+    let n = 3;
+    let build = |kernel| {
+        let particles = (0..n)
+            .map(|i| particle(a2c(20 + i as u64, &device), i as u64, &device))
+            .collect();
+        let config = SvpgConfig {
+            num_particles: n,
+            temperature: 1.0,
+            horizon: 0,
+            kernel,
+        };
+        Svpg::new(particles, config).unwrap()
+    };
+    let rollouts = rollouts(n, &device);
+    let mut independent = build(Kernel::Identity);
+    let mut coupled = build(Kernel::Rbf);
+    independent.learn(&rollouts, 0.0).unwrap();
+    coupled.learn(&rollouts, 0.0).unwrap();
+    let (a, b) = (
+        independent.parameters().unwrap(),
+        coupled.parameters().unwrap(),
+    );
+    for i in 0..n {
+        assert_ne!(a[i], b[i], "particle {i}");
+    }
+}
+
+#[test]
+fn snapshots_hold_every_particle() {
+    let (device, _turn) = device();
+    let build = |offset: u64, n: usize| {
+        let particles = (0..n)
+            .map(|i| particle(a2c(offset + i as u64, &device), i as u64, &device))
+            .collect();
+        Svpg::new(
+            particles,
+            SvpgConfig {
+                num_particles: n,
+                ..SvpgConfig::default()
+            },
+        )
+        .unwrap()
+    };
+    let mut trained = build(30, 2);
+    trained.iterate(0.0).unwrap();
+    let snapshot = trained.snapshot().unwrap();
+    assert!(snapshot.contains("particle-1/policy.bpk"));
+    let mut restored = build(40, 2);
+    assert_ne!(
+        restored.parameters().unwrap(),
+        trained.parameters().unwrap()
+    );
+    restored.restore(&snapshot).unwrap();
+    assert_eq!(
+        restored.parameters().unwrap(),
+        trained.parameters().unwrap()
+    );
+    // A snapshot of more particles is refused.
+    let mut one = build(50, 1);
+    let err = one.restore(&snapshot).unwrap_err();
+    assert!(err.to_string().contains("num_particles"), "{err}");
+}
+
+#[test]
+fn bad_parameters_are_errors_naming_them() {
+    for (config, name) in [
+        (
+            SvpgConfig {
+                num_particles: 0,
+                ..SvpgConfig::default()
+            },
+            "num_particles",
+        ),
+        (
+            SvpgConfig {
+                temperature: 0.0,
+                ..SvpgConfig::default()
+            },
+            "temperature",
+        ),
+        (
+            SvpgConfig {
+                temperature: -1.0,
+                ..SvpgConfig::default()
+            },
+            "temperature",
+        ),
+        (
+            SvpgConfig {
+                temperature: f64::NAN,
+                ..SvpgConfig::default()
+            },
+            "temperature",
+        ),
+        (
+            SvpgConfig {
+                temperature: f64::INFINITY,
+                ..SvpgConfig::default()
+            },
+            "temperature",
+        ),
+    ] {
+        let err = config.validate().unwrap_err();
+        assert!(
+            matches!(&err, AgentError::InvalidParameter { name: n, .. } if *n == name),
+            "{err}"
+        );
+    }
+    let (device, _turn) = device();
+    let particles = vec![particle(a2c(1, &device), 1, &device)];
+    let err = Svpg::new(
+        particles,
+        SvpgConfig {
+            num_particles: 2,
+            ..SvpgConfig::default()
+        },
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("num_particles"), "{err}");
+}
