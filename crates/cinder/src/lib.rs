@@ -9,11 +9,13 @@
 //! - [`data`] (`cinder-data`): GAE, on-policy rollouts, the sampler, replay buffers.
 //! - [`nn`] (`cinder-nn`): MLPs, action distributions, target networks, global-norm gradient
 //!   clipping, device selection.
-//! - [`agent`] (`cinder-agent`): policies and their acting copies, Q-network targets, batch
-//!   tensors, the learners' error type.
+//! - [`agent`] (`cinder-agent`): policies and their acting copies, the learner traits, Q-network
+//!   targets, batch tensors, the learners' error type.
 //! - [`pg`] (`cinder-pg`): the GAE critic, A2C, PPO, PPO2.
 //! - [`offpolicy`] (`cinder-offpolicy`): the replay loop, DQL, DDPG, SAC.
 //! - [`offline`] (`cinder-offline`): Minari datasets, the offline iteration, BC, discrete BCQ.
+//! - [`explore`] (`cinder-explore`): the Intrinsic Curiosity Module around any online learner,
+//!   SVGD and SVPG.
 //! - [`train`] (`cinder-train`): the training loop, evaluation, log sinks and snapshots.
 //!
 //! and holds what the `cinder` binary is made of: [`registry`] (one row per algorithm),
@@ -34,6 +36,7 @@ pub use cinder_agent as agent;
 pub use cinder_core as core;
 pub use cinder_data as data;
 pub use cinder_envs as envs;
+pub use cinder_explore as explore;
 pub use cinder_nn as nn;
 pub use cinder_nn::burn;
 pub use cinder_offline as offline;

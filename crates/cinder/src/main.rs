@@ -85,6 +85,10 @@ enum Command {
         /// The dataset of an offline algorithm (bc, bcq): a Minari dataset directory.
         #[arg(long)]
         dataset: Option<PathBuf>,
+        /// Wrap an online algorithm in the Intrinsic Curiosity Module (settings: the preset's
+        /// `icm` table, then --set icm.<key>=<value>).
+        #[arg(long)]
+        icm: bool,
     },
     /// Go on training a run from its latest snapshot (with the replay memory if it was saved).
     Resume {
@@ -162,6 +166,7 @@ fn run(cli: Cli) -> Result<(), RunError> {
             quiet,
             save_buffer,
             dataset,
+            icm,
         } => {
             let mut overrides = overrides;
             if save_buffer {
@@ -183,6 +188,7 @@ fn run(cli: Cli) -> Result<(), RunError> {
                 device,
                 out: out.clone(),
                 workers,
+                icm,
                 progress_bar: !quiet,
             };
             let prepared = prepare(&request)?;

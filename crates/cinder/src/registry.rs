@@ -3,7 +3,7 @@
 
 use crate::settings::{
     A2cSettings, AlgorithmSettings, BcSettings, BcqSettings, DdpgSettings, DqlSettings,
-    Ppo2Settings, PpoSettings, SacSettings, Settings, SettingsError, resolve,
+    Ppo2Settings, PpoSettings, SacSettings, Settings, SettingsError, SvpgSettings, resolve,
 };
 
 /// The family an algorithm belongs to (its crate).
@@ -15,6 +15,8 @@ pub enum Family {
     OffPolicy,
     /// `cinder-offline`: learns from a fixed dataset, without environment steps.
     Offline,
+    /// `cinder-explore`: exploration built around other learners.
+    Exploration,
 }
 
 impl Family {
@@ -24,6 +26,7 @@ impl Family {
             Family::OnPolicy => "on-policy",
             Family::OffPolicy => "off-policy",
             Family::Offline => "offline",
+            Family::Exploration => "exploration",
         }
     }
 }
@@ -122,6 +125,12 @@ pub const REGISTRY: &[Entry] = &[
         "Discrete batch-constrained Q-learning from a dataset (--dataset)",
         include_str!("../../../presets/bcq.toml"),
     ),
+    Entry::of::<SvpgSettings>(
+        "svpg",
+        Family::Exploration,
+        "Stein variational policy gradient over A2C or PPO particles",
+        include_str!("../../../presets/svpg.toml"),
+    ),
 ];
 
 /// The row of algorithm `id`, or an error listing the registry.
@@ -144,7 +153,7 @@ pub fn ids() -> Vec<&'static str> {
 pub fn help() -> String {
     REGISTRY
         .iter()
-        .map(|e| format!("  {:<6} {:<11} {}", e.id, e.family.name(), e.summary))
+        .map(|e| format!("  {:<6} {:<12} {}", e.id, e.family.name(), e.summary))
         .collect::<Vec<_>>()
         .join("\n")
 }

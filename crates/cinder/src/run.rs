@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::burn;
 use crate::registry;
-use crate::settings::{AnyAlgorithm, Build, Settings, SettingsError};
+use crate::settings::{AnyAlgorithm, Build, Settings, SettingsError, vec_env};
 
 /// A failure, split by whose fault it is: bad input (exit code 2) or a failed run (1).
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +124,9 @@ pub fn preset_table(
     }
 }
 
+/// The settings table of the Intrinsic Curiosity Module.
+const ICM: &str = "icm";
+
 /// What `cinder train` was asked.
 #[derive(Debug, Clone)]
 pub struct TrainRequest {
@@ -145,6 +148,8 @@ pub struct TrainRequest {
     pub out: PathBuf,
     /// Environment worker threads, overriding the preset.
     pub workers: Option<usize>,
+    /// Wrap the learner in the Intrinsic Curiosity Module (`--icm`).
+    pub icm: bool,
     /// Show a progress bar.
     pub progress_bar: bool,
 }
@@ -172,7 +177,17 @@ pub fn prepare(request: &TrainRequest) -> Result<PreparedRun, RunError> {
     if let Some(workers) = request.workers {
         overrides.push(format!("num_workers={workers}"));
     }
-    let preset = preset_table(&request.algo, &request.env, request.preset.as_deref())?;
+    let mut preset = preset_table(&request.algo, &request.env, request.preset.as_deref())?;
+    // A preset's `icm` table holds the module's settings for that environment, used when
+    // ICM is on: asked for with --icm or by setting any icm.* key.
+    let icm = request.icm || overrides.iter().any(|o| o.trim_start().starts_with("icm."));
+    let preset_has_icm = preset.as_ref().is_some_and(|t| t.contains_key(ICM));
+    if !icm && let Some(table) = preset.as_mut() {
+        table.remove(ICM);
+    }
+    if request.icm && !preset_has_icm {
+        overrides.insert(0, format!("{ICM}={{}}"));
+    }
     let settings = registry::find(&request.algo)?.resolve(preset.as_ref(), &overrides)?;
     let config = RunConfig {
         algo: request.algo.clone(),
@@ -190,9 +205,7 @@ fn build(config: RunConfig, seed: u64) -> Result<PreparedRun, RunError> {
     let input = |e: &dyn std::fmt::Display| RunError::Input(e.to_string());
     let spec = cinder_envs::spec(&config.env).map_err(|e| input(&e))?;
     let run = config.settings.run();
-    let envs = VecEnv::from_fn(run.n_envs, |_| spec.make())
-        .and_then(|e| e.with_num_workers(run.num_workers))
-        .map_err(|e| input(&e))?;
+    let envs = vec_env(spec, run.n_envs, run.num_workers).map_err(|e| input(&e))?;
     let eval_envs = VecEnv::from_fn(run.eval_episodes.min(run.n_envs), |_| spec.make())
         .map_err(|e| input(&e))?;
     let learn = parse_device(&config.device).map_err(|e| input(&e))?;
@@ -202,6 +215,7 @@ fn build(config: RunConfig, seed: u64) -> Result<PreparedRun, RunError> {
     act.seed(seed);
     let algorithm = config.settings.build(Build {
         envs,
+        spec,
         learn: &learn,
         act: &act,
         seed,

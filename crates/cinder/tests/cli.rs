@@ -688,3 +688,215 @@ fn offline_runs_learn_from_a_collected_dataset_and_resume_in_updates() {
         "no Minari dataset",
     );
 }
+
+/// `cinder train` of `args` into `runs`; returns the run directory.
+fn train_into(runs: &Path, args: &[&str]) -> PathBuf {
+    let before = entries(runs);
+    let mut full = vec!["train"];
+    full.extend_from_slice(args);
+    full.extend(["--out", runs.to_str().unwrap(), "--quiet"]);
+    let output = cinder(&full);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{args:?}: {stderr}");
+    let new: Vec<PathBuf> = entries(runs)
+        .into_iter()
+        .filter(|d| !before.contains(d))
+        .collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    new[0].clone()
+}
+
+#[test]
+fn icm_wraps_online_algorithms_from_the_command_line() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let dir = train_into(
+        &runs,
+        &[
+            "ppo",
+            "--env",
+            "CartPole-v1",
+            "--icm",
+            "--steps",
+            "1024",
+            "--set",
+            "icm.reward_scale=0.5",
+            "--set",
+            "eval_every=2",
+            "--set",
+            "eval_episodes=2",
+        ],
+    );
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(
+        config.contains("[settings.icm]") && config.contains("reward_scale = 0.5"),
+        "{config}"
+    );
+    let curiosity = csv_column(&dir, "intrinsic_reward");
+    assert!(
+        !curiosity.is_empty() && curiosity.iter().all(|&r| r > 0.0),
+        "{curiosity:?}"
+    );
+    assert!(!csv_column(&dir, "icm_forward_loss").is_empty());
+    assert!(dir.join("snapshots/latest/icm/nets.bpk").exists());
+    assert!(dir.join("snapshots/latest/policy.bpk").exists());
+    let output = cinder(&[
+        "resume",
+        dir.to_str().unwrap(),
+        "--steps",
+        "2048",
+        "--quiet",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(csv_column(&dir, "intrinsic_reward").len(), 8);
+
+    // Off-policy, and a preset's icm table applies only with --icm.
+    let dql = train_into(
+        &runs,
+        &[
+            "dql",
+            "--env",
+            "CartPole-v1",
+            "--icm",
+            "--steps",
+            "1500",
+            "--set",
+            "eval_every=100",
+        ],
+    );
+    assert!(!csv_column(&dql, "icm_inverse_loss").is_empty());
+    assert!(dql.join("snapshots/latest/icm/optim.bpk").exists());
+    let plain = train_into(
+        &runs,
+        &["ppo", "--env", "MountainCar-v0", "--steps", "2048"],
+    );
+    let config = std::fs::read_to_string(plain.join("config.toml")).unwrap();
+    assert!(!config.contains("icm"), "{config}");
+    let curious = train_into(
+        &runs,
+        &["ppo", "--env", "MountainCar-v0", "--icm", "--steps", "2048"],
+    );
+    let config = std::fs::read_to_string(curious.join("config.toml")).unwrap();
+    assert!(config.contains("reward_scale = 10.0"), "{config}");
+
+    rejects(
+        &[
+            "ppo",
+            "--env",
+            "CartPole-v1",
+            "--icm",
+            "--set",
+            "icm.forward_loss_weight=1.5",
+        ],
+        "icm.forward_loss_weight",
+    );
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--set", "icm.curiosity=1"],
+        "curiosity",
+    );
+    rejects(&["ppo", "--env", "CartPole-v1", "--set", "icm=3"], "`icm`");
+    rejects(
+        &[
+            "bc",
+            "--env",
+            "CartPole-v1",
+            "--icm",
+            "--dataset",
+            "/data/x",
+        ],
+        "unknown setting `icm` for bc",
+    );
+}
+
+#[test]
+fn svpg_trains_particles_and_checks_its_parameters() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let dir = train_into(
+        &runs,
+        &[
+            "svpg",
+            "--env",
+            "CartPole-v1",
+            "--steps",
+            "4000",
+            "--set",
+            "num_particles=3",
+            "--set",
+            "eval_every=10",
+            "--set",
+            "eval_episodes=2",
+        ],
+    );
+    for column in [
+        "particle_0_return",
+        "particle_2_return",
+        "best_return",
+        "mean_pairwise_distance",
+    ] {
+        assert!(!csv_column(&dir, column).is_empty(), "{column}");
+    }
+    assert!(
+        csv_column(&dir, "mean_pairwise_distance")
+            .iter()
+            .all(|&d| d > 0.0)
+    );
+    assert!(dir.join("snapshots/latest/particle-2/policy.bpk").exists());
+    let output = cinder(&["eval", dir.to_str().unwrap(), "--episodes", "2"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let ppo = train_into(
+        &runs,
+        &[
+            "svpg",
+            "--env",
+            "CartPole-v1",
+            "--steps",
+            "2000",
+            "--set",
+            "particle=ppo",
+            "--set",
+            "num_particles=2",
+            "--set",
+            "n_steps=16",
+            "--set",
+            "batch_size=32",
+        ],
+    );
+    assert!(
+        ppo.join("snapshots/latest/particle-1/policy_optim.bpk")
+            .exists()
+    );
+
+    rejects(
+        &["svpg", "--env", "CartPole-v1", "--set", "num_particles=0"],
+        "num_particles",
+    );
+    rejects(
+        &["svpg", "--env", "CartPole-v1", "--set", "temperature=0"],
+        "temperature",
+    );
+    rejects(
+        &["svpg", "--env", "CartPole-v1", "--set", "temperature=nan"],
+        "temperature",
+    );
+    rejects(
+        &["svpg", "--env", "CartPole-v1", "--set", "particle=sac"],
+        "particle",
+    );
+    rejects(
+        &["svpg", "--env", "CartPole-v1", "--set", "kernel=linear"],
+        "kernel",
+    );
+    rejects(
+        &["svpg", "--env", "CartPole-v1", "--icm"],
+        "unknown setting `icm` for svpg",
+    );
+}

@@ -19,7 +19,7 @@ pub struct A2cSettings {
 }
 
 impl A2cSettings {
-    fn config(&self) -> Result<A2cConfig, SettingsError> {
+    pub(crate) fn config(&self) -> Result<A2cConfig, SettingsError> {
         let s = &self.on_policy;
         Ok(A2cConfig {
             vfcn_coeff: self.vfcn_coeff,
@@ -55,6 +55,10 @@ impl AlgorithmSettings for A2cSettings {
             },
             vfcn_coeff: 0.5,
         }
+    }
+
+    fn optional_tables() -> &'static [&'static str] {
+        &["icm"]
     }
 
     fn validate(&self) -> Result<(), SettingsError> {

@@ -80,6 +80,10 @@ impl AlgorithmSettings for DdpgSettings {
         }
     }
 
+    fn optional_tables() -> &'static [&'static str] {
+        &["icm"]
+    }
+
     fn validate(&self) -> Result<(), SettingsError> {
         self.off_policy.validate()?;
         Ok(self.config()?.validate()?)

@@ -78,6 +78,10 @@ impl AlgorithmSettings for DqlSettings {
         }
     }
 
+    fn optional_tables() -> &'static [&'static str] {
+        &["icm"]
+    }
+
     fn validate(&self) -> Result<(), SettingsError> {
         self.off_policy.validate()?;
         Ok(self.config()?.validate()?)

@@ -12,19 +12,22 @@ mod bc;
 mod bcq;
 mod ddpg;
 mod dql;
+mod icm;
 mod off_policy;
 mod offline;
 mod on_policy;
 mod ppo;
 mod ppo2;
 mod sac;
+mod svpg;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use burn::tensor::Device;
 use cinder_agent::AgentError;
-use cinder_core::VecEnv;
+use cinder_core::{EnvError, VecEnv};
+use cinder_envs::EnvSpec;
 use cinder_nn::{Activation, Schedule};
 use cinder_train::{Algorithm, SnapshotMode, TrainConfig, XAxis};
 use serde::de::DeserializeOwned;
@@ -35,12 +38,14 @@ pub use bc::BcSettings;
 pub use bcq::BcqSettings;
 pub use ddpg::DdpgSettings;
 pub use dql::DqlSettings;
+pub use icm::IcmSettings;
 pub use off_policy::OffPolicySettings;
 pub use offline::OfflineSettings;
 pub use on_policy::OnPolicySettings;
 pub use ppo::PpoSettings;
 pub use ppo2::Ppo2Settings;
 pub use sac::SacSettings;
+pub use svpg::SvpgSettings;
 
 use crate::burn;
 
@@ -98,6 +103,8 @@ pub trait Settings: Debug {
 pub struct Build<'a> {
     /// The training environments.
     pub envs: VecEnv,
+    /// Their environment, for algorithms that need more of them (SVPG's particles).
+    pub spec: &'static EnvSpec,
     /// The learning device.
     pub learn: &'a Device,
     /// The acting device.
@@ -114,6 +121,17 @@ pub trait AlgorithmSettings: Settings + Serialize + DeserializeOwned + 'static {
 
     /// Every check that building would otherwise meet later.
     fn validate(&self) -> Result<(), SettingsError>;
+
+    /// Keys that hold an optional table of their own (absent from the defaults): `icm` for
+    /// the online algorithms.
+    fn optional_tables() -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// `n_envs` environments of `spec` stepped by `num_workers` threads.
+pub fn vec_env(spec: &EnvSpec, n_envs: usize, num_workers: usize) -> Result<VecEnv, EnvError> {
+    VecEnv::from_fn(n_envs, |_| spec.make()).and_then(|e| e.with_num_workers(num_workers))
 }
 
 /// Resolves `algo`'s settings of type `S`: defaults, then `preset` (a table of key → value),
@@ -127,6 +145,7 @@ pub(crate) fn resolve<S: AlgorithmSettings>(
     let defaults = S::defaults().to_table()?;
     let mut valid: Vec<String> = defaults.keys().cloned().collect();
     valid.extend(RunSettings::OPTIONAL.iter().map(|k| k.to_string()));
+    valid.extend(S::optional_tables().iter().map(|k| k.to_string()));
     valid.sort();
     let merged = merge(preset, overrides)?;
     let mut table = defaults.clone();
@@ -138,7 +157,15 @@ pub(crate) fn resolve<S: AlgorithmSettings>(
                 valid: valid.join(", "),
             });
         }
-        check_type(key, value, defaults.get(key))?;
+        if S::optional_tables().contains(&key.as_str()) {
+            if !value.is_table() {
+                return Err(SettingsError::Invalid(format!(
+                    "invalid setting `{key}` = {value}: expected a table of {key}.* settings"
+                )));
+            }
+        } else {
+            check_type(key, value, defaults.get(key))?;
+        }
         table.insert(key.clone(), value.clone());
     }
     let settings: S = table.clone().try_into().map_err(|e: toml::de::Error| {
@@ -153,7 +180,8 @@ pub(crate) fn resolve<S: AlgorithmSettings>(
     Ok(Box::new(settings))
 }
 
-/// The preset table overlaid with each `key=value` of `overrides`.
+/// The preset table overlaid with each `key=value` of `overrides`; a dotted key
+/// `table.key=value` sets `key` inside the table `table`.
 fn merge(
     preset: Option<&toml::Table>,
     overrides: &[String],
@@ -166,7 +194,27 @@ fn merge(
         let (key, text) = item
             .split_once('=')
             .ok_or_else(|| SettingsError::Invalid(format!("--set `{item}`: expected key=value")))?;
-        merged.insert(key.trim().to_string(), parse_value(text.trim()));
+        let value = parse_value(text.trim());
+        match key.trim().split_once('.') {
+            Some((table, inner)) => {
+                let entry = merged
+                    .entry(table.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                match entry {
+                    toml::Value::Table(t) => {
+                        t.insert(inner.to_string(), value);
+                    }
+                    other => {
+                        return Err(SettingsError::Invalid(format!(
+                            "--set `{item}`: `{table}` = {other} is not a table"
+                        )));
+                    }
+                }
+            }
+            None => {
+                merged.insert(key.trim().to_string(), value);
+            }
+        }
     }
     Ok(merged)
 }

@@ -5,10 +5,11 @@ use burn::tensor::Device;
 use cinder_agent::AgentError;
 use cinder_core::Space;
 use cinder_data::PrioritizedConfig;
+use cinder_explore::Icm;
 use cinder_offpolicy::{OffPolicy, OffPolicyLearner, ReplayConfig};
 use serde::{Deserialize, Serialize};
 
-use super::{Build, BuildResult, RunSettings, SettingsError, activation};
+use super::{Build, BuildResult, IcmSettings, RunSettings, SettingsError, activation};
 use crate::burn;
 
 /// A learner's constructor: config, observation size, action space, learning and acting
@@ -57,6 +58,9 @@ pub struct OffPolicySettings {
     pub activation: String,
     /// Gradient updates between target-network updates.
     pub target_update_intvl: usize,
+    /// The Intrinsic Curiosity Module around the learner (`--icm`), if on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icm: Option<IcmSettings>,
 }
 
 impl OffPolicySettings {
@@ -82,6 +86,7 @@ impl OffPolicySettings {
             hidden: vec![256, 256],
             activation: "relu".into(),
             target_update_intvl: 1,
+            icm: None,
         }
     }
 
@@ -108,6 +113,9 @@ impl OffPolicySettings {
     /// Checks the replay loop's parameters and the network's activation.
     pub fn validate(&self) -> Result<(), SettingsError> {
         activation(&self.activation)?;
+        if let Some(icm) = &self.icm {
+            icm.config()?;
+        }
         Ok(self.replay().validate()?)
     }
 
@@ -128,6 +136,13 @@ impl OffPolicySettings {
             b.seed,
         )?;
         let replay = self.replay();
-        Ok(Box::new(OffPolicy::new(learner, b.envs, replay, b.seed)?))
+        Ok(match &self.icm {
+            None => Box::new(OffPolicy::new(learner, b.envs, replay, b.seed)?),
+            Some(icm) => {
+                let observations = b.envs.observation_space().clone();
+                let learner = Icm::new(learner, icm.config()?, &observations, &space, b.learn)?;
+                Box::new(OffPolicy::new(learner, b.envs, replay, b.seed)?)
+            }
+        })
     }
 }

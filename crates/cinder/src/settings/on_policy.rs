@@ -5,11 +5,13 @@ use burn::tensor::Device;
 use cinder_agent::{AgentError, PolicyConfig};
 use cinder_core::Space;
 use cinder_data::Budget;
+use cinder_explore::Icm;
 use cinder_pg::{Gae, GaeConfig, OnPolicy, OnPolicyLearner};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Build, BuildResult, RunSettings, SettingsError, activation, at_least_one, grad_clip, schedule,
+    Build, BuildResult, IcmSettings, RunSettings, SettingsError, activation, at_least_one,
+    grad_clip, schedule,
 };
 use crate::burn;
 
@@ -46,6 +48,9 @@ pub struct OnPolicySettings {
     pub hidden: Vec<usize>,
     /// `tanh` or `relu`.
     pub activation: String,
+    /// The Intrinsic Curiosity Module around the learner (`--icm`), if on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icm: Option<IcmSettings>,
 }
 
 impl OnPolicySettings {
@@ -65,6 +70,7 @@ impl OnPolicySettings {
             std_init: 1.0,
             hidden: vec![64, 64],
             activation: "tanh".into(),
+            icm: None,
         }
     }
 
@@ -74,6 +80,9 @@ impl OnPolicySettings {
         grad_clip(self.max_grad_norm)?;
         schedule("lr_schedule", &self.lr_schedule)?;
         activation(&self.activation)?;
+        if let Some(icm) = &self.icm {
+            icm.config()?;
+        }
         Ok(())
     }
 
@@ -92,7 +101,7 @@ impl OnPolicySettings {
     }
 
     /// The critic's settings.
-    fn critic(&self) -> Result<GaeConfig, SettingsError> {
+    pub fn critic(&self) -> Result<GaeConfig, SettingsError> {
         Ok(GaeConfig {
             gamma: self.gamma,
             lambda: self.lambda,
@@ -117,9 +126,18 @@ impl OnPolicySettings {
         );
         let critic = Gae::new(self.critic()?, &obs, b.learn)?;
         let learner = new(config, critic, &obs, &actions, b.learn, b.seed)?;
-        let budget = Budget::MinSteps(self.run.n_envs.saturating_mul(self.n_steps));
-        Ok(Box::new(OnPolicy::new(
-            learner, b.envs, b.seed, budget, b.act,
-        )))
+        let budget = self.budget();
+        Ok(match &self.icm {
+            None => Box::new(OnPolicy::new(learner, b.envs, b.seed, budget, b.act)),
+            Some(icm) => {
+                let learner = Icm::new(learner, icm.config()?, &obs, &actions, b.learn)?;
+                Box::new(OnPolicy::new(learner, b.envs, b.seed, budget, b.act))
+            }
+        })
+    }
+
+    /// Steps per iteration: `n_steps` on each environment.
+    pub fn budget(&self) -> Budget {
+        Budget::MinSteps(self.run.n_envs.saturating_mul(self.n_steps))
     }
 }

@@ -54,6 +54,10 @@ impl AlgorithmSettings for PpoSettings {
         }
     }
 
+    fn optional_tables() -> &'static [&'static str] {
+        &["icm"]
+    }
+
     fn validate(&self) -> Result<(), SettingsError> {
         self.on_policy.validate()?;
         Ok(self.ppo()?.validate()?)

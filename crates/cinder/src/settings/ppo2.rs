@@ -36,6 +36,10 @@ impl AlgorithmSettings for Ppo2Settings {
         }
     }
 
+    fn optional_tables() -> &'static [&'static str] {
+        &["icm"]
+    }
+
     fn validate(&self) -> Result<(), SettingsError> {
         self.ppo.on_policy.validate()?;
         Ok(self.config()?.validate()?)

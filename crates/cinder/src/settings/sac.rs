@@ -73,6 +73,10 @@ impl AlgorithmSettings for SacSettings {
         }
     }
 
+    fn optional_tables() -> &'static [&'static str] {
+        &["icm"]
+    }
+
     fn validate(&self) -> Result<(), SettingsError> {
         self.off_policy.validate()?;
         Ok(self.config()?.validate()?)
