@@ -16,6 +16,10 @@
 //! - `cargo xtask bench offline [--seeds 0,1,2] [--only bcq-cartpole,...]`: trains the DQL
 //!   CartPole and SAC Pendulum presets (seed 0; kept between runs), collects datasets from them
 //!   with `cinder collect`, then trains BC and BCQ on those datasets, as above.
+//! - `cargo xtask bench explore [--seeds 0,1,2] [--only ppo-icm-cartpole,...]`: PPO and DQL
+//!   with ICM, PPO with and without ICM on MountainCar, SVPG and its identity-kernel twin; then
+//!   for each SVPG run the particles' final returns and the mean pairwise parameter distance
+//!   over training.
 
 use std::process::Command;
 
@@ -30,7 +34,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench acting                                                     sampler steps/s (release)
   bench onpolicy [--seeds 0,1,2] [--only NAME,...]                 train A2C/PPO/PPO2 (release)
   bench offpolicy [--seeds 0,1,2] [--only NAME,...]                train DQL/DDPG/SAC (release)
-  bench offline [--seeds 0,1,2] [--only NAME,...]                  collect datasets, train BC/BCQ";
+  bench offline [--seeds 0,1,2] [--only NAME,...]                  collect datasets, train BC/BCQ
+  bench explore [--seeds 0,1,2] [--only NAME,...]                  ICM (PPO, DQL), SVPG";
 
 fn main() {
     if let Err(e) = run(std::env::args().skip(1).collect()) {
@@ -157,6 +162,7 @@ fn bench(args: &[String]) -> Result<()> {
         Some("onpolicy") => train_benchmarks(ONPOLICY, &args[1..]),
         Some("offpolicy") => train_benchmarks(OFFPOLICY, &args[1..]),
         Some("offline") => offline_benchmarks(&args[1..]),
+        Some("explore") => explore_benchmarks(&args[1..]),
         Some("envs") => cargo(
             &[
                 "bench",
@@ -168,92 +174,102 @@ fn bench(args: &[String]) -> Result<()> {
             &[],
         ),
         Some(other) => {
-            bail!("unknown benchmark `{other}`; known: envs, acting, onpolicy, offpolicy, offline")
+            bail!(
+                "unknown benchmark `{other}`; known: envs, acting, onpolicy, offpolicy, offline, explore"
+            )
         }
         None => {
-            bail!("which benchmark? known: envs, acting, onpolicy, offpolicy, offline\n{USAGE}")
+            bail!(
+                "which benchmark? known: envs, acting, onpolicy, offpolicy, offline, explore\n{USAGE}"
+            )
         }
     }
 }
 
-/// One training benchmark: name, algorithm, environment, pass bar of the mean deterministic
-/// return (each with its shipped preset: budgets and hyper-parameters live there), and the
-/// dataset an offline algorithm learns from (a name of [`DATASETS`]).
-type Bench = (
-    &'static str,
-    &'static str,
-    &'static str,
-    f64,
-    Option<&'static str>,
-);
+/// One training benchmark, run with its shipped preset (budgets and hyper-parameters live
+/// there).
+struct Bench {
+    /// Row name (and run directory under `bench-runs`).
+    name: &'static str,
+    /// Algorithm id.
+    algo: &'static str,
+    /// Environment id.
+    env: &'static str,
+    /// Pass bar of the mean deterministic return (`-inf`: none).
+    bar: f64,
+    /// The dataset an offline algorithm learns from (a name of [`DATASETS`]).
+    dataset: Option<&'static str>,
+    /// Extra `cinder train` arguments.
+    args: &'static [&'static str],
+}
+
+impl Bench {
+    /// A benchmark of `algo` on `env` with pass bar `bar`.
+    const fn new(name: &'static str, algo: &'static str, env: &'static str, bar: f64) -> Self {
+        Self {
+            name,
+            algo,
+            env,
+            bar,
+            dataset: None,
+            args: &[],
+        }
+    }
+
+    /// Learning from `dataset`.
+    const fn on(self, dataset: &'static str) -> Self {
+        Self {
+            dataset: Some(dataset),
+            ..self
+        }
+    }
+
+    /// With extra `cinder train` arguments.
+    const fn with(self, args: &'static [&'static str]) -> Self {
+        Self { args, ..self }
+    }
+}
+
+const NO_BAR: f64 = f64::NEG_INFINITY;
 
 /// The on-policy benchmarks.
 const ONPOLICY: &[Bench] = &[
-    ("ppo-cartpole", "ppo", "CartPole-v1", 475.0, None),
-    ("ppo2-cartpole", "ppo2", "CartPole-v1", 475.0, None),
-    ("a2c-cartpole", "a2c", "CartPole-v1", 475.0, None),
-    ("ppo-pendulum", "ppo", "Pendulum-v1", -250.0, None),
+    Bench::new("ppo-cartpole", "ppo", "CartPole-v1", 475.0),
+    Bench::new("ppo2-cartpole", "ppo2", "CartPole-v1", 475.0),
+    Bench::new("a2c-cartpole", "a2c", "CartPole-v1", 475.0),
+    Bench::new("ppo-pendulum", "ppo", "Pendulum-v1", -250.0),
 ];
 
 /// The off-policy benchmarks.
 const OFFPOLICY: &[Bench] = &[
-    ("dql-cartpole", "dql", "CartPole-v1", 475.0, None),
-    ("sac-pendulum", "sac", "Pendulum-v1", -200.0, None),
-    ("ddpg-pendulum", "ddpg", "Pendulum-v1", -200.0, None),
+    Bench::new("dql-cartpole", "dql", "CartPole-v1", 475.0),
+    Bench::new("sac-pendulum", "sac", "Pendulum-v1", -200.0),
+    Bench::new("ddpg-pendulum", "ddpg", "Pendulum-v1", -200.0),
 ];
 
 /// The offline benchmarks. The noisy and half-trained datasets have no bar: they show what BCQ
 /// buys over cloning.
 const OFFLINE: &[Bench] = &[
-    (
-        "bcq-cartpole",
-        "bcq",
-        "CartPole-v1",
-        475.0,
-        Some("cartpole-eps0.2"),
-    ),
-    (
-        "bc-cartpole",
-        "bc",
-        "CartPole-v1",
-        475.0,
-        Some("cartpole-eps0.2"),
-    ),
-    (
-        "bc-pendulum",
-        "bc",
-        "Pendulum-v1",
-        -200.0,
-        Some("pendulum-noise0.1"),
-    ),
-    (
-        "bcq-cartpole-noisy",
-        "bcq",
-        "CartPole-v1",
-        f64::NEG_INFINITY,
-        Some("cartpole-eps0.5"),
-    ),
-    (
-        "bc-cartpole-noisy",
-        "bc",
-        "CartPole-v1",
-        f64::NEG_INFINITY,
-        Some("cartpole-eps0.5"),
-    ),
-    (
-        "bcq-cartpole-half",
-        "bcq",
-        "CartPole-v1",
-        f64::NEG_INFINITY,
-        Some("cartpole-half"),
-    ),
-    (
-        "bc-cartpole-half",
-        "bc",
-        "CartPole-v1",
-        f64::NEG_INFINITY,
-        Some("cartpole-half"),
-    ),
+    Bench::new("bcq-cartpole", "bcq", "CartPole-v1", 475.0).on("cartpole-eps0.2"),
+    Bench::new("bc-cartpole", "bc", "CartPole-v1", 475.0).on("cartpole-eps0.2"),
+    Bench::new("bc-pendulum", "bc", "Pendulum-v1", -200.0).on("pendulum-noise0.1"),
+    Bench::new("bcq-cartpole-noisy", "bcq", "CartPole-v1", NO_BAR).on("cartpole-eps0.5"),
+    Bench::new("bc-cartpole-noisy", "bc", "CartPole-v1", NO_BAR).on("cartpole-eps0.5"),
+    Bench::new("bcq-cartpole-half", "bcq", "CartPole-v1", NO_BAR).on("cartpole-half"),
+    Bench::new("bc-cartpole-half", "bc", "CartPole-v1", NO_BAR).on("cartpole-half"),
+];
+
+/// The exploration benchmarks: Tianshou's ICM bars on CartPole (195), PPO with and without
+/// curiosity on MountainCar (the issue's bar: -150 within the preset's 500,000 steps), and
+/// SVPG beside the same particles made independent by the identity kernel.
+const EXPLORE: &[Bench] = &[
+    Bench::new("ppo-icm-cartpole", "ppo", "CartPole-v1", 195.0).with(&["--icm"]),
+    Bench::new("dql-icm-cartpole", "dql", "CartPole-v1", 195.0).with(&["--icm"]),
+    Bench::new("ppo-icm-mountaincar", "ppo", "MountainCar-v0", -150.0).with(&["--icm"]),
+    Bench::new("ppo-mountaincar", "ppo", "MountainCar-v0", NO_BAR),
+    Bench::new("svpg-cartpole", "svpg", "CartPole-v1", 475.0),
+    Bench::new("svpg-identity-cartpole", "svpg", "CartPole-v1", NO_BAR)
+        .with(&["--set", "kernel=identity"]),
 ];
 
 /// The offline benchmarks' datasets: name, source run (its directory name and the `cinder
@@ -344,6 +360,76 @@ fn offline_benchmarks(args: &[String]) -> Result<()> {
     })
 }
 
+/// The exploration benchmarks, then for every SVPG run its particles' returns and the mean
+/// pairwise distance of their parameters at each quarter of training.
+fn explore_benchmarks(args: &[String]) -> Result<()> {
+    let (binary, out) = release_binary()?;
+    train_table(&binary, &out, EXPLORE, args, |_| Vec::new())?;
+    println!("\n| SVPG run | final particle returns | mean pairwise distance at 25/50/75/100% |");
+    println!("|---|---|---|");
+    for bench in EXPLORE.iter().filter(|b| b.algo == "svpg") {
+        let prefix = format!("{}-seed", bench.name);
+        let mut dirs: Vec<_> = std::fs::read_dir(&out)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n.strip_prefix(&prefix)
+                        .is_some_and(|s| s.parse::<u64>().is_ok())
+                })
+            })
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let run = only_entry(&dir)?;
+            let rows = progress_rows(&run)?;
+            let last = rows.last().context("progress.csv has no rows")?;
+            let returns: Vec<String> = (0..)
+                .map_while(|i| last.get(&format!("particle_{i}_return")))
+                .map(|r| format!("{r:.0}"))
+                .collect();
+            let distances: Vec<String> = [1, 2, 3, 4]
+                .iter()
+                .map(|q| {
+                    let row = &rows[(rows.len() * q / 4).saturating_sub(1)];
+                    format!(
+                        "{:.2}",
+                        row.get("mean_pairwise_distance")
+                            .copied()
+                            .unwrap_or(f64::NAN)
+                    )
+                })
+                .collect();
+            println!(
+                "| {} | {} | {} |",
+                dir.file_name().unwrap_or_default().to_string_lossy(),
+                returns.join(" "),
+                distances.join(" / ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The rows of a run's `progress.csv`, each as column → value (empty cells left out).
+fn progress_rows(run: &std::path::Path) -> Result<Vec<std::collections::HashMap<String, f64>>> {
+    let text = std::fs::read_to_string(run.join("progress.csv"))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines
+        .next()
+        .context("empty progress.csv")?
+        .split(',')
+        .collect();
+    Ok(lines
+        .map(|line| {
+            header
+                .iter()
+                .zip(line.split(','))
+                .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+                .collect()
+        })
+        .collect())
+}
+
 /// Runs `binary args… dir` and checks it succeeded.
 fn run_cinder(binary: &std::path::Path, args: &[&str], dir: &std::path::Path) -> Result<()> {
     let status = Command::new(binary)
@@ -369,17 +455,10 @@ fn only_entry(dir: &std::path::Path) -> Result<std::path::PathBuf> {
 /// Gradient updates a run made: the `total_updates` column of the last row of its
 /// `progress.csv`.
 fn updates_of(run: &std::path::Path) -> Result<f64> {
-    let text = std::fs::read_to_string(run.join("progress.csv"))?;
-    let mut lines = text.lines();
-    let header = lines.next().context("empty progress.csv")?;
-    let column = header
-        .split(',')
-        .position(|c| c == "total_updates")
-        .context("progress.csv has no total_updates column")?;
-    lines
+    progress_rows(run)?
         .last()
-        .and_then(|line| line.split(',').nth(column)?.parse::<f64>().ok())
-        .context("progress.csv has no rows")
+        .and_then(|row| row.get("total_updates").copied())
+        .context("progress.csv has no total_updates in its last row")
 }
 
 /// Builds the release `cinder` binary; returns it and the directory benchmark runs go to.
@@ -442,7 +521,15 @@ fn train_table(
         "\n| benchmark | seed | steps | wall s | steps/s | updates/s | eval mean ± std | bar | pass |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    for (name, algo, env, bar, dataset) in table {
+    for Bench {
+        name,
+        algo,
+        env,
+        bar,
+        dataset,
+        args: extra,
+    } in table
+    {
         if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
             continue;
         }
@@ -462,6 +549,7 @@ fn train_table(
                     "--quiet",
                 ])
                 .args(dataset.map(&dataset_args).unwrap_or_default())
+                .args(*extra)
                 .arg("--out")
                 .arg(&dir)
                 .stdout(std::process::Stdio::null())
