@@ -211,7 +211,8 @@ pub struct Svpg<L> {
     recent: Vec<Vec<f64>>,
     /// Each particle's mean return over its latest episodes (what ranks them).
     scores: Vec<f64>,
-    /// `particle_<i>_return`, made once per run (metric names live as long as the process).
+    /// `particle_<i>_return`, made once per `Svpg` and leaked: a [`Metric`]'s name is
+    /// `&'static str`, and these few bytes live as long as the process.
     names: Vec<&'static str>,
 }
 
@@ -413,8 +414,15 @@ impl<L: OnPolicyLearner + Send> Algorithm for Svpg<L> {
                 expected: "the number of particles in the snapshot",
             });
         }
-        for (i, particle) in self.particles.iter_mut().enumerate() {
-            particle.restore(&snapshot.scope(&format!("particle-{i}")))?;
+        // Restore every particle, or put back the ones already restored.
+        let current = self.snapshot()?;
+        for i in 0..n {
+            if let Err(e) = self.particles[i].restore(&snapshot.scope(&format!("particle-{i}"))) {
+                for (j, particle) in self.particles.iter_mut().enumerate().take(i) {
+                    particle.restore(&current.scope(&format!("particle-{j}")))?;
+                }
+                return Err(e);
+            }
         }
         self.iteration = iteration;
         Ok(())

@@ -205,6 +205,14 @@ fn snapshots_hold_every_particle() {
         restored.parameters().unwrap(),
         trained.parameters().unwrap()
     );
+    // A snapshot with a broken particle changes nothing.
+    let mut broken = snapshot.clone();
+    broken.insert("particle-1/policy.bpk", vec![0; 8]);
+    let mut other = build(60, 2);
+    let untouched = other.parameters().unwrap();
+    let err = other.restore(&broken).unwrap_err();
+    assert!(err.to_string().contains("policy.bpk"), "{err}");
+    assert_eq!(other.parameters().unwrap(), untouched);
     // A snapshot of more particles is refused.
     let mut one = build(50, 1);
     let err = one.restore(&snapshot).unwrap_err();
