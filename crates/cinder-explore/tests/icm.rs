@@ -177,13 +177,9 @@ fn curiosity_reaches_an_on_policy_learner_before_gae() {
 
     let update = icm.update(&rollout, 0.0).unwrap();
     let seen = &icm.learner().seen[0];
-    for k in 0..rollout.len() {
+    for (k, &want) in expected.iter().enumerate() {
         let added = seen.rewards[k] - rollout.rewards[k];
-        assert!(
-            close(added, expected[k]),
-            "step {k}: {added} vs {expected:?}",
-            expected = expected[k]
-        );
+        assert!(close(added, want), "step {k}: {added} vs {want}");
     }
     assert!(expected.iter().all(|&e| e > 0.0));
     let names: Vec<&str> = update.metrics.iter().map(|m| m.name).collect();
@@ -271,13 +267,9 @@ fn curiosity_reaches_an_off_policy_learner_per_window_step() {
     }
     let learned = icm.update(&batch, 0.0).unwrap();
     let seen = &icm.learner().seen[0];
-    for m in 0..batch.len() {
+    for (m, &want) in expected.iter().enumerate() {
         let added = seen.returns[m] - batch.returns[m];
-        assert!(
-            close(added, expected[m]),
-            "row {m}: {added} vs {}",
-            expected[m]
-        );
+        assert!(close(added, want), "row {m}: {added} vs {want}");
     }
     assert_eq!(seen.discounts, batch.discounts, "only the returns change");
     assert_eq!(
