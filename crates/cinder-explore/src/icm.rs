@@ -17,9 +17,9 @@
 //! L = lr_scale · ((1 − forward_loss_weight) · L_inverse + forward_loss_weight · L_forward)
 //! ```
 //!
-//! with `L_forward` the mean of `½ ‖φ̂(s') − φ(s')‖²` (eq. 5; its gradient reaches φ, as in
-//! Tianshou) and `L_inverse` the cross-entropy of the taken action for discrete spaces (eq. 3,
-//! one-hot action inputs) or, for box spaces (which Tianshou's ICM does not take), the mean
+//! with `L_forward` the mean of `½ ‖φ̂(s') − φ(s')‖²` (its gradient reaches φ, as in
+//! Tianshou) and `L_inverse` the cross-entropy of the taken action for discrete spaces (one-hot
+//! action inputs) or, for box spaces (which Tianshou's ICM does not take), the mean
 //! squared error of the action scaled to `[-1, 1]` (also the forward model's action input).
 //!
 //! [`Icm`] wraps the learner: it is an [`OnPolicyLearner`] when the learner is one and an
@@ -125,8 +125,13 @@ impl Coding {
         }
     }
 
-    /// The `[rows, dim]` model input of `actions`.
-    fn encode(&self, actions: &ActionBatch, rows: usize, device: &Device) -> Tensor<2> {
+    /// The `[rows, dim]` model input of `actions`; actions of the other kind are an error.
+    fn encode(
+        &self,
+        actions: &ActionBatch,
+        rows: usize,
+        device: &Device,
+    ) -> Result<Tensor<2>, AgentError> {
         let values = match (self, actions) {
             (Coding::OneHot(n), ActionBatch::Discrete(a)) => {
                 let mut one_hot = vec![0.0; rows * n];
@@ -136,10 +141,17 @@ impl Coding {
                 one_hot
             }
             (Coding::Scaled(scale), ActionBatch::Continuous(a)) => scale.env_to_unit(a),
-            // Learners hand over actions of their own space; another kind encodes as zeros.
-            _ => vec![0.0; rows * self.dim()],
+            (coding, _) => {
+                let kind = match coding {
+                    Coding::OneHot(_) => "discrete",
+                    Coding::Scaled(_) => "continuous",
+                };
+                return Err(AgentError::UnsupportedSpace(format!(
+                    "ICM was built for {kind} actions and got the other kind"
+                )));
+            }
         };
-        matrix(&values, rows, device)
+        Ok(matrix(&values, rows, device))
     }
 }
 
@@ -229,12 +241,11 @@ impl<L> Icm<L> {
         if rows == 0 {
             return Ok(Vec::new());
         }
-        let nets = self.nets.valid();
         let device = self.device.clone().inner();
-        let errors = forward_errors(
-            &nets,
+        let (_, _, errors) = dynamics(
+            &self.nets.valid(),
             matrix(observations, rows, &device),
-            self.coding.encode(actions, rows, &device),
+            self.coding.encode(actions, rows, &device)?,
             matrix(next_observations, rows, &device),
         );
         let scale = self.config.reward_scale as f32;
@@ -255,24 +266,14 @@ impl<L> Icm<L> {
     ) -> Result<Tensor<1>, AgentError> {
         let rows = observations.len() / self.observation_dim;
         let device = &self.device;
-        let phi = self
-            .nets
-            .features
-            .forward(matrix(observations, rows, device));
-        let next_phi = self
-            .nets
-            .features
-            .forward(matrix(next_observations, rows, device));
-        let encoded = self.coding.encode(actions, rows, device);
-        let predicted = self
-            .nets
-            .forward_model
-            .forward(Tensor::cat(vec![phi.clone(), encoded.clone()], 1));
-        let forward_loss = (predicted - next_phi.clone())
-            .powi_scalar(2)
-            .sum_dim(1)
-            .mul_scalar(0.5)
-            .mean();
+        let encoded = self.coding.encode(actions, rows, device)?;
+        let (phi, next_phi, errors) = dynamics(
+            &self.nets,
+            matrix(observations, rows, device),
+            encoded.clone(),
+            matrix(next_observations, rows, device),
+        );
+        let forward_loss = errors.mean();
         let inverse = self
             .nets
             .inverse_model
@@ -334,23 +335,25 @@ impl<L> Icm<L> {
     }
 }
 
-/// `½ ‖φ̂(s') − φ(s')‖²` per row.
-fn forward_errors(
+/// `φ(s)`, `φ(s')` and the forward error `½ ‖φ̂(s') − φ(s')‖²` of each row, with
+/// `φ̂(s') = forward_model(φ(s), a)`.
+fn dynamics(
     nets: &IcmNets,
-    obs: Tensor<2>,
+    observations: Tensor<2>,
     actions: Tensor<2>,
-    next: Tensor<2>,
-) -> Tensor<1> {
-    let phi = nets.features.forward(obs);
-    let next_phi = nets.features.forward(next);
+    next_observations: Tensor<2>,
+) -> (Tensor<2>, Tensor<2>, Tensor<1>) {
+    let phi = nets.features.forward(observations);
+    let next_phi = nets.features.forward(next_observations);
     let predicted = nets
         .forward_model
-        .forward(Tensor::cat(vec![phi, actions], 1));
-    (predicted - next_phi)
+        .forward(Tensor::cat(vec![phi.clone(), actions], 1));
+    let errors = (predicted - next_phi.clone())
         .powi_scalar(2)
         .sum_dim(1)
         .mul_scalar(0.5)
-        .flatten(0, 1)
+        .flatten(0, 1);
+    (phi, next_phi, errors)
 }
 
 /// The names of ICM's statistics, in the order of [`Icm::train`]'s tensor, then the mean

@@ -1,5 +1,5 @@
 //! Stein variational gradient descent (Liu & Wang 2016, "Stein Variational Gradient Descent",
-//! arXiv:1608.04471) on flat parameter vectors, as SVPG (Liu et al. 2017, eq. 8) uses it:
+//! arXiv:1608.04471) on flat parameter vectors, as SVPG (Liu et al. 2017) uses it:
 //!
 //! ```text
 //! φ(θ_i) = (1/N) Σ_j [ k(θ_j, θ_i) · g_j / T  +  ∇_{θ_j} k(θ_j, θ_i) ]

@@ -7,7 +7,7 @@
 //! and runs its learner's update; at every optimiser step the particles exchange their policy
 //! parameters `θ_j` and policy gradients `g_j` (the negated gradient of the loss each learner
 //! descends, so the entropy bonus and PPO's clipping stay in), and each particle's optimiser
-//! steps along the Stein direction ([`stein_directions`], eq. 8 of the paper):
+//! steps along the Stein direction ([`stein_directions`]):
 //!
 //! ```text
 //! φ(θ_i) = (1/N) Σ_j [ k(θ_j, θ_i) · g_j / T  +  ∇_{θ_j} k(θ_j, θ_i) ]
@@ -341,6 +341,10 @@ impl<L: OnPolicyLearner + Send> Actor for Svpg<L> {
 }
 
 impl<L: OnPolicyLearner + Send> Algorithm for Svpg<L> {
+    /// Samples every particle, updates them together, then reports the steps of all
+    /// particles, the episodes of the best one (what the return columns of `progress.csv`
+    /// show), the learners' statistics averaged over particles, each particle's latest mean
+    /// return (0 before its first episode), the best's, and the mean pairwise distance.
     fn iterate(&mut self, progress: f64) -> Result<Iteration, AgentError> {
         let rollouts = self
             .particles

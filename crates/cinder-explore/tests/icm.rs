@@ -358,6 +358,10 @@ fn continuous_actions_enter_scaled() {
         .intrinsic_rewards(&s[..3], &ActionBatch::Continuous(vec![-2.0]), &next[..3])
         .unwrap();
     assert_ne!(same[0], r[0]);
+    let err = icm
+        .intrinsic_rewards(&s[..3], &ActionBatch::Discrete(vec![0]), &next[..3])
+        .unwrap_err();
+    assert!(err.to_string().contains("continuous actions"), "{err}");
 }
 
 #[test]
