@@ -1,7 +1,8 @@
 //! `cargo xtask`: Cinder's task runner.
 //!
 //! - `cargo xtask test [--device flex|ndarray|wgpu|all] [-- <test binary args>]`: the test
-//!   matrix. The workspace is compiled once with every backend; each leg reruns the same test
+//!   matrix. The workspace is compiled once with every backend (`--all-features`: the crates
+//!   default to flex alone); each leg reruns the same test
 //!   binaries with `CINDER_TEST_DEVICE` set, which `cinder_nn::device::test_device()` reads.
 //!   Learning smoke tests (`learning_*`) run on the flex leg only.
 //! - `cargo xtask ci`: `cargo fmt --check`, `cargo clippy --all-targets -D warnings`, then the
@@ -113,6 +114,7 @@ fn run_matrix(devices: &[&str], passthrough: &[String]) -> Result<()> {
         let mut args = vec![
             "test",
             "--workspace",
+            "--all-features",
             "--lib",
             "--bins",
             "--tests",
@@ -129,7 +131,7 @@ fn run_matrix(devices: &[&str], passthrough: &[String]) -> Result<()> {
         }
     }
     // Doc tests do not touch a device: once is enough.
-    cargo(&["test", "--workspace", "--doc"], &[])?;
+    cargo(&["test", "--workspace", "--all-features", "--doc"], &[])?;
     if !failed.is_empty() {
         bail!("tests failed on: {}", failed.join(", "));
     }
@@ -143,6 +145,7 @@ fn ci() -> Result<()> {
         &[
             "clippy",
             "--workspace",
+            "--all-features",
             "--all-targets",
             "--",
             "-D",
