@@ -89,6 +89,19 @@ impl CurvePoint {
 
 const CSV: &str = "progress.csv";
 
+/// The learning curve's title: `<algo> on <env>, seed <seed>` from the run description, or
+/// "Learning curve" without one.
+fn curve_title(run_info: &serde_json::Value) -> String {
+    match (
+        run_info["algo"].as_str(),
+        run_info["env"].as_str(),
+        run_info["seed"].as_u64(),
+    ) {
+        (Some(algo), Some(env), Some(seed)) => format!("{algo} on {env}, seed {seed}"),
+        _ => "Learning curve".to_string(),
+    }
+}
+
 impl RunLogger {
     /// A logger with no files and no progress bar.
     pub fn quiet() -> Self {
@@ -108,7 +121,8 @@ impl RunLogger {
     }
 
     /// A logger writing into the existing directory `dir`; `run_info` goes into every
-    /// snapshot's metadata; `progress_bar` shows a live bar on the terminal.
+    /// snapshot's metadata (its `algo`, `env` and `seed` also title the learning curve);
+    /// `progress_bar` shows a live bar on the terminal.
     pub fn create(
         dir: &Path,
         run_info: serde_json::Value,
@@ -405,7 +419,14 @@ impl RunLogger {
             let on_axis = |curve: &[CurvePoint]| curve.iter().map(|p| p.at(axis)).collect();
             let train: Vec<_> = on_axis(&self.train_curve);
             let eval: Vec<_> = on_axis(&self.eval_curve);
-            crate::plot::learning_curve(&dir.join("learning_curve.png"), &train, &eval, axis)?;
+            let title = curve_title(&self.run_info);
+            crate::plot::learning_curve(
+                &dir.join("learning_curve.png"),
+                &title,
+                &train,
+                &eval,
+                axis,
+            )?;
         }
         Ok(())
     }

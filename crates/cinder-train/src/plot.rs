@@ -20,9 +20,22 @@ fn register_font() {
     });
 }
 
-/// Draws the mean training return per iteration and the evaluation means against `axis`.
+/// A tick label as a plain number: whole numbers without a decimal point (`20000`, not
+/// `20000.`), finer ranges with as many decimals as their span needs.
+fn plain(value: f64, span: f64) -> String {
+    let decimals = if span >= 10.0 {
+        0
+    } else {
+        (1.0 - span.max(1e-9).log10().floor()).clamp(1.0, 6.0) as usize
+    };
+    format!("{value:.decimals$}")
+}
+
+/// Draws the mean training return per iteration and the evaluation means against `axis`,
+/// under `title`.
 pub(crate) fn learning_curve(
     path: &Path,
+    title: &str,
     train: &[(f64, f64)],
     eval: &[(f64, f64)],
     axis: XAxis,
@@ -45,8 +58,9 @@ pub(crate) fn learning_curve(
     let draw = || -> Result<(), Box<dyn std::error::Error + '_>> {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption("Learning curve", ("sans-serif", 28))
+            .caption(title, ("sans-serif", 28))
             .margin(16)
+            .margin_right(40)
             .x_label_area_size(48)
             .y_label_area_size(72)
             .build_cartesian_2d(0.0..x_max, (y_min - pad)..(y_max + pad))?;
@@ -57,6 +71,8 @@ pub(crate) fn learning_curve(
                 XAxis::Updates => "gradient updates",
             })
             .y_desc("episode return")
+            .x_label_formatter(&|x| plain(*x, x_max))
+            .y_label_formatter(&|y| plain(*y, y_max - y_min + 2.0 * pad))
             .label_style(("sans-serif", 16))
             .draw()?;
         chart

@@ -19,8 +19,9 @@
 //! - [`train`] (`cinder-train`): the training loop, evaluation, log sinks and snapshots.
 //!
 //! and holds what the `cinder` binary is made of: [`registry`] (one row per algorithm),
-//! [`settings`] (presets and overrides resolved into an algorithm) and [`run`] (run
-//! directories, training, resuming, evaluation of a saved run).
+//! [`settings`] (presets and overrides resolved into an algorithm), [`resources`] (a run's
+//! memory estimated before anything is allocated) and [`run`] (run directories, training,
+//! resuming, evaluation of a saved run).
 //!
 //! ```
 //! use cinder::core::{Action, Env};
@@ -45,5 +46,6 @@ pub use cinder_pg as pg;
 pub use cinder_train as train;
 
 pub mod registry;
+pub mod resources;
 pub mod run;
 pub mod settings;

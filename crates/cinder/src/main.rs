@@ -192,8 +192,8 @@ fn run(cli: Cli) -> Result<(), RunError> {
                 progress_bar: !quiet,
             };
             let prepared = prepare(&request)?;
-            let (dir, summary) = execute(prepared, &out, request.progress_bar)?;
-            print_summary(&summary, &dir);
+            let (_, summary) = execute(prepared, &out, request.progress_bar)?;
+            print_summary(&summary);
         }
         Command::Resume {
             run_dir,
@@ -203,7 +203,7 @@ fn run(cli: Cli) -> Result<(), RunError> {
         } => {
             let updates = parse_count("--updates", updates)?;
             let summary = resume(&run_dir, parse_steps(steps)?, updates, !quiet)?;
-            print_summary(&summary, &run_dir);
+            print_summary(&summary);
         }
         Command::Eval {
             run_dir,
@@ -302,10 +302,10 @@ fn print_dataset_info(path: &Path) -> Result<(), RunError> {
     Ok(())
 }
 
-fn print_summary(summary: &RunSummary, dir: &Path) {
+fn print_summary(summary: &RunSummary) {
     println!(
         "{} on {}: {} steps, {} updates in {:.1} s ({:.0} steps/s); eval {:.1} ± {:.1} over \
-         {} episodes\nrun directory: {}",
+         {} episodes\nrun directory: {}\nevaluate: {}\ngo on: {}",
         summary.algo,
         summary.env,
         summary.total_steps,
@@ -315,7 +315,9 @@ fn print_summary(summary: &RunSummary, dir: &Path) {
         summary.eval_mean,
         summary.eval_std,
         summary.eval_episodes,
-        dir.display()
+        summary.run_dir.display(),
+        summary.eval_command,
+        summary.resume_command,
     );
 }
 

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use cinder_core::{ActMode, VecEnv};
+use cinder_core::{ActMode, Space, VecEnv};
 use cinder_data::{Noise, Noisy, Provenance, record};
 use cinder_nn::parse_device;
 use cinder_offline::minari;
@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::burn;
 use crate::registry;
+use crate::resources;
 use crate::settings::{AnyAlgorithm, Build, Settings, SettingsError, vec_env};
 
 /// A failure, split by whose fault it is: bad input (exit code 2) or a failed run (1).
@@ -95,6 +96,12 @@ pub struct RunSummary {
     pub total_updates: usize,
     /// `max_iter`, `total_steps`, `max_updates` or `return_threshold`.
     pub stop_reason: String,
+    /// The run directory.
+    pub run_dir: PathBuf,
+    /// The command that evaluates the run's latest snapshot.
+    pub eval_command: String,
+    /// A command that goes on training it (to twice its budget).
+    pub resume_command: String,
 }
 
 /// The preset table of `algo` for `env` from `preset_file` (or the shipped presets), if any.
@@ -168,8 +175,23 @@ impl PreparedRun {
     }
 }
 
-/// Resolves and checks everything `request` names; writes nothing.
+/// Resolves and checks everything `request` names, then builds the run; writes nothing.
 pub fn prepare(request: &TrainRequest) -> Result<PreparedRun, RunError> {
+    let config = resolve_request(request)?;
+    let seed = config.seed;
+    build(config, seed)
+}
+
+/// Resolves `request`'s settings and checks them, its memory included, without building
+/// anything: what `prepare` does before it allocates.
+pub fn check_request(request: &TrainRequest) -> Result<(), RunError> {
+    let config = resolve_request(request)?;
+    let spec = cinder_envs::spec(&config.env).map_err(|e| RunError::Input(e.to_string()))?;
+    check_memory(&config, spec)
+}
+
+/// The run configuration `request` asks for: preset, overrides and flags resolved and checked.
+fn resolve_request(request: &TrainRequest) -> Result<RunConfig, RunError> {
     let mut overrides = request.overrides.clone();
     if let Some(steps) = request.steps {
         overrides.push(format!("total_steps={steps}"));
@@ -189,21 +211,20 @@ pub fn prepare(request: &TrainRequest) -> Result<PreparedRun, RunError> {
         overrides.insert(0, format!("{ICM}={{}}"));
     }
     let settings = registry::find(&request.algo)?.resolve(preset.as_ref(), &overrides)?;
-    let config = RunConfig {
+    Ok(RunConfig {
         algo: request.algo.clone(),
         env: request.env.clone(),
         seed: request.seed,
         device: request.device.clone(),
         settings,
-    };
-    let seed = config.seed;
-    build(config, seed)
+    })
 }
 
 /// Builds the algorithm and evaluation environments of `config`, seeding them with `seed`.
 fn build(config: RunConfig, seed: u64) -> Result<PreparedRun, RunError> {
     let input = |e: &dyn std::fmt::Display| RunError::Input(e.to_string());
     let spec = cinder_envs::spec(&config.env).map_err(|e| input(&e))?;
+    check_memory(&config, spec)?;
     let run = config.settings.run();
     let envs = vec_env(spec, run.n_envs, run.num_workers).map_err(|e| input(&e))?;
     let eval_envs = VecEnv::from_fn(run.eval_episodes.min(run.n_envs), |_| spec.make())
@@ -225,6 +246,25 @@ fn build(config: RunConfig, seed: u64) -> Result<PreparedRun, RunError> {
         algorithm,
         eval_envs,
     })
+}
+
+/// Refuses a run whose settings need more memory than the machine has (before anything is
+/// allocated).
+fn check_memory(config: &RunConfig, spec: &cinder_envs::EnvSpec) -> Result<(), RunError> {
+    let input = |e: &dyn std::fmt::Display| RunError::Input(e.to_string());
+    let env = spec.make().map_err(|e| input(&e))?;
+    let action_dim = match env.action_space() {
+        Space::Discrete(d) => d.n(),
+        Space::Box(b) => b.flat_dim(),
+    };
+    let sizes = resources::Sizes {
+        observation_dim: env.observation_space().flat_dim() as u64,
+        action_dim: action_dim as u64,
+    };
+    let table = config.settings.to_table().map_err(|e| input(&e))?;
+    let family = registry::find(&config.algo).map_err(|e| input(&e))?.family;
+    let needs = resources::needs(&table, family, sizes);
+    resources::check(&needs, resources::available_memory()).map_err(RunError::Input)
 }
 
 /// Policies act on the CPU (flex): one observation at a time is latency-bound.
@@ -353,6 +393,9 @@ fn train_into(
             StopReason::ReturnThreshold => "return_threshold",
         }
         .to_string(),
+        run_dir: dir.to_path_buf(),
+        eval_command: format!("cinder eval {}", shell_word(dir)),
+        resume_command: resume_command(dir, &summary),
     };
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| failed(&e))?;
     write_atomic(&dir.join(SUMMARY), &json).map_err(|e| failed(&e))?;
@@ -360,6 +403,32 @@ fn train_into(
 }
 
 const SUMMARY: &str = "summary.json";
+
+/// `path` as one shell word (single-quoted unless it is plain).
+fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// `cinder resume` of the run in `dir` to twice what `summary` reached, in the run's budget
+/// unit (updates for runs that take no environment steps).
+fn resume_command(dir: &Path, summary: &cinder_train::TrainSummary) -> String {
+    let (flag, done) = if summary.total_steps == 0 {
+        ("--updates", summary.total_updates)
+    } else {
+        ("--steps", summary.total_steps)
+    };
+    format!(
+        "cinder resume {} {flag} {}",
+        shell_word(dir),
+        done.saturating_mul(2)
+    )
+}
 
 /// The first of `names` under `dir/snapshots` that holds a snapshot (or the `.old` half of one
 /// a crash left mid-swap).

@@ -140,6 +140,52 @@ fn bad_input_is_one_line_exit_2_and_no_run_directory() {
         "total_steps",
     );
     rejects(&["ppo", "--env", "CartPole-v1", "--seed", "abc"], "--seed");
+    // Sizes beyond the machine's memory are refused before anything is allocated.
+    for (args, setting) in [
+        (
+            &["dql", "--set", "memory_size=10000000000000"][..],
+            "`memory_size`",
+        ),
+        (
+            &["ppo", "--set", "hidden=[100000000,100000000]"],
+            "`hidden`",
+        ),
+        (&["ppo", "--set", "n_envs=1000000000000"], "n_envs"),
+        (
+            &[
+                "ppo",
+                "--set",
+                "n_envs=4294967296",
+                "--set",
+                "n_steps=4294967296",
+            ],
+            "`n_envs × n_steps",
+        ),
+        (
+            &["ppo", "--set", "eval_episodes=100000000000000"],
+            "`eval_episodes`",
+        ),
+        (
+            &["svpg", "--set", "num_particles=1000000000000"],
+            "`num_particles × ",
+        ),
+        (
+            &["ppo", "--icm", "--set", "icm.feature_dim=10000000000"],
+            "`icm.feature_dim / icm.hidden`",
+        ),
+        (
+            &["ppo", "--set", "num_workers=100000"],
+            "`num_workers` = 100000",
+        ),
+        (
+            &["ppo", "--set", "n_steps=100000000000000000000000"],
+            "`n_steps`",
+        ),
+    ] {
+        let mut full = vec![args[0], "--env", "CartPole-v1"];
+        full.extend_from_slice(&args[1..]);
+        rejects(&full, setting);
+    }
     rejects(&["ppo", "--env", "CartPole-v1", "--device", "tpu"], "tpu");
     rejects(
         &[

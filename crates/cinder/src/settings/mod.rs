@@ -298,6 +298,9 @@ fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The most threads that may step environments (each is an OS thread).
+const MAX_WORKERS: usize = 256;
+
 /// Budget, evaluation and environment settings of every run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSettings {
@@ -367,6 +370,12 @@ impl RunSettings {
 
     fn validate(&self) -> Result<(), SettingsError> {
         at_least_one(&[("n_envs", self.n_envs), ("num_workers", self.num_workers)])?;
+        if self.num_workers > MAX_WORKERS {
+            return Err(SettingsError::Invalid(format!(
+                "invalid setting `num_workers` = {}: at most {MAX_WORKERS} threads",
+                self.num_workers
+            )));
+        }
         self.train_config()
             .validate()
             .map_err(|e| SettingsError::Invalid(e.to_string()))
