@@ -33,7 +33,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   ci                                                               fmt check, clippy, all devices
   bench envs                                                       env steps/s (release)
   bench acting                                                     sampler steps/s (release)
-  bench onpolicy [--seeds 0,1,2] [--only NAME,...]                 train A2C/PPO/PPO2 (release)
+  bench onpolicy [--seeds 0-9|0,1,2] [--only NAME,...]             train A2C/PPO/PPO2 (release)
   bench offpolicy [--seeds 0,1,2] [--only NAME,...]                train DQL/DDPG/SAC (release)
   bench offline [--seeds 0,1,2] [--only NAME,...]                  collect datasets, train BC/BCQ
   bench explore [--seeds 0,1,2] [--only NAME,...]                  ICM (PPO, DQL), SVPG";
@@ -518,12 +518,7 @@ fn train_table(
             .next()
             .with_context(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
-            "--seeds" => {
-                seeds = value
-                    .split(',')
-                    .map(|s| s.trim().parse().with_context(|| format!("bad seed `{s}`")))
-                    .collect::<Result<_>>()?
-            }
+            "--seeds" => seeds = parse_seeds(value)?,
             "--only" => only = Some(value.split(',').map(str::to_string).collect()),
             other => bail!("unknown flag `{other}`\n{USAGE}"),
         }
@@ -532,6 +527,7 @@ fn train_table(
         "\n| benchmark | seed | steps | wall s | steps/s | updates/s | eval mean ± std | bar | pass |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
+    let mut outcomes = Vec::new();
     for Bench {
         name,
         algo,
@@ -544,6 +540,7 @@ fn train_table(
         if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
             continue;
         }
+        let mut means = Vec::new();
         for seed in &seeds {
             let dir = out.join(format!("{name}-seed{seed}"));
             if dir.exists() {
@@ -587,7 +584,49 @@ fn train_table(
                 number("steps_per_second"),
                 number("eval_std"),
             );
+            means.push(mean);
+        }
+        if !means.is_empty() {
+            outcomes.push((*name, *bar, means));
         }
     }
+    println!("\n| benchmark | seeds | IQM of the final evaluations | success rate |");
+    println!("|---|---|---|---|");
+    for (name, bar, means) in outcomes {
+        let success = if bar.is_finite() {
+            let met = means.iter().filter(|m| **m >= bar).count();
+            format!("{met}/{} (bar {bar})", means.len())
+        } else {
+            "-".to_string()
+        };
+        println!(
+            "| {name} | {} | {:.1} | {success} |",
+            means.len(),
+            interquartile_mean(&means)
+        );
+    }
     Ok(())
+}
+
+/// `0,1,2` or `0-9` (or both: `0-4,10`).
+fn parse_seeds(text: &str) -> Result<Vec<u64>> {
+    let mut seeds = Vec::new();
+    for part in text.split(',').map(str::trim) {
+        let number = |s: &str| s.parse::<u64>().with_context(|| format!("bad seed `{s}`"));
+        match part.split_once('-') {
+            Some((a, b)) => seeds.extend(number(a)?..=number(b)?),
+            None => seeds.push(number(part)?),
+        }
+    }
+    Ok(seeds)
+}
+
+/// The mean of the middle half (Agarwal et al. 2021, "Deep RL at the Edge of the Statistical
+/// Precipice"): the lowest and highest quarter of the values (rounded down) are left out.
+fn interquartile_mean(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let cut = sorted.len() / 4;
+    let middle = &sorted[cut..sorted.len() - cut];
+    middle.iter().sum::<f64>() / middle.len().max(1) as f64
 }
