@@ -29,7 +29,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 use burn::optim::GradientsParams;
 use cinder_agent::error::{check, check_count};
 use cinder_agent::{AgentError, OnPolicyAgent, OnPolicyLearner, Policy, PolicyGradient};
-use cinder_core::{ActMode, Acted, Actor, EpisodeRecord, Metric, Snapshot};
+use cinder_core::{ActMode, Acted, Actor, Metric, Snapshot};
 use cinder_nn::persist::{load_counters, save_counters};
 use cinder_nn::{flat_grads, flat_params, set_flat_grads};
 use cinder_train::{Algorithm, Iteration};
@@ -354,7 +354,6 @@ impl<L: OnPolicyLearner + Send> Algorithm for Svpg<L> {
         let updates = self.learn(&rollouts, progress)?;
         self.iteration += 1;
 
-        let mut episodes: Vec<EpisodeRecord> = Vec::new();
         for (i, rollout) in rollouts.iter().enumerate() {
             let returns: Vec<f64> = rollout.episodes.iter().map(|e| e.episode_return).collect();
             if !returns.is_empty() {
@@ -363,7 +362,7 @@ impl<L: OnPolicyLearner + Send> Algorithm for Svpg<L> {
             self.recent[i].extend(returns);
         }
         let best = self.best();
-        episodes.extend(rollouts[best].episodes.iter().cloned());
+        let episodes = rollouts[best].episodes.clone();
 
         // The learners' statistics averaged over particles, then the returns.
         let updates_done = updates.iter().map(|u| u.updates).sum();
