@@ -8,6 +8,10 @@
 
 use std::fmt;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
 use crate::error::EnvError;
 use crate::space::Space;
 
@@ -97,6 +101,23 @@ pub trait Env: Send {
         })
     }
 
+    /// Everything the environment needs to go on exactly as it would have: internal state,
+    /// episode bookkeeping (time-limit counters, normalisation statistics) and the generator
+    /// its resets draw from. What a bit-exact resume restores with [`Env::restore`].
+    fn snapshot(&self) -> Result<Value, EnvError> {
+        Err(EnvError::StateUnsupported {
+            env: self.id().to_string(),
+        })
+    }
+
+    /// Puts back what [`Env::snapshot`] saved; an error leaves the environment unchanged.
+    fn restore(&mut self, snapshot: &Value) -> Result<(), EnvError> {
+        let _ = snapshot;
+        Err(EnvError::StateUnsupported {
+            env: self.id().to_string(),
+        })
+    }
+
     /// Number of f32 values in an observation.
     fn observation_dim(&self) -> usize {
         self.observation_space().flat_dim()
@@ -148,4 +169,27 @@ impl<E: Env + ?Sized> Env for Box<E> {
     fn set_state(&mut self, state: &[f64]) -> Result<(), EnvError> {
         (**self).set_state(state)
     }
+    fn snapshot(&self) -> Result<Value, EnvError> {
+        (**self).snapshot()
+    }
+    fn restore(&mut self, snapshot: &Value) -> Result<(), EnvError> {
+        (**self).restore(snapshot)
+    }
+}
+
+/// `value` as the [`Env::snapshot`] of environment `env`.
+pub fn to_snapshot<T: Serialize>(env: &str, value: &T) -> Result<Value, EnvError> {
+    serde_json::to_value(value).map_err(|e| EnvError::BadSnapshot {
+        env: env.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// An [`Env::snapshot`] of environment `env` read back as `T`; the error names what did not
+/// fit.
+pub fn from_snapshot<T: DeserializeOwned>(env: &str, snapshot: &Value) -> Result<T, EnvError> {
+    T::deserialize(snapshot).map_err(|e| EnvError::BadSnapshot {
+        env: env.to_string(),
+        reason: e.to_string(),
+    })
 }

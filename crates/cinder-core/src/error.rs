@@ -55,6 +55,14 @@ pub enum EnvError {
         /// Id of the environment.
         env: String,
     },
+    /// A saved environment state ([`crate::Env::snapshot`]) that does not fit the environment.
+    #[error("{env}: cannot restore the saved environment state: {reason}")]
+    BadSnapshot {
+        /// Id of the environment.
+        env: String,
+        /// What does not fit.
+        reason: String,
+    },
     /// `make(id)` with an id that is not registered.
     #[error("unknown environment id `{id}`; known ids: {known}")]
     UnknownEnv {

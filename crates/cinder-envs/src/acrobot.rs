@@ -110,7 +110,7 @@ fn wrap(mut x: f64, low: f64, high: f64) -> f64 {
 }
 
 impl Env for Acrobot {
-    env_boilerplate!();
+    env_boilerplate!(snapshot);
 
     fn reset_into(&mut self, seed: Option<u64>, observation: &mut [f32]) {
         let rng = self.physics.reset_rng(seed);

@@ -56,6 +56,15 @@ impl CartPole {
 impl Env for CartPole {
     env_boilerplate!();
 
+    fn snapshot(&self) -> Result<serde_json::Value, EnvError> {
+        self.physics.snapshot(self.steps_beyond_terminated)
+    }
+
+    fn restore(&mut self, snapshot: &serde_json::Value) -> Result<(), EnvError> {
+        self.steps_beyond_terminated = self.physics.restore(snapshot)?;
+        Ok(())
+    }
+
     fn reset_into(&mut self, seed: Option<u64>, observation: &mut [f32]) {
         let rng = self.physics.reset_rng(seed);
         let state = std::array::from_fn(|_| uniform(rng, -0.05, 0.05));

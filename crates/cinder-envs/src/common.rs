@@ -1,8 +1,12 @@
 //! Pieces every classic-control environment shares.
 
 use cinder_core::EnvError;
+use cinder_core::env::{from_snapshot, to_snapshot};
 use cinder_core::seeding::{EnvRng, rng_from_entropy, rng_from_seed};
 use rand::Rng;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The internal state of an environment (`None` until the first reset or `set_state`) and the
 /// generator its resets draw from.
@@ -70,6 +74,40 @@ impl<const N: usize> Physics<N> {
     }
 }
 
+/// What an environment's `Env::snapshot` holds: its state, its generator and its own episode
+/// bookkeeping `extra` (`()` for most).
+#[derive(Serialize, Deserialize)]
+struct Saved<X> {
+    state: Option<Vec<f64>>,
+    rng: EnvRng,
+    extra: X,
+}
+
+impl<const N: usize> Physics<N> {
+    /// `Env::snapshot`: state, generator and `extra`.
+    pub(crate) fn snapshot<X: Serialize>(&self, extra: X) -> Result<Value, EnvError> {
+        let saved = Saved {
+            state: self.state.map(|s| s.to_vec()),
+            rng: self.rng.clone(),
+            extra,
+        };
+        to_snapshot(self.id, &saved)
+    }
+
+    /// `Env::restore`: puts state and generator back and returns `extra`; an error (wrong
+    /// length, non-finite values, another format) changes nothing.
+    pub(crate) fn restore<X: DeserializeOwned>(&mut self, snapshot: &Value) -> Result<X, EnvError> {
+        let saved: Saved<X> = from_snapshot(self.id, snapshot)?;
+        match &saved.state {
+            Some(state) => self.set_from_slice(state)?,
+            // Taken before the first reset: nothing to step from yet.
+            None => self.state = None,
+        }
+        self.rng = saved.rng;
+        Ok(saved.extra)
+    }
+}
+
 /// A draw from U(low, high), as `numpy.random.Generator.uniform` computes it from a U(0, 1).
 pub(crate) fn uniform(rng: &mut EnvRng, low: f64, high: f64) -> f64 {
     low + (high - low) * rng.random::<f64>()
@@ -99,6 +137,15 @@ macro_rules! env_boilerplate {
         }
         fn set_state(&mut self, state: &[f64]) -> Result<(), cinder_core::EnvError> {
             self.physics.set_from_slice(state)
+        }
+    };
+    (snapshot) => {
+        env_boilerplate!();
+        fn snapshot(&self) -> Result<serde_json::Value, cinder_core::EnvError> {
+            self.physics.snapshot(())
+        }
+        fn restore(&mut self, snapshot: &serde_json::Value) -> Result<(), cinder_core::EnvError> {
+            self.physics.restore::<()>(snapshot)
         }
     };
 }

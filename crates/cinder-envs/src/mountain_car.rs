@@ -66,7 +66,7 @@ impl MountainCar {
 }
 
 impl Env for MountainCar {
-    env_boilerplate!();
+    env_boilerplate!(snapshot);
 
     fn reset_into(&mut self, seed: Option<u64>, observation: &mut [f32]) {
         let state = start_state(&mut self.physics, seed);
@@ -130,7 +130,7 @@ fn as_f32_values(state: [f64; 2]) -> [f64; 2] {
 }
 
 impl Env for MountainCarContinuous {
-    env_boilerplate!();
+    env_boilerplate!(snapshot);
 
     fn reset_into(&mut self, seed: Option<u64>, observation: &mut [f32]) {
         let state = as_f32_values(start_state(&mut self.physics, seed));

@@ -55,7 +55,7 @@ fn angle_normalize(x: f64) -> f64 {
 }
 
 impl Env for Pendulum {
-    env_boilerplate!();
+    env_boilerplate!(snapshot);
 
     fn reset_into(&mut self, seed: Option<u64>, observation: &mut [f32]) {
         let rng = self.physics.reset_rng(seed);

@@ -23,7 +23,7 @@ impl<E: Env> ClipAction<E> {
 }
 
 impl<E: Env> Env for ClipAction<E> {
-    forward_env!(observation_space, reset_into);
+    forward_env!(observation_space, reset_into, snapshot);
 
     fn action_space(&self) -> &Space {
         &self.actions.outer

@@ -43,6 +43,14 @@ macro_rules! forward_env {
             self.env.action_space()
         }
     };
+    (@one snapshot) => {
+        fn snapshot(&self) -> Result<serde_json::Value, $crate::EnvError> {
+            self.env.snapshot()
+        }
+        fn restore(&mut self, snapshot: &serde_json::Value) -> Result<(), $crate::EnvError> {
+            self.env.restore(snapshot)
+        }
+    };
     (@one reset_into) => {
         fn reset_into(&mut self, seed: Option<u64>, observation: &mut [f32]) {
             self.env.reset_into(seed, observation)

@@ -1,4 +1,7 @@
-use crate::env::{Action, Env, StepOutcome};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::env::{Action, Env, StepOutcome, from_snapshot, to_snapshot};
 use crate::error::EnvError;
 use crate::running_stats::RunningMeanStd;
 use crate::space::{BoxSpace, Space};
@@ -82,8 +85,37 @@ impl<E: Env> NormalizeObservation<E> {
     }
 }
 
+/// What [`NormalizeObservation`] adds to its environment's snapshot.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    stats: RunningMeanStd,
+    update_statistics: bool,
+    env: Value,
+}
+
 impl<E: Env> Env for NormalizeObservation<E> {
     forward_env!(action_space);
+
+    fn snapshot(&self) -> Result<Value, EnvError> {
+        let saved = Saved {
+            stats: self.stats.clone(),
+            update_statistics: self.update_statistics,
+            env: self.env.snapshot()?,
+        };
+        to_snapshot(self.id(), &saved)
+    }
+
+    fn restore(&mut self, snapshot: &Value) -> Result<(), EnvError> {
+        let saved: Saved = from_snapshot(self.id(), snapshot)?;
+        let previous = self.stats.clone();
+        self.set_statistics(saved.stats)?;
+        if let Err(e) = self.env.restore(&saved.env) {
+            self.stats = previous;
+            return Err(e);
+        }
+        self.update_statistics = saved.update_statistics;
+        Ok(())
+    }
 
     fn observation_space(&self) -> &Space {
         &self.observation_space

@@ -54,7 +54,7 @@ impl<E: Env> RescaleAction<E> {
 }
 
 impl<E: Env> Env for RescaleAction<E> {
-    forward_env!(observation_space, reset_into);
+    forward_env!(observation_space, reset_into, snapshot);
 
     fn action_space(&self) -> &Space {
         &self.actions.outer

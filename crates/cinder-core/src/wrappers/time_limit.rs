@@ -1,4 +1,7 @@
-use crate::env::{Action, Env, StepOutcome};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::env::{Action, Env, StepOutcome, from_snapshot, to_snapshot};
 use crate::error::EnvError;
 
 use super::forward_env;
@@ -46,8 +49,39 @@ impl<E: Env> TimeLimit<E> {
     }
 }
 
+/// What [`TimeLimit`] adds to its environment's snapshot.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    elapsed_steps: usize,
+    env: Value,
+}
+
 impl<E: Env> Env for TimeLimit<E> {
     forward_env!(observation_space, action_space);
+
+    fn snapshot(&self) -> Result<Value, EnvError> {
+        let saved = Saved {
+            elapsed_steps: self.elapsed_steps,
+            env: self.env.snapshot()?,
+        };
+        to_snapshot(self.id(), &saved)
+    }
+
+    fn restore(&mut self, snapshot: &Value) -> Result<(), EnvError> {
+        let saved: Saved = from_snapshot(self.id(), snapshot)?;
+        if saved.elapsed_steps >= self.max_episode_steps {
+            return Err(EnvError::BadSnapshot {
+                env: self.id().to_string(),
+                reason: format!(
+                    "{} steps into an episode, at or beyond the time limit of {}",
+                    saved.elapsed_steps, self.max_episode_steps
+                ),
+            });
+        }
+        self.env.restore(&saved.env)?;
+        self.elapsed_steps = saved.elapsed_steps;
+        Ok(())
+    }
 
     fn reset_into(&mut self, seed: Option<u64>, observation: &mut [f32]) {
         self.elapsed_steps = 0;
