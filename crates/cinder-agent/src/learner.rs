@@ -8,7 +8,9 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use cinder_core::{ActMode, Acted, Actor, Metric, Snapshot, VecEnv};
 use cinder_data::{Budget, ReplayBatch, Rollout, Sampler};
+use cinder_nn::persist::{load_json, save_json};
 
+use crate::resume::{restore_envs_then, save_envs};
 use crate::{AgentError, Policy, PolicyActor};
 
 /// What one on-policy update did.
@@ -65,6 +67,9 @@ pub trait OnPolicyLearner {
     fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError>;
 }
 
+/// The snapshot file of the acting copy's generator.
+const ACTING_RNG_FILE: &str = "acting_rng.json";
+
 /// An on-policy learner with its own environments, sampler and acting copy of the policy:
 /// what `cinder-pg`'s `OnPolicy` trains, and each particle of SVPG.
 pub struct OnPolicyAgent<L> {
@@ -110,16 +115,21 @@ impl<L: OnPolicyLearner> OnPolicyAgent<L> {
         Ok(update)
     }
 
-    /// The learner's files.
+    /// The learner's files, the environments' and the acting copy's generator.
     pub fn snapshot(&self) -> Result<Snapshot, AgentError> {
         let mut snapshot = Snapshot::new();
         self.learner.save(&mut snapshot)?;
+        save_envs(&mut snapshot, self.sampler.envs())?;
+        save_json(&mut snapshot, ACTING_RNG_FILE, self.acting.rng())?;
         Ok(snapshot)
     }
 
-    /// Restores the learner and syncs the acting copy.
+    /// Restores the learner, the environments and the acting copy (all or nothing).
     pub fn restore(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
-        self.learner.load(snapshot)?;
+        let rng = load_json(snapshot, ACTING_RNG_FILE)?;
+        let learner = &mut self.learner;
+        restore_envs_then(snapshot, self.sampler.envs_mut(), || learner.load(snapshot))?;
+        self.acting.set_rng(rng);
         self.acting.sync(self.learner.policy());
         Ok(())
     }

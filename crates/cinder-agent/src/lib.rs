@@ -11,6 +11,8 @@
 //!   the (double) Q target value of the next state, the Huber loss.
 //! - [`learner`]: the learner traits of the on-policy ([`OnPolicyLearner`]) and off-policy
 //!   ([`OffPolicyLearner`]) families, which the family loops drive and wrappers (ICM) wrap.
+//! - [`resume`]: the environments' and generators' files that make a resumed run go on bit for
+//!   bit.
 //! - [`batch`]: a replay minibatch as tensors ([`BatchTensors`]) and the affine map between a
 //!   box action space and the unit cube ([`ActionScale`]).
 //!
@@ -23,6 +25,7 @@ pub mod error;
 pub mod learner;
 pub mod policy;
 pub mod q;
+pub mod resume;
 
 pub use batch::{ActionScale, BatchTensors};
 pub use error::AgentError;

@@ -198,6 +198,16 @@ impl PolicyActor {
         }
     }
 
+    /// The generator of random actions (for snapshots).
+    pub fn rng(&self) -> &EnvRng {
+        &self.rng
+    }
+
+    /// Puts back a generator saved with [`PolicyActor::rng`].
+    pub fn set_rng(&mut self, rng: EnvRng) {
+        self.rng = rng;
+    }
+
     /// Replaces the acting weights with those of `policy` (after an update).
     pub fn sync(&mut self, policy: &Policy) {
         self.policy = policy.valid().to_device(&self.device);

@@ -42,17 +42,15 @@ pub enum SampleError {
 /// those values) and clipped into the action space only for the environments, as SB3 does.
 pub struct Sampler {
     envs: VecEnv,
-    observations: Vec<f32>,
     clipped: Vec<f32>,
 }
 
 impl Sampler {
     /// Resets `envs` (seeding environment `i` with `seed + i` when a seed is given).
     pub fn new(mut envs: VecEnv, seed: Option<u64>) -> Self {
-        let observations = envs.reset(seed).to_vec();
+        envs.reset(seed);
         Self {
             envs,
-            observations,
             clipped: Vec::new(),
         }
     }
@@ -60,6 +58,12 @@ impl Sampler {
     /// The vector environment.
     pub fn envs(&self) -> &VecEnv {
         &self.envs
+    }
+
+    /// The vector environment, e.g. to restore its snapshot; the next `collect` acts on its
+    /// observations.
+    pub fn envs_mut(&mut self) -> &mut VecEnv {
+        &mut self.envs
     }
 
     /// Acts and steps until `budget` is met, and returns the transitions.
@@ -90,7 +94,7 @@ impl Sampler {
         };
         loop {
             let acted = actor
-                .act(&self.observations, n, ActMode::Explore)
+                .act(self.envs.observations(), n, ActMode::Explore)
                 .map_err(|e| SampleError::Actor(Box::new(e)))?;
             let log_probs = acted.log_probs.as_deref().unwrap_or_default();
             let expected = match acted.actions {
@@ -114,7 +118,9 @@ impl Sampler {
                 )));
             }
             let first = rollout.rewards.len();
-            rollout.observations.extend_from_slice(&self.observations);
+            rollout
+                .observations
+                .extend_from_slice(self.envs.observations());
             rollout.log_probs.extend_from_slice(log_probs);
             let env_actions = match (&acted.actions, self.envs.action_space()) {
                 (ActionBatch::Continuous(raw), Space::Box(bounds)) => {
@@ -142,7 +148,6 @@ impl Sampler {
                 }
             }
             rollout.episodes.extend_from_slice(step.finished_episodes);
-            self.observations.copy_from_slice(step.observations);
             let done = match budget {
                 Budget::MinSteps(k) => rollout.rewards.len() >= k,
                 Budget::MinRollouts(k) => rollout.episodes.len() >= k,
@@ -151,7 +156,7 @@ impl Sampler {
                 break;
             }
         }
-        rollout.last_observations = self.observations.clone();
+        rollout.last_observations = self.envs.observations().to_vec();
         Ok(rollout)
     }
 }

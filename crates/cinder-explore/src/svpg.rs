@@ -30,9 +30,10 @@ use burn::optim::GradientsParams;
 use cinder_agent::error::{check, check_count};
 use cinder_agent::{AgentError, OnPolicyAgent, OnPolicyLearner, Policy, PolicyGradient};
 use cinder_core::{ActMode, Acted, Actor, Metric, Snapshot};
-use cinder_nn::persist::{load_counters, save_counters};
+use cinder_nn::persist::{load_counters, load_json, save_counters, save_json};
 use cinder_nn::{flat_grads, flat_params, set_flat_grads};
 use cinder_train::{Algorithm, Iteration};
+use serde::{Deserialize, Serialize};
 
 use crate::svgd::{Kernel, mean_pairwise_distance, stein_directions};
 
@@ -397,19 +398,37 @@ impl<L: OnPolicyLearner + Send> Algorithm for Svpg<L> {
         })
     }
 
-    /// Every particle's files under `particle-<i>/`, and the iteration count.
+    /// Every particle's files under `particle-<i>/`, the iteration count and the ranking
+    /// (recent returns and scores).
     fn snapshot(&self) -> Result<Snapshot, AgentError> {
         let mut snapshot = Snapshot::new();
         for (i, particle) in self.particles.iter().enumerate() {
             snapshot.nest(&format!("particle-{i}"), particle.snapshot()?);
         }
         save_counters(&mut snapshot, "svpg_counters.bin", &[self.iteration]);
+        let ranking = Ranking {
+            recent: self.recent.clone(),
+            scores: self
+                .scores
+                .iter()
+                .map(|s| s.is_finite().then_some(*s))
+                .collect(),
+        };
+        save_json(&mut snapshot, RANKING_FILE, &ranking)?;
         Ok(snapshot)
     }
 
     fn restore(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
         let [iteration] = load_counters::<1>(snapshot, "svpg_counters.bin")?;
+        let ranking: Ranking = load_json(snapshot, RANKING_FILE)?;
         let n = self.particles.len();
+        if ranking.recent.len() != n || ranking.scores.len() != n {
+            return Err(AgentError::InvalidParameter {
+                name: "num_particles",
+                value: n.to_string(),
+                expected: "the number of particles in the snapshot",
+            });
+        }
         if snapshot.contains(&format!("particle-{n}/policy.bpk")) {
             return Err(AgentError::InvalidParameter {
                 name: "num_particles",
@@ -428,6 +447,22 @@ impl<L: OnPolicyLearner + Send> Algorithm for Svpg<L> {
             }
         }
         self.iteration = iteration;
+        self.recent = ranking.recent;
+        self.scores = ranking
+            .scores
+            .into_iter()
+            .map(|s| s.unwrap_or(f64::NEG_INFINITY))
+            .collect();
         Ok(())
     }
+}
+
+/// The snapshot file of the particles' ranking.
+const RANKING_FILE: &str = "svpg_ranking.json";
+
+/// What ranks the particles between restart checks; a score not yet known is `None`.
+#[derive(Serialize, Deserialize)]
+struct Ranking {
+    recent: Vec<Vec<f64>>,
+    scores: Vec<Option<f64>>,
 }

@@ -12,7 +12,7 @@
 //! - [`flat`]: a module's parameters and gradients as one flat vector.
 //! - [`optim`]: [`adam`] with PyTorch's ε.
 //! - [`schedule`]: learning-rate (and other hyper-parameter) schedules.
-//! - [`persist`]: weights, optimiser states and counters as snapshot files.
+//! - [`persist`]: weights, optimiser states, counters and host state as snapshot files.
 //! - [`tensors`]: host slices to tensors and back.
 //!
 //! Library code never names a backend: it takes a `&Device`.

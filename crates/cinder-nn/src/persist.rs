@@ -1,10 +1,13 @@
-//! Weights and optimiser states as burnpack bytes, for snapshots.
+//! Weights and optimiser states as burnpack bytes, counters and host state (generators,
+//! noise processes) as small files, for snapshots.
 
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 use cinder_core::Snapshot;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::error::NnError;
 
@@ -93,4 +96,26 @@ pub fn load_counters<const N: usize>(
         *slot = value(i).map_err(|_| NnError::Snapshot(format!("{name}: counter out of range")))?;
     }
     Ok(out)
+}
+
+/// The snapshot file of a learner's host generator (minibatch order, exploration).
+pub const RNG_FILE: &str = "rng.json";
+
+/// Stores `value` (a generator, a noise process: host state a bit-exact resume needs) as JSON
+/// file `name` of `snapshot`.
+pub fn save_json<T: Serialize + ?Sized>(
+    snapshot: &mut Snapshot,
+    name: &str,
+    value: &T,
+) -> Result<(), NnError> {
+    let bytes = serde_json::to_vec(value)
+        .map_err(|e| NnError::Snapshot(format!("{name} cannot be written: {e}")))?;
+    snapshot.insert(name, bytes);
+    Ok(())
+}
+
+/// File `name` of `snapshot` read back as `T`; an error names the file.
+pub fn load_json<T: DeserializeOwned>(snapshot: &Snapshot, name: &str) -> Result<T, NnError> {
+    let bytes = snapshot.file(name).map_err(NnError::Snapshot)?;
+    serde_json::from_slice(bytes).map_err(|e| NnError::Snapshot(format!("{name}: {e}")))
 }

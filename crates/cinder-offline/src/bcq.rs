@@ -27,8 +27,8 @@ use cinder_agent::{AgentError, BatchTensors};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
-use cinder_nn::persist::{load_counters, load_module, load_optim};
-use cinder_nn::persist::{save_counters, save_module, save_optim};
+use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
+use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{indices, matrix, read_indices};
 use cinder_nn::{Activation, Mlp, MlpConfig, adam, descend, hard_update};
 use rand::Rng;
@@ -305,6 +305,7 @@ impl OfflineLearner for Bcq {
         save_module(snapshot, "q_target.bpk", &self.target)?;
         save_optim(snapshot, "bcq_optim.bpk", &self.optim)?;
         save_counters(snapshot, "counters.bin", &[self.updates]);
+        save_json(snapshot, RNG_FILE, &self.rng)?;
         Ok(())
     }
 
@@ -313,10 +314,12 @@ impl OfflineLearner for Bcq {
         let target = load_module(snapshot, "q_target.bpk", self.target.clone())?;
         let optim = load_optim(snapshot, "bcq_optim.bpk", self.optim.clone())?;
         let [updates] = load_counters(snapshot, "counters.bin")?;
+        let rng = load_json(snapshot, RNG_FILE)?;
         self.nets = nets;
         self.target = target;
         self.optim = optim;
         self.updates = updates;
+        self.rng = rng;
         self.acting = self.nets.valid().to_device(&self.act_device);
         Ok(())
     }

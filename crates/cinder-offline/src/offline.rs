@@ -10,12 +10,14 @@ use cinder_agent::error::{check_count, check_unit_interval};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
 use cinder_data::{Dataset, DatasetError, Lookahead, ReplayBatch, ReplayBuffer};
-use cinder_nn::persist::{load_counters, save_counters};
+use cinder_nn::persist::{load_counters, load_json, save_counters, save_json};
 use cinder_nn::tensors::read_floats;
 use cinder_train::{Algorithm, Iteration, Metric};
 
 /// The snapshot file that identifies the dataset a run learned from.
 const DATASET_FILE: &str = "dataset.bin";
+/// The snapshot file of the minibatch generator.
+const MINIBATCH_RNG_FILE: &str = "minibatch_rng.json";
 
 /// The part of an offline algorithm that differs between BC and BCQ. It acts through
 /// [`Actor`] (for evaluation and for `cinder collect`).
@@ -189,6 +191,7 @@ impl<L: OfflineLearner> Algorithm for Offline<L> {
         let mut snapshot = Snapshot::new();
         self.learner.save(&mut snapshot)?;
         save_counters(&mut snapshot, DATASET_FILE, &self.fingerprint);
+        save_json(&mut snapshot, MINIBATCH_RNG_FILE, &self.rng)?;
         Ok(snapshot)
     }
 
@@ -207,6 +210,9 @@ impl<L: OfflineLearner> Algorithm for Offline<L> {
                 self.fingerprint[2]
             ))));
         }
-        self.learner.load(snapshot)
+        let rng = load_json(snapshot, MINIBATCH_RNG_FILE)?;
+        self.learner.load(snapshot)?;
+        self.rng = rng;
+        Ok(())
     }
 }

@@ -23,8 +23,8 @@ use cinder_agent::{
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
-use cinder_nn::persist::{load_counters, load_module, load_optim};
-use cinder_nn::persist::{save_counters, save_module, save_optim};
+use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
+use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
 use cinder_nn::{Activation, Mlp, MlpConfig, adam, descend, soft_update};
 use cinder_train::Metric;
@@ -85,6 +85,9 @@ impl DdpgConfig {
         check_max_grad_norm(self.max_grad_norm)
     }
 }
+
+/// The snapshot file of the exploration noise's running state (OU's `x`).
+const NOISE_FILE: &str = "noise.json";
 
 /// The DDPG learner: the policy and its acting copy, the critic, both targets.
 pub struct Ddpg {
@@ -284,6 +287,8 @@ impl OffPolicyLearner for Ddpg {
         save_optim(snapshot, "policy_optim.bpk", &self.policy_optim)?;
         save_optim(snapshot, "critic_optim.bpk", &self.critic_optim)?;
         save_counters(snapshot, "counters.bin", &[self.updates]);
+        save_json(snapshot, RNG_FILE, &self.rng)?;
+        save_json(snapshot, NOISE_FILE, self.noise.state())?;
         Ok(())
     }
 
@@ -295,6 +300,8 @@ impl OffPolicyLearner for Ddpg {
         let policy_optim = load_optim(snapshot, "policy_optim.bpk", self.policy_optim.clone())?;
         let critic_optim = load_optim(snapshot, "critic_optim.bpk", self.critic_optim.clone())?;
         let [updates] = load_counters(snapshot, "counters.bin")?;
+        let rng = load_json(snapshot, RNG_FILE)?;
+        let noise: Vec<f64> = load_json(snapshot, NOISE_FILE)?;
         self.policy = policy;
         self.critic = critic;
         self.policy_target = policy_target;
@@ -302,6 +309,8 @@ impl OffPolicyLearner for Ddpg {
         self.policy_optim = policy_optim;
         self.critic_optim = critic_optim;
         self.updates = updates;
+        self.rng = rng;
+        self.noise.set_state(noise);
         self.acting = self.policy.valid().to_device(&self.act_device);
         Ok(())
     }

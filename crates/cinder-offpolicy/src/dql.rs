@@ -26,8 +26,8 @@ use cinder_agent::{AgentError, BatchTensors, Learned, OffPolicyLearner};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
-use cinder_nn::persist::{load_counters, load_module, load_optim};
-use cinder_nn::persist::{save_counters, save_module, save_optim};
+use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
+use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{indices, matrix, read_floats};
 use cinder_nn::{Activation, Mlp, MlpConfig, Schedule, adam, descend, hard_update};
 use cinder_train::Metric;
@@ -285,6 +285,7 @@ impl OffPolicyLearner for Dql {
         save_module(snapshot, "q_target.bpk", &self.target)?;
         save_optim(snapshot, "q_optim.bpk", &self.optim)?;
         save_counters(snapshot, "counters.bin", &[self.updates, self.iterations]);
+        save_json(snapshot, RNG_FILE, &self.rng)?;
         Ok(())
     }
 
@@ -293,10 +294,12 @@ impl OffPolicyLearner for Dql {
         let target = load_module(snapshot, "q_target.bpk", self.target.clone())?;
         let optim = load_optim(snapshot, "q_optim.bpk", self.optim.clone())?;
         let [updates, iterations] = load_counters(snapshot, "counters.bin")?;
+        let rng = load_json(snapshot, RNG_FILE)?;
         self.q = q;
         self.target = target;
         self.optim = optim;
         self.updates = updates;
+        self.rng = rng;
         self.iterations = iterations;
         self.acting = self.q.valid().to_device(&self.act_device);
         Ok(())

@@ -94,6 +94,16 @@ impl NoiseProcess {
         }
     }
 
+    /// The running state (empty for Gaussian noise and before the first step).
+    pub fn state(&self) -> &[f64] {
+        &self.state
+    }
+
+    /// Puts back a state saved with [`NoiseProcess::state`].
+    pub fn set_state(&mut self, state: Vec<f64>) {
+        self.state = state;
+    }
+
     /// Adds one noise sample per value of `actions` (`num_envs × dim`, fixed between calls).
     pub fn perturb<R: Rng + ?Sized>(&mut self, actions: &mut [f32], rng: &mut R) {
         match self.noise {

@@ -6,15 +6,28 @@
 
 use burn::tensor::Tensor;
 use cinder_agent::error::{check, check_count, check_unit_interval};
+use cinder_agent::resume::{restore_envs_then, save_envs};
 use cinder_agent::{AgentError, OffPolicyLearner};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, Actor, EpisodeRecord, VecEnv};
 use cinder_data::{Lookahead, Memory, PrioritizedConfig, ReplayBuffer, ReplayError};
+use cinder_nn::persist::{load_json, save_json};
 use cinder_nn::tensors::read_floats;
 use cinder_train::{Algorithm, Iteration, Metric, Snapshot};
+use serde::{Deserialize, Serialize};
 
 /// The snapshot file holding the replay memory (written only when asked).
 pub const REPLAY_FILE: &str = "replay.bin";
+
+/// The snapshot file of the loop's own state: the minibatch generator and the step count.
+const LOOP_FILE: &str = "replay_loop.json";
+
+/// What [`LOOP_FILE`] holds.
+#[derive(Serialize, Deserialize)]
+struct LoopState {
+    rng: EnvRng,
+    env_steps: usize,
+}
 
 /// The replay-loop parameters every off-policy algorithm shares (Pyrado's `ValueBased`).
 #[derive(Debug, Clone, PartialEq)]
@@ -287,27 +300,46 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
         })
     }
 
+    /// The learner's files, the environments, the loop's generator and step count, and the
+    /// replay memory when `save_buffer` is set.
     fn snapshot(&self) -> Result<Snapshot, AgentError> {
         let mut snapshot = Snapshot::new();
         self.learner.save(&mut snapshot)?;
+        save_envs(&mut snapshot, &self.envs)?;
+        let state = LoopState {
+            rng: self.rng.clone(),
+            env_steps: self.env_steps,
+        };
+        save_json(&mut snapshot, LOOP_FILE, &state)?;
         if self.config.save_buffer {
             snapshot.insert(REPLAY_FILE, self.memory.to_bytes());
         }
         Ok(snapshot)
     }
 
+    /// Restores everything [`Algorithm::snapshot`] saved (all or nothing). Without a saved
+    /// memory the run goes on with an empty one, refilled at the next iteration.
     fn restore(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
-        if snapshot.contains(REPLAY_FILE) {
-            let bytes = snapshot
-                .file(REPLAY_FILE)
-                .map_err(|e| AgentError::Replay(ReplayError::Corrupt(e)))?;
-            let mut memory = self.memory.clone();
-            memory.load_bytes(bytes)?;
-            self.learner.load(snapshot)?;
+        let state: LoopState = load_json(snapshot, LOOP_FILE)?;
+        let memory = match snapshot.contains(REPLAY_FILE) {
+            true => {
+                let bytes = snapshot
+                    .file(REPLAY_FILE)
+                    .map_err(|e| AgentError::Replay(ReplayError::Corrupt(e)))?;
+                let mut memory = self.memory.clone();
+                memory.load_bytes(bytes)?;
+                Some(memory)
+            }
+            false => None,
+        };
+        let learner = &mut self.learner;
+        restore_envs_then(snapshot, &mut self.envs, || learner.load(snapshot))?;
+        if let Some(memory) = memory {
             self.memory = memory;
-        } else {
-            self.learner.load(snapshot)?;
         }
+        self.observations.copy_from_slice(self.envs.observations());
+        self.rng = state.rng;
+        self.env_steps = state.env_steps;
         Ok(())
     }
 }

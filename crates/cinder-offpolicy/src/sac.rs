@@ -26,8 +26,8 @@ use cinder_agent::{
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
-use cinder_nn::persist::{load_counters, load_module, load_optim};
-use cinder_nn::persist::{save_counters, save_module, save_optim};
+use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
+use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
 use cinder_nn::{Activation, EnsembleMlp, EnsembleMlpConfig, Schedule, adam, descend, soft_update};
 use cinder_train::Metric;
@@ -362,6 +362,7 @@ impl OffPolicyLearner for Sac {
         save_optim(snapshot, "critic_optim.bpk", &self.critic_optim)?;
         save_optim(snapshot, "alpha_optim.bpk", &self.alpha_optim)?;
         save_counters(snapshot, "counters.bin", &[self.updates]);
+        save_json(snapshot, RNG_FILE, &self.rng)?;
         Ok(())
     }
 
@@ -375,6 +376,7 @@ impl OffPolicyLearner for Sac {
         let critic_optim = load_optim(snapshot, "critic_optim.bpk", self.critic_optim.clone())?;
         let alpha_optim = load_optim(snapshot, "alpha_optim.bpk", self.alpha_optim.clone())?;
         let [updates] = load_counters(snapshot, "counters.bin")?;
+        let rng = load_json(snapshot, RNG_FILE)?;
         self.policy = policy;
         self.critics = critics;
         self.critic_targets = critic_targets;
@@ -383,6 +385,7 @@ impl OffPolicyLearner for Sac {
         self.critic_optim = critic_optim;
         self.alpha_optim = alpha_optim;
         self.updates = updates;
+        self.rng = rng;
         self.acting = self.policy.valid().to_device(&self.act_device);
         Ok(())
     }

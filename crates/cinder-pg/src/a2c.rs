@@ -17,7 +17,10 @@ use cinder_agent::{AgentError, OnPolicyLearner, Policy, PolicyConfig, PolicyGrad
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{Snapshot, Space};
 use cinder_data::Rollout;
-use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
+use cinder_nn::persist::{
+    RNG_FILE, load_counters, load_json, load_module, load_optim, save_counters, save_json,
+    save_module, save_optim,
+};
 use cinder_nn::{Schedule, step};
 use cinder_train::Metric;
 
@@ -198,20 +201,26 @@ impl OnPolicyLearner for A2c {
         })
     }
 
-    /// `policy.bpk`, `critic.bpk` and the joint optimiser's `joint_optim.bpk`.
+    /// `policy.bpk`, `critic.bpk`, the joint optimiser's `joint_optim.bpk`, the update count
+    /// (`counters.bin`) and the minibatch generator (`rng.json`).
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
         save_module(snapshot, "policy.bpk", &self.policy)?;
         save_module(snapshot, "critic.bpk", self.critic.value_function())?;
-        Ok(save_optim(snapshot, "joint_optim.bpk", &self.optim)?)
+        save_optim(snapshot, "joint_optim.bpk", &self.optim)?;
+        save_counters(snapshot, "counters.bin", &[self.updates]);
+        Ok(save_json(snapshot, RNG_FILE, &self.rng)?)
     }
 
     fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
         let policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
         let vfcn = load_module(snapshot, "critic.bpk", self.critic.value_function().clone())?;
         let optim = load_optim(snapshot, "joint_optim.bpk", self.optim.clone())?;
+        let [updates] = load_counters(snapshot, "counters.bin")?;
+        self.rng = load_json(snapshot, RNG_FILE)?;
         self.policy = policy;
         self.critic.set_value_function(vfcn);
         self.optim = optim;
+        self.updates = updates;
         Ok(())
     }
 }

@@ -27,7 +27,10 @@ use cinder_agent::{AgentError, OnPolicyLearner, Policy, PolicyConfig, PolicyGrad
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{Snapshot, Space};
 use cinder_data::Rollout;
-use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
+use cinder_nn::persist::{
+    RNG_FILE, load_counters, load_json, load_module, load_optim, save_counters, save_json,
+    save_module, save_optim,
+};
 use cinder_nn::{Schedule, adam, step};
 use cinder_train::Metric;
 
@@ -318,10 +321,13 @@ impl OnPolicyLearner for Ppo {
     }
 
     /// `policy.bpk`, the optimiser (`policy_optim.bpk`, PPO2: `joint_optim.bpk`), and the
-    /// critic's `critic.bpk` (PPO: and its `critic_optim.bpk`).
+    /// critic's `critic.bpk` (PPO: and its `critic_optim.bpk`), the update count
+    /// (`counters.bin`) and the minibatch generator (`rng.json`).
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
         save_module(snapshot, "policy.bpk", &self.policy)?;
         save_optim(snapshot, self.optim_file(), &self.optim)?;
+        save_counters(snapshot, "counters.bin", &[self.updates]);
+        save_json(snapshot, RNG_FILE, &self.rng)?;
         match self.value_fit {
             ValueFit::Separate => self.critic.save(snapshot),
             ValueFit::Joint { .. } => Ok(save_module(
@@ -335,6 +341,8 @@ impl OnPolicyLearner for Ppo {
     fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
         let policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
         let optim = load_optim(snapshot, self.optim_file(), self.optim.clone())?;
+        let [updates] = load_counters(snapshot, "counters.bin")?;
+        let rng = load_json(snapshot, RNG_FILE)?;
         match self.value_fit {
             ValueFit::Separate => self.critic.load(snapshot)?,
             ValueFit::Joint { .. } => {
@@ -345,6 +353,8 @@ impl OnPolicyLearner for Ppo {
         }
         self.policy = policy;
         self.optim = optim;
+        self.updates = updates;
+        self.rng = rng;
         Ok(())
     }
 }

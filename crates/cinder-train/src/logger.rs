@@ -155,7 +155,9 @@ impl RunLogger {
             path: csv_path.clone(),
             source,
         })?;
-        let mut lines = text.lines();
+        // A process killed mid-write can leave a torn last line: only whole lines count.
+        let whole = text.rfind('\n').map_or("", |end| &text[..end]);
+        let mut lines = whole.lines();
         let header = lines
             .next()
             .ok_or_else(|| bad("the file is empty".into()))?;

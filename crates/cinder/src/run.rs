@@ -6,13 +6,15 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use cinder_core::{ActMode, Space, VecEnv};
+use cinder_agent::AgentError;
+use cinder_core::{ActMode, Acted, Actor, Snapshot, Space, VecEnv};
 use cinder_data::{Noise, Noisy, Provenance, record};
 use cinder_nn::parse_device;
 use cinder_offline::minari;
 use cinder_train::snapshot::{read_snapshot, write_atomic};
 use cinder_train::{
-    Evaluation, RunCounters, RunLogger, StopReason, TrainConfig, TrainError, evaluate, train,
+    Algorithm, Evaluation, Iteration, RunCounters, RunLogger, StopReason, TrainConfig, TrainError,
+    evaluate, train,
 };
 use serde::{Deserialize, Serialize};
 
@@ -164,8 +166,57 @@ pub struct TrainRequest {
 /// A run resolved and checked, before anything is written.
 pub struct PreparedRun {
     config: RunConfig,
-    algorithm: AnyAlgorithm,
+    algorithm: Reseeded,
     eval_envs: VecEnv,
+}
+
+/// An algorithm whose devices' generators are reseeded before every iteration from the run's
+/// seed and the iteration's number. burn's device generators cannot be saved; reseeding them
+/// from what a snapshot does hold (seed and iteration) makes every draw on a device (actions
+/// sampled by the policy, SAC's reparameterisation noise) the same in a resumed run as in the
+/// uninterrupted one.
+struct Reseeded {
+    algorithm: AnyAlgorithm,
+    devices: Vec<Device>,
+    seed: u64,
+    /// Iterations run so far (the next one's number).
+    iteration: usize,
+}
+
+impl Actor for Reseeded {
+    type Error = AgentError;
+
+    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
+        self.algorithm.act(obs, num_envs, mode)
+    }
+}
+
+impl Algorithm for Reseeded {
+    fn iterate(&mut self, progress: f64) -> Result<Iteration, AgentError> {
+        let seed = iteration_seed(self.seed, self.iteration);
+        for device in &self.devices {
+            device.seed(seed);
+        }
+        self.iteration += 1;
+        self.algorithm.iterate(progress)
+    }
+
+    fn snapshot(&self) -> Result<Snapshot, AgentError> {
+        self.algorithm.snapshot()
+    }
+
+    fn restore(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
+        self.algorithm.restore(snapshot)
+    }
+}
+
+/// The device seed of iteration `iteration` of a run seeded with `seed` (SplitMix64's
+/// finaliser over both, so that neighbouring seeds and iterations give unrelated streams).
+fn iteration_seed(seed: u64, iteration: usize) -> u64 {
+    let mut z = seed ^ (iteration as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 impl PreparedRun {
@@ -243,7 +294,12 @@ fn build(config: RunConfig, seed: u64) -> Result<PreparedRun, RunError> {
     })?;
     Ok(PreparedRun {
         config,
-        algorithm,
+        algorithm: Reseeded {
+            algorithm,
+            devices: vec![learn, act],
+            seed,
+            iteration: 0,
+        },
         eval_envs,
     })
 }
@@ -365,7 +421,7 @@ fn train_into(
         ..run.config.settings.run().train_config()
     };
     let summary = train(
-        run.algorithm.as_mut(),
+        &mut run.algorithm,
         &mut run.eval_envs,
         &train_config,
         &mut logger,
@@ -442,12 +498,6 @@ fn find_snapshot(dir: &Path, names: &[&str]) -> Option<PathBuf> {
         .map(|name| snapshots.join(name))
 }
 
-/// The seed of a run resumed after `iteration`: a fresh stream for environments, exploration
-/// and minibatches, so the continuation does not replay the random numbers of the run's start.
-fn resumed_seed(seed: u64, iteration: usize) -> u64 {
-    seed ^ (iteration as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
 /// Goes on with the run in `dir` from its latest snapshot (or its best, if it kept only that)
 /// until `total_steps` / `max_updates` (or its configured budget): weights, optimiser states, schedules and
 /// counters come back, and the replay memory when the run saved it (`--save-buffer`; otherwise
@@ -501,11 +551,12 @@ pub fn resume(
         )),
         e => input(&e),
     })?;
-    let seed = resumed_seed(config.seed, meta.iteration);
+    let seed = config.seed;
     let mut run = build(config, seed)?;
     run.algorithm
         .restore(&snapshot)
         .map_err(|e| input(&format!("{}: {e}", snapshot_dir.display())))?;
+    run.algorithm.iteration = meta.iteration;
 
     let failed = |e: &dyn std::fmt::Display| RunError::Failed(format!("{}: {e}", dir.display()));
     write_config(dir, &run.config).map_err(|e| failed(&e))?;
@@ -547,7 +598,7 @@ pub fn evaluate_run(dir: &Path, episodes: usize, seed: u64) -> Result<Evaluation
         spec.make()
     })
     .map_err(|e| input(&e))?;
-    evaluate(run.algorithm.as_mut(), &mut envs, episodes, seed)
+    evaluate(&mut run.algorithm, &mut envs, episodes, seed)
         .map_err(|e: TrainError| RunError::Failed(e.to_string()))
 }
 
@@ -595,7 +646,7 @@ pub fn collect(request: &CollectRequest) -> Result<(usize, usize), RunError> {
     let spec = cinder_envs::spec(&env_id).map_err(|e| input(&e))?;
     let mut envs = VecEnv::from_fn(1, |_| spec.make()).map_err(|e| input(&e))?;
     let space = envs.action_space().clone();
-    let mut actor = Noisy::new(run.algorithm.as_mut(), &space, request.noise, request.seed)
+    let mut actor = Noisy::new(&mut run.algorithm, &space, request.noise, request.seed)
         .map_err(RunError::Input)?;
     let mut dataset = record(
         &mut actor,
