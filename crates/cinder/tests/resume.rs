@@ -88,11 +88,15 @@ fn only_run(runs: &Path) -> PathBuf {
     dirs[0].clone()
 }
 
-/// The iteration of the run's latest snapshot, once one is complete.
+/// The iteration of the run's latest snapshot, once one is complete (`latest.old` if the
+/// process was killed between the two renames that swap a new one in, as `cinder resume`
+/// reads it).
 fn snapshot_iteration(dir: &Path) -> Option<u64> {
-    let text = std::fs::read_to_string(dir.join("snapshots/latest/meta.json")).ok()?;
-    let meta: serde_json::Value = serde_json::from_str(&text).ok()?;
-    meta["iteration"].as_u64()
+    ["latest", "latest.old"].iter().find_map(|name| {
+        let text = std::fs::read_to_string(dir.join("snapshots").join(name).join("meta.json"));
+        let meta: serde_json::Value = serde_json::from_str(&text.ok()?).ok()?;
+        meta["iteration"].as_u64()
+    })
 }
 
 /// Trains with `args` once without interruption, and once killed with SIGKILL some time after
