@@ -318,19 +318,19 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
     }
 
     /// Restores everything [`Algorithm::snapshot`] saved (all or nothing). Without a saved
-    /// memory the run goes on with an empty one, refilled at the next iteration.
+    /// memory the loop keeps its own (empty in a freshly built run: the next iteration refills
+    /// it).
     fn restore(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
         let state: LoopState = load_json(snapshot, LOOP_FILE)?;
-        let memory = match snapshot.contains(REPLAY_FILE) {
-            true => {
-                let bytes = snapshot
-                    .file(REPLAY_FILE)
-                    .map_err(|e| AgentError::Replay(ReplayError::Corrupt(e)))?;
-                let mut memory = self.memory.clone();
-                memory.load_bytes(bytes)?;
-                Some(memory)
-            }
-            false => None,
+        let memory = if snapshot.contains(REPLAY_FILE) {
+            let bytes = snapshot
+                .file(REPLAY_FILE)
+                .map_err(|e| AgentError::Replay(ReplayError::Corrupt(e)))?;
+            let mut memory = self.memory.clone();
+            memory.load_bytes(bytes)?;
+            Some(memory)
+        } else {
+            None
         };
         let learner = &mut self.learner;
         restore_envs_then(snapshot, &mut self.envs, || learner.load(snapshot))?;
