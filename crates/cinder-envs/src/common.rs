@@ -72,18 +72,7 @@ impl<const N: usize> Physics<N> {
         self.state = Some(parsed);
         Ok(())
     }
-}
 
-/// What an environment's `Env::snapshot` holds: its state, its generator and its own episode
-/// bookkeeping `extra` (`()` for most).
-#[derive(Serialize, Deserialize)]
-struct Saved<X> {
-    state: Option<Vec<f64>>,
-    rng: EnvRng,
-    extra: X,
-}
-
-impl<const N: usize> Physics<N> {
     /// `Env::snapshot`: state, generator and `extra`.
     pub(crate) fn snapshot<X: Serialize>(&self, extra: X) -> Result<Value, EnvError> {
         let saved = Saved {
@@ -106,6 +95,15 @@ impl<const N: usize> Physics<N> {
         self.rng = saved.rng;
         Ok(saved.extra)
     }
+}
+
+/// What an environment's `Env::snapshot` holds: its state, its generator and its own episode
+/// bookkeeping `extra` (`()` for most).
+#[derive(Serialize, Deserialize)]
+struct Saved<X> {
+    state: Option<Vec<f64>>,
+    rng: EnvRng,
+    extra: X,
 }
 
 /// A draw from U(low, high), as `numpy.random.Generator.uniform` computes it from a U(0, 1).

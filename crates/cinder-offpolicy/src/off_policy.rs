@@ -115,6 +115,7 @@ pub struct OffPolicy<L> {
     config: ReplayConfig,
     lookahead: Lookahead,
     rng: EnvRng,
+    /// Scratch: the observations acted on in the current step, and their successors.
     observations: Vec<f32>,
     next_observations: Vec<f32>,
     env_steps: usize,
@@ -192,6 +193,7 @@ impl<L: OffPolicyLearner> OffPolicy<L> {
         let n = self.envs.num_envs();
         let dim = self.envs.observation_dim();
         for _ in 0..lockstep {
+            self.observations.copy_from_slice(self.envs.observations());
             let actions = self.learner.act(&self.observations, n, mode)?.actions;
             let step = self.envs.step(actions.as_actions())?;
             for i in 0..n {
@@ -217,7 +219,6 @@ impl<L: OffPolicyLearner> OffPolicy<L> {
                     source,
                 })?;
             episodes.extend_from_slice(step.finished_episodes);
-            self.observations.copy_from_slice(step.observations);
             self.env_steps += n;
         }
         Ok(lockstep * n)
@@ -337,7 +338,6 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
         if let Some(memory) = memory {
             self.memory = memory;
         }
-        self.observations.copy_from_slice(self.envs.observations());
         self.rng = state.rng;
         self.env_steps = state.env_steps;
         Ok(())
