@@ -15,7 +15,7 @@ const STATE_TOL: f64 = 1e-12;
 const OBS_TOL: f64 = 1e-6;
 
 fn load(name: &str) -> Value {
-    let path = format!("{}/tests/data/env_{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/data/env_{name}.json", manifest_dir());
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }
@@ -211,4 +211,11 @@ fn mountaincar_continuous_matches_gymnasium() {
 #[test]
 fn acrobot_matches_gymnasium() {
     check_env("acrobot", STATE_TOL, STATE_TOL);
+}
+
+/// This package's directory: the one `cargo test` names at run time. (The compile-time
+/// `env!("CARGO_MANIFEST_DIR")` goes stale when a clone reuses test binaries that another
+/// clone built in a shared target directory.)
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into())
 }

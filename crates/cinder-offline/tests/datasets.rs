@@ -13,7 +13,7 @@ use cinder_offline::minari;
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minari")
+    Path::new(&manifest_dir()).join("tests/fixtures/minari")
 }
 
 /// Balances the pole with a fixed linear rule (a deterministic actor: the same observations
@@ -418,4 +418,11 @@ fn spaces_must_match_the_environment() {
             .to_string();
         assert!(err.contains("does not match"), "{other}: {err}");
     }
+}
+
+/// This package's directory: the one `cargo test` names at run time. (The compile-time
+/// `env!("CARGO_MANIFEST_DIR")` goes stale when a clone reuses test binaries that another
+/// clone built in a shared target directory.)
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into())
 }
