@@ -21,6 +21,10 @@
 //!   with ICM, PPO with and without ICM on MountainCar, SVPG and its identity-kernel twin; then
 //!   for each SVPG run the particles' final returns and the mean pairwise parameter distance
 //!   over training.
+//! - `cargo xtask bench compare [--seeds 0] [--only ppo-cartpole,...]`: PPO, A2C, DQL, SAC and
+//!   DDPG with Cinder's presets, each followed by the same task in Stable-Baselines3 with the RL
+//!   Zoo's settings (`docs/bench/sb3_train.py`, when `CINDER_BENCH_PYTHON` or `python3` has
+//!   `stable_baselines3`); wall time of each whole process, final evaluations, and the ratio.
 
 use std::process::Command;
 
@@ -36,7 +40,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench onpolicy [--seeds 0-9|0,1,2] [--only NAME,...]             train A2C/PPO/PPO2 (release)
   bench offpolicy [--seeds 0,1,2] [--only NAME,...]                train DQL/DDPG/SAC (release)
   bench offline [--seeds 0,1,2] [--only NAME,...]                  collect datasets, train BC/BCQ
-  bench explore [--seeds 0,1,2] [--only NAME,...]                  ICM (PPO, DQL), SVPG";
+  bench explore [--seeds 0,1,2] [--only NAME,...]                  ICM (PPO, DQL), SVPG
+  bench compare [--seeds 0] [--only NAME,...]                      beside Stable-Baselines3";
 
 fn main() {
     if let Err(e) = run(std::env::args().skip(1).collect()) {
@@ -166,6 +171,7 @@ fn bench(args: &[String]) -> Result<()> {
         Some("offpolicy") => train_benchmarks(OFFPOLICY, &args[1..]),
         Some("offline") => offline_benchmarks(&args[1..]),
         Some("explore") => explore_benchmarks(&args[1..]),
+        Some("compare") => compare_benchmarks(&args[1..]),
         Some("envs") => cargo(
             &[
                 "bench",
@@ -178,12 +184,12 @@ fn bench(args: &[String]) -> Result<()> {
         ),
         Some(other) => {
             bail!(
-                "unknown benchmark `{other}`; known: envs, acting, onpolicy, offpolicy, offline, explore"
+                "unknown benchmark `{other}`; known: envs, acting, onpolicy, offpolicy, offline, explore, compare"
             )
         }
         None => {
             bail!(
-                "which benchmark? known: envs, acting, onpolicy, offpolicy, offline, explore\n{USAGE}"
+                "which benchmark? known: envs, acting, onpolicy, offpolicy, offline, explore, compare\n{USAGE}"
             )
         }
     }
@@ -332,6 +338,147 @@ const DQL_CARTPOLE: &[&str] = &["train", "dql", "--env", "CartPole-v1"];
 /// A half-trained DQL: 8,000 of the preset's 50,000 steps.
 const DQL_CARTPOLE_8K: &[&str] = &["train", "dql", "--env", "CartPole-v1", "--steps", "8000"];
 const SAC_PENDULUM: &[&str] = &["train", "sac", "--env", "Pendulum-v1"];
+
+/// The benchmarks `bench compare` runs beside Stable-Baselines3 (rows of [`ONPOLICY`] and
+/// [`OFFPOLICY`]; `docs/bench/sb3_train.py` knows the Zoo's settings of each).
+const COMPARE: &[&str] = &[
+    "ppo-cartpole",
+    "a2c-cartpole",
+    "dql-cartpole",
+    "sac-pendulum",
+    "ddpg-pendulum",
+];
+
+/// The Python that runs the SB3 side: `CINDER_BENCH_PYTHON`, else `python3`.
+const PYTHON_VAR: &str = "CINDER_BENCH_PYTHON";
+
+/// Runs each [`COMPARE`] benchmark in Cinder and then, when Python has `stable_baselines3`,
+/// with SB3 (`docs/bench/sb3_train.py`), one after the other, and prints wall seconds of each
+/// whole process, final evaluations and the ratio Cinder / SB3.
+fn compare_benchmarks(args: &[String]) -> Result<()> {
+    let selection = Selection::parse(args, &[0])?;
+    let (binary, out) = release_binary()?;
+    let python = std::env::var(PYTHON_VAR).unwrap_or_else(|_| "python3".to_string());
+    let script = std::path::Path::new("docs/bench/sb3_train.py");
+    if !script.exists() {
+        bail!(
+            "{} not found: run `cargo xtask` from the workspace root",
+            script.display()
+        );
+    }
+    let sb3 = Command::new(&python)
+        .args([
+            "-c",
+            "import stable_baselines3; print(stable_baselines3.__version__)",
+        ])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    println!("\n{}", machine_line());
+    match &sb3 {
+        Some(version) => println!("Stable-Baselines3 {version} ({python}, 2 torch threads)"),
+        None => println!(
+            "no Stable-Baselines3 in `{python}` (set {PYTHON_VAR} to a Python that has it): Cinder alone"
+        ),
+    }
+    println!(
+        "\n| benchmark | seed | Cinder wall s | Cinder eval | SB3 wall s | SB3 eval | Cinder / SB3 |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let benches = ONPOLICY.iter().chain(OFFPOLICY);
+    let mut totals = Vec::new();
+    for bench in benches.filter(|b| COMPARE.contains(&b.name) && selection.includes(b.name)) {
+        let (mut cinder_total, mut sb3_total) = (0.0, 0.0);
+        for &seed in &selection.seeds {
+            let run = train_run(&binary, &out, bench.name, bench.algo, bench.env, seed, &[])?;
+            let cinder = run.process_seconds;
+            cinder_total += cinder;
+            let (sb3_wall, sb3_eval, ratio) = match sb3 {
+                Some(_) => {
+                    let (seconds, eval) = sb3_run(&python, script, bench, seed)?;
+                    sb3_total += seconds;
+                    (
+                        format!("{seconds:.1}"),
+                        format!("{eval:.1}"),
+                        format!("{:.2}", cinder / seconds),
+                    )
+                }
+                None => ("-".into(), "-".into(), "-".into()),
+            };
+            println!(
+                "| {} | {seed} | {cinder:.1} | {:.1} | {sb3_wall} | {sb3_eval} | {ratio} |",
+                bench.name,
+                run.number("eval_mean"),
+            );
+        }
+        totals.push((bench.name, cinder_total, sb3_total));
+    }
+    if sb3.is_some() {
+        println!("\n| benchmark | Cinder / SB3, all seeds' wall time |");
+        println!("|---|---|");
+        for (name, cinder, sb3) in totals {
+            println!("| {name} | {:.2} |", cinder / sb3);
+        }
+    }
+    Ok(())
+}
+
+/// One SB3 run of `bench`: the whole process's wall seconds and the final evaluation mean.
+fn sb3_run(python: &str, script: &std::path::Path, bench: &Bench, seed: u64) -> Result<(f64, f64)> {
+    let start = std::time::Instant::now();
+    let output = Command::new(python)
+        .arg(script)
+        .args([bench.algo, bench.env, "--seed", &seed.to_string()])
+        .output()
+        .with_context(|| format!("could not start {python}"))?;
+    let seconds = start.elapsed().as_secs_f64();
+    if !output.status.success() {
+        bail!(
+            "SB3 {} seed {seed} failed ({}): {}",
+            bench.name,
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let line = String::from_utf8_lossy(&output.stdout);
+    let result: serde_json::Value = serde_json::from_str(line.trim())
+        .with_context(|| format!("SB3 {} printed no JSON line: {line}", bench.name))?;
+    Ok((seconds, result["eval_mean"].as_f64().unwrap_or(f64::NAN)))
+}
+
+/// The CPU model, its core count and vector extensions, and the commit: the facts a timing
+/// needs beside it.
+fn machine_line() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |key: &str| {
+        cpuinfo
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let flags = field("flags").unwrap_or_default();
+    let extensions: Vec<&str> = ["avx2", "avx512f"]
+        .into_iter()
+        .filter(|f| flags.split(' ').any(|x| x == *f))
+        .collect();
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    format!(
+        "machine: {} ({} cores, {}); commit {commit}",
+        field("model name").unwrap_or_else(|| "unknown CPU".into()),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if extensions.is_empty() {
+            "no AVX2".to_string()
+        } else {
+            extensions.join(", ")
+        }
+    )
+}
 
 /// Trains the source runs (once; kept under `bench-runs/offline-sources`), collects the
 /// datasets (kept under `bench-runs/datasets`) and trains the offline benchmarks.
@@ -510,19 +657,7 @@ fn train_table(
     args: &[String],
     dataset_args: impl Fn(&str) -> Vec<String>,
 ) -> Result<()> {
-    let mut seeds = vec![0u64, 1, 2];
-    let mut only: Option<Vec<String>> = None;
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let value = rest
-            .next()
-            .with_context(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--seeds" => seeds = parse_seeds(value)?,
-            "--only" => only = Some(value.split(',').map(str::to_string).collect()),
-            other => bail!("unknown flag `{other}`\n{USAGE}"),
-        }
-    }
+    let selection = Selection::parse(args, &[0, 1, 2])?;
     println!(
         "\n| benchmark | seed | steps | wall s | steps/s | updates/s | eval mean ± std | bar | pass |"
     );
@@ -537,41 +672,20 @@ fn train_table(
         args: extra,
     } in table
     {
-        if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
+        if !selection.includes(name) {
             continue;
         }
         let mut means = Vec::new();
-        for seed in &seeds {
-            let dir = out.join(format!("{name}-seed{seed}"));
-            if dir.exists() {
-                std::fs::remove_dir_all(&dir)?;
-            }
-            let status = Command::new(binary)
-                .args([
-                    "train",
-                    algo,
-                    "--env",
-                    env,
-                    "--seed",
-                    &seed.to_string(),
-                    "--quiet",
-                ])
-                .args(dataset.map(&dataset_args).unwrap_or_default())
-                .args(*extra)
-                .arg("--out")
-                .arg(&dir)
-                .stdout(std::process::Stdio::null())
-                .status()
-                .with_context(|| format!("could not start {}", binary.display()))?;
-            if !status.success() {
-                bail!("{name} seed {seed} failed ({status})");
-            }
-            let run = only_entry(&dir)?;
-            let summary: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(run.join("summary.json"))?)?;
-            let number = |key: &str| summary[key].as_f64().unwrap_or(f64::NAN);
-            let mean = number("eval_mean");
-            let updates = updates_of(&run)? / number("wall_seconds");
+        for seed in &selection.seeds {
+            let extra: Vec<String> = dataset
+                .map(&dataset_args)
+                .unwrap_or_default()
+                .into_iter()
+                .chain(extra.iter().map(|a| a.to_string()))
+                .collect();
+            let run = train_run(binary, out, name, algo, env, *seed, &extra)?;
+            let mean = run.number("eval_mean");
+            let updates = updates_of(&run.dir)? / run.number("wall_seconds");
             let (bar, pass) = if bar.is_finite() {
                 (bar.to_string(), if mean >= *bar { "yes" } else { "no" })
             } else {
@@ -579,10 +693,10 @@ fn train_table(
             };
             println!(
                 "| {name} | {seed} | {} | {:.1} | {:.0} | {updates:.0} | {mean:.1} ± {:.1} | {bar} | {pass} |",
-                number("total_steps"),
-                number("wall_seconds"),
-                number("steps_per_second"),
-                number("eval_std"),
+                run.number("total_steps"),
+                run.number("wall_seconds"),
+                run.number("steps_per_second"),
+                run.number("eval_std"),
             );
             means.push(mean);
         }
@@ -606,6 +720,101 @@ fn train_table(
         );
     }
     Ok(())
+}
+
+/// The `--seeds` and `--only` flags of a training benchmark.
+struct Selection {
+    seeds: Vec<u64>,
+    only: Option<Vec<String>>,
+}
+
+impl Selection {
+    /// Reads the flags; `seeds` where `--seeds` is absent.
+    fn parse(args: &[String], seeds: &[u64]) -> Result<Self> {
+        let mut selection = Self {
+            seeds: seeds.to_vec(),
+            only: None,
+        };
+        let mut rest = args.iter();
+        while let Some(flag) = rest.next() {
+            let value = rest
+                .next()
+                .with_context(|| format!("{flag} needs a value"))?;
+            match flag.as_str() {
+                "--seeds" => selection.seeds = parse_seeds(value)?,
+                "--only" => selection.only = Some(value.split(',').map(str::to_string).collect()),
+                other => bail!("unknown flag `{other}`\n{USAGE}"),
+            }
+        }
+        Ok(selection)
+    }
+
+    /// Whether `--only` (if given) names the benchmark `name`.
+    fn includes(&self, name: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|n| n == name))
+    }
+}
+
+/// A finished `cinder train` run: its directory, its `summary.json` and the wall time of the
+/// whole process.
+struct TrainRun {
+    dir: std::path::PathBuf,
+    summary: serde_json::Value,
+    process_seconds: f64,
+}
+
+impl TrainRun {
+    /// A number of `summary.json` (NaN where missing).
+    fn number(&self, key: &str) -> f64 {
+        self.summary[key].as_f64().unwrap_or(f64::NAN)
+    }
+}
+
+/// Runs `cinder train algo --env env --seed seed --quiet extra…` into a fresh
+/// `out/<name>-seed<seed>` and reads the run's summary.
+fn train_run(
+    binary: &std::path::Path,
+    out: &std::path::Path,
+    name: &str,
+    algo: &str,
+    env: &str,
+    seed: u64,
+    extra: &[String],
+) -> Result<TrainRun> {
+    let dir = out.join(format!("{name}-seed{seed}"));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let start = std::time::Instant::now();
+    let status = Command::new(binary)
+        .args([
+            "train",
+            algo,
+            "--env",
+            env,
+            "--seed",
+            &seed.to_string(),
+            "--quiet",
+        ])
+        .args(extra)
+        .arg("--out")
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .with_context(|| format!("could not start {}", binary.display()))?;
+    let process_seconds = start.elapsed().as_secs_f64();
+    if !status.success() {
+        bail!("{name} seed {seed} failed ({status})");
+    }
+    let dir = only_entry(&dir)?;
+    let summary = serde_json::from_slice(&std::fs::read(dir.join("summary.json"))?)?;
+    Ok(TrainRun {
+        dir,
+        summary,
+        process_seconds,
+    })
 }
 
 /// `0,1,2` or `0-9` (or both: `0-4,10`).

@@ -1,0 +1,112 @@
+"""One Stable-Baselines3 training run of a `cargo xtask bench compare` benchmark.
+
+Trains `ALGO` on `ENV` with the RL Zoo's hyper-parameters (rl-baselines3-zoo, hyperparams/
+<algo>.yml, the entries Cinder's presets translate), evaluates the final policy on 10
+deterministic episodes, and prints one JSON line: the training time (`learn`), the evaluation's
+mean and standard deviation, and the environment steps. torch runs on 2 CPU threads.
+
+    pip install stable-baselines3==2.9.2
+    python3 docs/bench/sb3_train.py ppo CartPole-v1 --seed 0
+
+`cargo xtask bench compare` times this whole process (the imports included), as it times the
+`cinder train` process beside it.
+"""
+
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+from stable_baselines3 import A2C, DDPG, DQN, PPO, SAC
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.noise import NormalActionNoise
+
+# (class, environment copies, steps, keyword arguments): the Zoo's entries.
+ZOO = {
+    ("ppo", "CartPole-v1"): (
+        PPO,
+        8,
+        100_000,
+        dict(
+            n_steps=32,
+            batch_size=256,
+            gae_lambda=0.8,
+            gamma=0.98,
+            n_epochs=20,
+            ent_coef=0.0,
+            learning_rate=lambda progress: progress * 1e-3,
+            clip_range=lambda progress: progress * 0.2,
+        ),
+    ),
+    ("a2c", "CartPole-v1"): (A2C, 8, 500_000, dict(ent_coef=0.0)),
+    ("dql", "CartPole-v1"): (
+        DQN,
+        1,
+        50_000,
+        dict(
+            learning_rate=2.3e-3,
+            batch_size=64,
+            buffer_size=100_000,
+            learning_starts=1000,
+            gamma=0.99,
+            target_update_interval=10,
+            train_freq=256,
+            gradient_steps=128,
+            exploration_fraction=0.16,
+            exploration_final_eps=0.04,
+            policy_kwargs=dict(net_arch=[256, 256]),
+        ),
+    ),
+    ("sac", "Pendulum-v1"): (SAC, 1, 20_000, dict(learning_rate=1e-3)),
+    ("ddpg", "Pendulum-v1"): (
+        DDPG,
+        1,
+        20_000,
+        dict(
+            gamma=0.98,
+            buffer_size=200_000,
+            learning_starts=10_000,
+            gradient_steps=1,
+            train_freq=1,
+            learning_rate=1e-3,
+            policy_kwargs=dict(net_arch=[400, 300]),
+        ),
+    ),
+}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("algo", choices=sorted({a for a, _ in ZOO}))
+    parser.add_argument("env")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if (args.algo, args.env) not in ZOO:
+        parser.error(f"no Zoo entry for {args.algo} on {args.env}")
+    cls, n_envs, steps, kwargs = ZOO[(args.algo, args.env)]
+    torch.set_num_threads(2)
+    env = make_vec_env(args.env, n_envs=n_envs, seed=args.seed)
+    if cls is DDPG:
+        kwargs["action_noise"] = NormalActionNoise(mean=np.zeros(1), sigma=np.full(1, 0.1))
+    model = cls("MlpPolicy", env, seed=args.seed, device="cpu", verbose=0, **kwargs)
+    start = time.perf_counter()
+    model.learn(total_timesteps=steps)
+    learn_seconds = time.perf_counter() - start
+    eval_env = make_vec_env(args.env, n_envs=1, seed=args.seed + 10_000)
+    mean, std = evaluate_policy(model, eval_env, n_eval_episodes=10, deterministic=True)
+    print(
+        json.dumps(
+            dict(
+                learn_seconds=learn_seconds,
+                eval_mean=float(mean),
+                eval_std=float(std),
+                total_steps=model.num_timesteps,
+            )
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
