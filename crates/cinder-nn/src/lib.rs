@@ -13,6 +13,7 @@
 //! - [`optim`]: [`adam`] with PyTorch's ε.
 //! - [`schedule`]: learning-rate (and other hyper-parameter) schedules.
 //! - [`persist`]: weights, optimiser states, counters and host state as snapshot files.
+//! - [`tanh`]: `tanh` in one vectorised pass on flex (burn-flex's is scalar libm).
 //! - [`tensors`]: host slices to tensors and back.
 //!
 //! Library code never names a backend: it takes a `&Device`.
@@ -30,6 +31,7 @@ pub mod mlp;
 pub mod optim;
 pub mod persist;
 pub mod schedule;
+pub mod tanh;
 pub mod target;
 pub mod tensors;
 

@@ -19,12 +19,7 @@ pub enum Activation {
 impl Activation {
     pub(crate) fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
         match self {
-            // tanh(x) = 2σ(2x) − 1: flex evaluates `tanh` with scalar libm `tanhf`, which was
-            // 65% of a PPO CartPole run under perf; its sigmoid uses `expf`, several times
-            // faster. Absolute error ~1e-7.
-            Activation::Tanh => activation::sigmoid(x.mul_scalar(2.0))
-                .mul_scalar(2.0)
-                .sub_scalar(1.0),
+            Activation::Tanh => crate::tanh::tanh(x),
             Activation::Relu => activation::relu(x),
         }
     }
