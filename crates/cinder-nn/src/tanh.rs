@@ -3,8 +3,8 @@
 //! burn-flex evaluates `tanh` (and `exp`, hence `sigmoid`) one element at a time through libm:
 //! in a PPO CartPole run with 64-64 tanh networks that was 45% of the wall time under `perf`.
 //! On flex, [`tanh`] reads the values to the host, evaluates a rational approximation with AVX2
-//! (pulp picks the widest instruction set the CPU has), and builds the result so that autodiff
-//! sees the right derivative:
+//! and FMA where the CPU has them (pulp's run-time dispatch; scalar code elsewhere), and builds
+//! the result so that autodiff sees the right derivative:
 //!
 //! ```text
 //! y = tanh(x)            (host, no graph)
