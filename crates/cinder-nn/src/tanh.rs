@@ -15,7 +15,7 @@
 //! `out` equals `y` up to one rounding of `x·g` (|x·g| ≤ 0.45, so ≤ 3e-8). Other backends use
 //! burn's own `tanh`.
 
-use burn::tensor::{Tensor, TensorData, activation};
+use burn::tensor::{Device, Tensor, TensorData, activation};
 use pulp::{Arch, Simd, WithSimd};
 
 /// Largest |x| the approximation takes; tanh(±7.90531110763549805) rounds to ±1 in f32.
@@ -41,39 +41,37 @@ const DENOMINATOR: [f32; 4] = [4.893_525e-3, 2.268_434_6e-3, 1.185_347_1e-4, 1.1
 
 /// `tanh(x)`, element-wise (see the module documentation).
 pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    if !is_flex(&x) {
+    let device = x.device();
+    if !is_flex(&device) {
         return activation::tanh(x);
     }
-    let device = x.device();
     let shape = x.shape();
-    let Ok(values) = x.clone().into_data().try_into_vec::<f32>() else {
+    let Ok(mut values) = x.clone().into_data().try_into_vec::<f32>() else {
         return activation::tanh(x);
     };
-    let mut y = values.clone();
-    Arch::new().dispatch(TanhInPlace(&mut y));
     if !device.is_autodiff() {
-        return Tensor::from_data(TensorData::new(y, shape), &device);
+        Arch::new().dispatch(TanhInPlace(&mut values));
+        return Tensor::from_data(TensorData::new(values, shape), &device);
     }
-    let mut slope = y.clone();
+    let mut slope = vec![0.0; values.len()];
     Arch::new().dispatch(SlopeAndOffset {
-        x: &values,
-        y: &mut y,
+        x_then_offset: &mut values,
         slope: &mut slope,
     });
     let slope = Tensor::from_data(TensorData::new(slope, shape.clone()), &device);
-    let offset = Tensor::from_data(TensorData::new(y, shape), &device);
+    let offset = Tensor::from_data(TensorData::new(values, shape), &device);
     x * slope + offset
 }
 
-/// Whether `x` lives on flex (with or without autodiff).
-fn is_flex<const D: usize>(x: &Tensor<D>) -> bool {
+/// Whether `device` is flex (with or without autodiff).
+fn is_flex(device: &Device) -> bool {
     #[cfg(feature = "flex")]
     {
-        x.device().inner() == burn::tensor::Device::flex()
+        device.clone().inner() == Device::flex()
     }
     #[cfg(not(feature = "flex"))]
     {
-        let _ = x;
+        let _ = device;
         false
     }
 }
@@ -109,10 +107,9 @@ impl WithSimd for TanhInPlace<'_> {
     }
 }
 
-/// From `x` and `y = tanh(x)`: `slope = 1 − y²` and `y ← y − x·slope`.
+/// One pass over `x`: with `y = tanh(x)`, `slope = 1 − y²` and `x ← y − x·slope` (the offset).
 struct SlopeAndOffset<'a> {
-    x: &'a [f32],
-    y: &'a mut [f32],
+    x_then_offset: &'a mut [f32],
     slope: &'a mut [f32],
 }
 
@@ -121,14 +118,10 @@ impl WithSimd for SlopeAndOffset<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, _: S) {
-        for ((x, y), g) in self
-            .x
-            .iter()
-            .zip(self.y.iter_mut())
-            .zip(self.slope.iter_mut())
-        {
-            *g = 1.0 - *y * *y;
-            *y -= *x * *g;
+        for (v, g) in self.x_then_offset.iter_mut().zip(self.slope.iter_mut()) {
+            let y = tanh_scalar(*v);
+            *g = 1.0 - y * y;
+            *v = y - *v * *g;
         }
     }
 }
