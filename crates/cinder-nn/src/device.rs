@@ -168,11 +168,13 @@ mod tests {
             "subnormal result before the mode is set"
         );
         // On a fresh thread: the test harness's own threads keep their mode.
-        let flushed =
-            std::thread::spawn(move || flush_subnormals_on_this_thread().then(|| tiny * scale))
-                .join()
-                .expect("thread ran");
-        if let Some(product) = flushed {
+        let (flushed, product) = std::thread::spawn(move || {
+            let flushed = flush_subnormals_on_this_thread();
+            (flushed, tiny * scale)
+        })
+        .join()
+        .expect("thread ran");
+        if flushed {
             assert_eq!(product, 0.0);
         }
         assert!(tiny * scale > 0.0, "the calling thread is unaffected");

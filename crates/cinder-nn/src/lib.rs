@@ -10,7 +10,7 @@
 //! - [`grad_clip`]: gradient clipping by the global norm over all parameters, and [`descend`]
 //!   (one clipped optimiser step; [`step`] when the gradients are already separated).
 //! - [`flat`]: a module's parameters and gradients as one flat vector.
-//! - [`optim`]: [`adam`] with PyTorch's ε.
+//! - [`optim`]: [`adam`] with PyTorch's ε, one host pass per parameter on flex.
 //! - [`schedule`]: learning-rate (and other hyper-parameter) schedules.
 //! - [`persist`]: weights, optimiser states, counters and host state as snapshot files.
 //! - [`tanh`]: `tanh` in one vectorised pass on flex (burn-flex's is scalar libm).
