@@ -66,11 +66,13 @@ impl Optimizer for FusedAdam {
             return self.other_devices.step(lr, tensor, grad, state);
         }
         let shape = tensor.shape();
-        // Moves the values out without a copy when the tensor holds the only reference.
+        // Moves the values out without a copy when the tensor holds the only reference (and is
+        // f32, as checked for the parameter; a state loaded in another float type is converted).
         let host = |t: Tensor<D>| {
             t.into_data()
+                .convert::<f32>()
                 .try_into_vec::<f32>()
-                .expect("Adam's parameter, gradient and moments share the f32 checked above")
+                .expect("converted to f32 on the line above")
         };
         let mut param = host(tensor);
         let grad_values = host(grad);
@@ -86,6 +88,13 @@ impl Optimizer for FusedAdam {
             // burn's first step starts from m = v = 0, which the same formulas give.
             None => (1, vec![0.0; param.len()], vec![0.0; param.len()]),
         };
+        // burn's Adam would fail the same way, on its first tensor op with the moments.
+        assert!(
+            moment_1.len() == param.len() && moment_2.len() == param.len(),
+            "Adam state of {} values for a parameter of {}: a state saved for another network",
+            moment_1.len(),
+            param.len()
+        );
         let power = i32::try_from(time).unwrap_or(i32::MAX);
         let bias_correction_2 = (1.0 - self.beta_2.powi(power)).sqrt();
         Arch::new().dispatch(AdamPass {
