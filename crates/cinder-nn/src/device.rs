@@ -69,9 +69,9 @@ pub(crate) fn is_flex(device: &Device) -> bool {
 /// mode was set (false on other architectures).
 ///
 /// Intel CPUs take a microcode assist, about a hundred cycles, for each subnormal operand or
-/// result. Adam's second moments and the gradients of saturated units drift into that range:
-/// in a DDPG Pendulum run on a Xeon the flushed process was 24% faster (14.9 s → 11.4 s for
-/// 2000 updates). TensorFlow sets the same mode in its thread pools; PyTorch offers it as
+/// result; a training run passes values through that range (which ones was not traced): a
+/// DDPG Pendulum run on a Xeon was 24% faster flushed (14.9 s → 11.4 s for 2000 updates).
+/// TensorFlow sets the same mode in its thread pools; PyTorch offers it as
 /// `torch.set_flush_denormal`. Values below 1.2e-38 (f32) become 0, so results change in the
 /// last bits of quantities that small. The CLI calls this on each thread of its pool.
 pub fn flush_subnormals_on_this_thread() -> bool {
