@@ -5,6 +5,7 @@ use burn::tensor::{Device, Tensor};
 use cinder_core::space::BoxSpace;
 use cinder_core::{ActionBatch, Space};
 use cinder_data::ReplayBatch;
+use cinder_nn::Half;
 use cinder_nn::tensors::{matrix, vector};
 use rand::Rng;
 
@@ -37,6 +38,17 @@ impl BatchTensors {
             returns: vector(&batch.returns, &plain),
             discounts: vector(&batch.discounts, &plain),
             weights: vector(&batch.weights, device),
+        }
+    }
+
+    /// The rows of one piece of the minibatch (see [`cinder_nn::halves`]).
+    pub fn half(&self, half: &Half) -> Self {
+        Self {
+            observations: half.of(&self.observations),
+            next_observations: half.of(&self.next_observations),
+            returns: half.of(&self.returns),
+            discounts: half.of(&self.discounts),
+            weights: half.of(&self.weights),
         }
     }
 

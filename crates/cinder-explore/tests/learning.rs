@@ -3,21 +3,15 @@
 //! within 30k steps per learner, thresholds well below "solved" (the benchmarks hold the real
 //! bars).
 
-use std::sync::{Mutex, PoisonError};
-
 use burn::tensor::Device;
 use cinder_agent::OnPolicyAgent;
 use cinder_core::VecEnv;
 use cinder_data::Budget;
 use cinder_envs::make;
 use cinder_explore::{Icm, IcmConfig, Svpg, SvpgConfig};
-use cinder_nn::device::test_device;
+use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_pg::{Gae, GaeConfig, OnPolicy, Ppo, PpoConfig};
 use cinder_train::{Algorithm, RunLogger, TrainConfig, train};
-
-/// The device's random stream is process-wide: the two tests take turns, or one's draws would
-/// land between the other's and neither result would be reproducible.
-static DEVICE_STREAM: Mutex<()> = Mutex::new(());
 
 /// PPO with the RL Zoo's CartPole settings (8 envs × 32 steps, batch 256, 20 epochs, γ 0.98,
 /// λ 0.8, lr 1e-3) on `device`.
@@ -75,7 +69,7 @@ where
 
 #[test]
 fn learning_ppo_icm_cartpole_150_within_30k_steps() {
-    let _turn = DEVICE_STREAM.lock().unwrap_or_else(PoisonError::into_inner);
+    let _turn = device_stream_turn();
     let device = test_device();
     device.seed(0);
     let learner = ppo(&device, 0);
@@ -95,7 +89,7 @@ fn learning_ppo_icm_cartpole_150_within_30k_steps() {
 
 #[test]
 fn learning_svpg_ppo_cartpole_150_within_30k_steps_per_particle() {
-    let _turn = DEVICE_STREAM.lock().unwrap_or_else(PoisonError::into_inner);
+    let _turn = device_stream_turn();
     let device = test_device();
     device.seed(0);
     let particles: Vec<OnPolicyAgent<Ppo>> = (0..3)

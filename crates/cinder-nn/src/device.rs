@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use burn::tensor::Device;
 
@@ -146,6 +147,16 @@ pub fn test_device() -> Device {
     let kind = test_device_kind();
     kind.device()
         .unwrap_or_else(|e| panic!("{TEST_DEVICE_VAR}={kind}: {e}"))
+}
+
+/// The device's random stream is process-wide.
+static DEVICE_STREAM: Mutex<()> = Mutex::new(());
+
+/// A turn on the device's random stream, held until the guard drops: tests that seed the
+/// stream and draw from it take one, or a parallel test's draws would land between theirs and
+/// their results would depend on the test schedule.
+pub fn device_stream_turn() -> MutexGuard<'static, ()> {
+    DEVICE_STREAM.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The kind [`test_device`] returns: the one named by `CINDER_TEST_DEVICE`, `flex` when unset.

@@ -8,7 +8,7 @@
 use std::f64::consts::PI;
 
 use burn::tensor::activation::{log_softmax, softplus};
-use burn::tensor::{Bool, Distribution, Int, Tensor};
+use burn::tensor::{Bool, Device, Distribution, Int, Tensor};
 
 /// Logit given to masked actions: its probability underflows to exactly 0 in f32 while
 /// `p · log p` stays finite (0), unlike with `-inf`.
@@ -83,6 +83,16 @@ impl Categorical {
     }
 }
 
+/// `ε ~ N(0, I)` of shape `dims`, drawn from the device's generator onto the plain (no
+/// autodiff) side of `device`.
+pub fn standard_normal(dims: [usize; 2], device: &Device) -> Tensor<2> {
+    Tensor::random(
+        dims,
+        Distribution::Normal(0.0, 1.0),
+        &device.clone().inner(),
+    )
+}
+
 /// `−½ ((x − μ)/σ)² − log σ − ½ log 2π`, elementwise.
 fn normal_log_density(x: Tensor<2>, mean: Tensor<2>, log_std: Tensor<2>) -> Tensor<2> {
     let z = (x - mean) / log_std.clone().exp();
@@ -146,11 +156,11 @@ impl DiagGaussian {
 
     /// A reparameterised sample `μ + σ·ε`, `ε ~ N(0, I)`: differentiable in μ and σ.
     pub fn rsample(&self) -> Tensor<2> {
-        let noise = Tensor::<2>::random(
-            self.mean.dims(),
-            Distribution::Normal(0.0, 1.0),
-            &self.mean.device().inner(),
-        );
+        self.rsample_with(standard_normal(self.mean.dims(), &self.mean.device()))
+    }
+
+    /// The reparameterised sample `μ + σ·ε` for a given `ε` (`[batch, dim]`, plain device).
+    pub fn rsample_with(&self, noise: Tensor<2>) -> Tensor<2> {
         self.mean.clone() + self.std() * noise
     }
 
@@ -192,7 +202,16 @@ impl TanhGaussian {
     /// A reparameterised action in `(−1, 1)` and its log-probability `[batch]`, computed from
     /// the pre-squash sample (exact, no `atanh`).
     pub fn rsample_with_log_prob(&self) -> (Tensor<2>, Tensor<1>) {
-        let u = self.base.rsample();
+        self.rsample_with_log_prob_from(standard_normal(
+            self.base.mean.dims(),
+            &self.base.mean.device(),
+        ))
+    }
+
+    /// [`rsample_with_log_prob`](Self::rsample_with_log_prob) for a given standard normal
+    /// `ε` (`[batch, dim]`, plain device): the action is `tanh(μ + σ·ε)`.
+    pub fn rsample_with_log_prob_from(&self, noise: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        let u = self.base.rsample_with(noise);
         let log_prob = self.base.log_prob(u.clone()) - Self::log_abs_det_jacobian(u.clone());
         (u.tanh(), log_prob)
     }

@@ -9,6 +9,8 @@
 //! - [`target`]: soft (`tau`) and hard target-network updates.
 //! - [`grad_clip`]: gradient clipping by the global norm over all parameters, and [`descend`]
 //!   (one clipped optimiser step; [`step`] when the gradients are already separated).
+//! - [`halves`]: the two halves of a minibatch differentiated on two threads, gradients
+//!   summed (flex).
 //! - [`flat`]: a module's parameters and gradients as one flat vector.
 //! - [`optim`]: [`adam`] with PyTorch's ε, one host pass per parameter on flex.
 //! - [`schedule`]: learning-rate (and other hyper-parameter) schedules.
@@ -27,6 +29,7 @@ pub mod ensemble;
 pub mod error;
 pub mod flat;
 pub mod grad_clip;
+pub mod halves;
 pub mod mlp;
 pub mod optim;
 pub mod persist;
@@ -41,6 +44,7 @@ pub use ensemble::{EnsembleMlp, EnsembleMlpConfig};
 pub use error::NnError;
 pub use flat::{flat_grads, flat_params, set_flat_grads};
 pub use grad_clip::{clip_grad_norm, descend, step};
+pub use halves::{Half, add_up, backward_halves};
 pub use mlp::{Activation, Mlp, MlpConfig};
 pub use optim::adam;
 pub use schedule::Schedule;

@@ -255,3 +255,35 @@ fn tanh_gaussian_samples_are_bounded_and_their_log_probs_agree() {
         1e-6,
     );
 }
+
+/// A given noise `ε` gives `tanh(μ + σ ε)` and the log-probability of that action (SAC draws
+/// the noise of a whole minibatch before splitting it into halves).
+#[test]
+fn tanh_gaussian_sample_from_given_noise() {
+    let device = test_device();
+    let (mu, log_std) = ([0.2f32, -0.4], [(0.5f32).ln(), (1.5f32).ln()]);
+    let dist = TanhGaussian::new(
+        Tensor::from_data(
+            TensorData::new(vec![mu[0], mu[1], mu[0], mu[1]], [2, 2]),
+            &device,
+        ),
+        Tensor::from_data(TensorData::new(log_std.to_vec(), [1, 2]), &device),
+    );
+    let noise = [1.0f32, -2.0, 0.0, 0.5];
+    let (actions, log_prob) = dist.rsample_with_log_prob_from(Tensor::from_data(
+        TensorData::new(noise.to_vec(), [2, 2]),
+        &device,
+    ));
+    let stds = [0.5f64, 1.5];
+    let want: Vec<f64> = noise
+        .iter()
+        .enumerate()
+        .map(|(i, &e)| (f64::from(mu[i % 2]) + stds[i % 2] * f64::from(e)).tanh())
+        .collect();
+    assert_close("actions", &to_f32(actions.clone()), &want, 1e-5);
+    let direct: Vec<f64> = to_f32(dist.log_prob(actions))
+        .into_iter()
+        .map(f64::from)
+        .collect();
+    assert_close("log_prob", &to_f32(log_prob), &direct, 1e-3);
+}

@@ -7,6 +7,9 @@
 //! 3. policy loss `−mean(Q(s, μ(s)))` through the updated critic (held fixed), one step;
 //! 4. every `target_update_intvl` updates, both targets move by `τ` towards the trained nets.
 //!
+//! Steps 2 and 3 differentiate the two halves of the minibatch on two threads
+//! ([`backward_halves`]) and sum their gradients.
+//!
 //! Acting: `μ(s) ∈ [-1, 1]^d` (the agent layer's [`DeterministicPolicy`]), plus exploration
 //! noise, bounded to `[-1, 1]` by `action_bound_method = clip`, then mapped affinely onto the
 //! action box when `action_scaling` (else clipped into it). Tianshou calls the policy network
@@ -23,10 +26,11 @@ use cinder_agent::{
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
+use cinder_nn::halves::{add_up, backward_halves};
 use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
 use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{Activation, Mlp, MlpConfig, adam, descend, soft_update};
+use cinder_nn::{Activation, Mlp, MlpConfig, adam, soft_update, step};
 use cinder_train::Metric;
 
 use crate::noise::{ExplorationNoise, NoiseProcess};
@@ -207,40 +211,51 @@ impl OffPolicyLearner for Ddpg {
         let actions = continuous_actions(batch, "DDPG")?;
         let t = BatchTensors::new(batch, &self.device);
         let rows = batch.len();
-
-        let target = {
-            let next_actions = self.policy_target.forward(t.next_observations.clone());
-            t.td_target(Self::q(
-                &self.critic_target,
-                t.next_observations.clone(),
-                next_actions,
-            ))
-        };
         let buffer_actions = matrix(&self.policy_units(actions), rows, &self.device);
-        let q = Self::q(&self.critic, t.observations.clone(), buffer_actions);
-        let td = q.clone() - target.autodiff();
-        let critic_loss = (td.clone().powi_scalar(2) * t.weights.clone()).mean();
-        let mut grads = critic_loss.backward();
-        self.critic = descend(
+
+        // Critic step: each half of the minibatch's TD loss on its own thread.
+        let (policy_target, critic_target) = (&self.policy_target, &self.critic_target);
+        let (grads, critic_parts) =
+            backward_halves(&self.critic, &self.device, rows, |critic, half| {
+                let t = t.half(half);
+                let next_actions = policy_target.forward(t.next_observations.clone());
+                let target = t.td_target(Self::q(
+                    critic_target,
+                    t.next_observations.clone(),
+                    next_actions,
+                ));
+                let q = Self::q(&critic, t.observations, half.of(&buffer_actions));
+                let td = q.clone() - target.autodiff();
+                let loss = (td.clone().powi_scalar(2) * t.weights)
+                    .sum()
+                    .div_scalar(half.total as f64);
+                let q_mean = q.sum().div_scalar(half.total as f64);
+                let stats = Tensor::cat(vec![loss.clone(), q_mean], 0).detach().inner();
+                (loss, (stats, td.detach().inner()))
+            });
+        self.critic = step(
             self.critic.clone(),
-            &mut grads,
+            grads,
             &mut self.critic_optim,
             self.config.critic_lr,
             self.config.max_grad_norm,
         )?;
 
-        let policy_actions = self.policy.forward(t.observations.clone());
-        let policy_loss = Self::q(
-            &self.critic.clone().no_grad(),
-            t.observations.clone(),
-            policy_actions,
-        )
-        .mean()
-        .neg();
-        let mut grads = policy_loss.backward();
-        self.policy = descend(
+        // Policy step through the updated critic (held fixed), again in halves.
+        let critic = self.critic.clone().no_grad();
+        let (grads, policy_losses) =
+            backward_halves(&self.policy, &self.device, rows, |policy, half| {
+                let observations = half.of(&t.observations);
+                let actions = policy.forward(observations.clone());
+                let loss = Self::q(&critic, observations, actions)
+                    .sum()
+                    .div_scalar(half.total as f64)
+                    .neg();
+                (loss.clone(), loss.detach().inner())
+            });
+        self.policy = step(
             self.policy.clone(),
-            &mut grads,
+            grads,
             &mut self.policy_optim,
             self.config.policy_lr,
             self.config.max_grad_norm,
@@ -254,16 +269,18 @@ impl OffPolicyLearner for Ddpg {
             self.critic_target =
                 soft_update(self.critic_target.clone(), &self.critic.valid(), tau)?;
         }
+        let (critic_stats, td): (Vec<_>, Vec<_>) = critic_parts.into_iter().unzip();
+        let critic_stats = add_up(critic_stats);
         Ok(Learned {
             stats: Tensor::cat(
                 vec![
-                    critic_loss.detach().inner(),
-                    policy_loss.detach().inner(),
-                    q.detach().inner().mean(),
+                    critic_stats.clone().narrow(0, 0, 1),
+                    add_up(policy_losses),
+                    critic_stats.narrow(0, 1, 1),
                 ],
                 0,
             ),
-            td_errors: td.detach().inner().abs(),
+            td_errors: Tensor::cat(td, 0).abs(),
         })
     }
 

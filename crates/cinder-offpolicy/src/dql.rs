@@ -13,6 +13,9 @@
 //! - action masks: with `action_mask`, the last `|A|` values of every observation are 1 for an
 //!   allowed action and 0 otherwise. Masked actions are never chosen, greedy or random, and
 //!   never enter the max of the target (a next state with no allowed action has value 0).
+//!
+//! The loss of each half of the minibatch is built and differentiated on its own thread
+//! ([`backward_halves`]), and the gradients summed.
 
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
@@ -26,10 +29,11 @@ use cinder_agent::{AgentError, BatchTensors, Learned, OffPolicyLearner};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
+use cinder_nn::halves::{add_up, backward_halves};
 use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
 use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{indices, matrix, read_floats};
-use cinder_nn::{Activation, Mlp, MlpConfig, Schedule, adam, descend, hard_update};
+use cinder_nn::{Activation, Mlp, MlpConfig, Schedule, adam, hard_update, step};
 use cinder_train::Metric;
 use rand::Rng;
 
@@ -223,32 +227,40 @@ impl OffPolicyLearner for Dql {
     fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {
         let actions = discrete_actions(batch, "DQL")?;
         let t = BatchTensors::new(batch, &self.device);
-        let actions: Tensor<2, Int> = indices(actions, &self.device).unsqueeze_dim(1);
-        let q = self
-            .q
-            .forward(t.observations.clone())
-            .gather(1, actions)
-            .squeeze_dim::<1>(1);
-        let mask = self
-            .config
-            .action_mask
-            .then(|| action_mask(&t.next_observations, self.num_actions));
-        let next_values = next_state_values(
-            &self.q.valid(),
-            &self.target,
-            t.next_observations.clone(),
-            self.config.is_double,
-            mask,
-        );
-        let target = t.td_target(next_values);
-        let td = q.clone() - target.autodiff();
-        let loss = (huber(td.clone()) * t.weights.clone()).mean();
+        let (online, target_net) = (self.q.valid(), &self.target);
+        let (config, num_actions, device) = (&self.config, self.num_actions, &self.device);
+        // Each half of the minibatch's TD loss on its own thread.
+        let (grads, parts) = backward_halves(&self.q, device, batch.len(), |q_net, half| {
+            let t = t.half(half);
+            let actions: Tensor<2, Int> =
+                indices(&actions[half.rows.clone()], device).unsqueeze_dim(1);
+            let q = q_net
+                .forward(t.observations.clone())
+                .gather(1, actions)
+                .squeeze_dim::<1>(1);
+            let mask = config
+                .action_mask
+                .then(|| action_mask(&t.next_observations, num_actions));
+            let next_values = next_state_values(
+                &online,
+                target_net,
+                t.next_observations.clone(),
+                config.is_double,
+                mask,
+            );
+            let td = q.clone() - t.td_target(next_values).autodiff();
+            let loss = (huber(td.clone()) * t.weights)
+                .sum()
+                .div_scalar(half.total as f64);
+            let q_mean = q.sum().div_scalar(half.total as f64);
+            let stats = Tensor::cat(vec![loss.clone(), q_mean], 0).detach().inner();
+            (loss, (stats, td.detach().inner()))
+        });
 
         let lr = self.lr(progress);
-        let mut grads = loss.backward();
-        self.q = descend(
+        self.q = step(
             self.q.clone(),
-            &mut grads,
+            grads,
             &mut self.optim,
             lr,
             self.config.max_grad_norm,
@@ -257,10 +269,10 @@ impl OffPolicyLearner for Dql {
         if self.updates.is_multiple_of(self.config.target_update_intvl) {
             self.target = hard_update(self.target.clone(), &self.q.valid())?;
         }
-        let td = td.detach().inner();
+        let (stats, td): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
         Ok(Learned {
-            stats: Tensor::cat(vec![loss.detach().inner(), q.detach().inner().mean()], 0),
-            td_errors: td.abs(),
+            stats: add_up(stats),
+            td_errors: Tensor::cat(td, 0).abs(),
         })
     }
 

@@ -9,8 +9,12 @@
 //! 2. critic target `y = R + γ^k (1 − d) (min_j Q'_j(s', a') − α log π(a'|s'))`, `a' ~ π(·|s')`;
 //! 3. critic loss `½ Σ_j mean(w (Q_j(s, a_buffer) − y)²)`, one optimiser step;
 //! 4. policy loss `mean(α log π(a|s) − min_j Q_j(s, a))` through the *updated* critics, and
-//!    entropy loss `−mean(log α · (log π(a|s) + H̄))` (eq. 18), one backward pass, one step each;
+//!    entropy loss `−mean(log α · (log π(a|s) + H̄))` (eq. 18), one step each;
 //! 5. every `target_update_intvl` updates: `θ'_j ← (1 − τ) θ'_j + τ θ_j`.
+//!
+//! The critic and policy losses are differentiated in two halves of the minibatch on two
+//! threads ([`backward_halves`]); the Gaussian noise of both samples is drawn for the whole
+//! minibatch first, so a run is the same whichever thread takes which half.
 //!
 //! The two critics are one [`EnsembleMlp`]: each layer is a single batched matrix product. The
 //! policy is the agent layer's [`SquashedPolicy`]; `acting` is its copy on the acting device.
@@ -26,10 +30,14 @@ use cinder_agent::{
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
+use cinder_nn::distributions::standard_normal;
+use cinder_nn::halves::{add_up, backward_halves};
 use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
 use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{Activation, EnsembleMlp, EnsembleMlpConfig, Schedule, adam, descend, soft_update};
+use cinder_nn::{
+    Activation, EnsembleMlp, EnsembleMlpConfig, Schedule, adam, descend, soft_update, step,
+};
 use cinder_train::Metric;
 
 /// SAC's own hyper-parameters (the replay loop's are in [`ReplayConfig`](crate::ReplayConfig)).
@@ -242,66 +250,83 @@ impl OffPolicyLearner for Sac {
         let lr = self.lr(progress);
         let log_alpha = self.log_alpha.value.val().inner();
         let alpha = log_alpha.clone().exp();
-
-        // Critic target, without a graph.
-        let target = {
-            let dist = self
-                .policy
-                .valid()
-                .distribution(t.next_observations.clone());
-            let (next_actions, next_log_probs) = dist.rsample_with_log_prob();
-            let next_q = min_over_members(self.critic_targets.forward_shared(Tensor::cat(
-                vec![t.next_observations.clone(), next_actions],
-                1,
-            )));
-            let soft_value = next_q - next_log_probs * alpha.clone();
-            self.shaped_returns(t.returns.clone()) + t.discounts.clone() * soft_value
-        };
-
-        // Critic step.
+        let returns = self.shaped_returns(t.returns.clone());
         let buffer_actions = matrix(&self.scale.env_to_unit(actions), rows, &self.device);
-        let q = self
-            .critics
-            .forward_shared(Tensor::cat(vec![t.observations.clone(), buffer_actions], 1));
-        let members = q.dims()[0];
-        let td = q.clone().reshape([members, rows]) - target.autodiff().unsqueeze::<2>();
-        let critic_loss = (td.clone().powi_scalar(2) * t.weights.clone().unsqueeze::<2>())
-            .sum()
-            .mul_scalar(0.5 / rows as f64);
-        let mut grads = critic_loss.backward();
-        self.critics = descend(
+        // Drawn here, for the whole minibatch, so that the halves use the generator in a fixed
+        // order whichever thread runs them.
+        let next_noise = standard_normal([rows, self.scale.dim()], &self.device);
+
+        // Critic step: each half of the minibatch's target and TD loss on its own thread.
+        let (policy, critic_targets) = (self.policy.valid(), &self.critic_targets);
+        let (grads, critic_parts) =
+            backward_halves(&self.critics, &self.device, rows, |critics, half| {
+                let t = t.half(half);
+                let dist = policy.distribution(t.next_observations.clone());
+                let (next_actions, next_log_probs) =
+                    dist.rsample_with_log_prob_from(half.of(&next_noise));
+                let next_q = min_over_members(
+                    critic_targets
+                        .forward_shared(Tensor::cat(vec![t.next_observations, next_actions], 1)),
+                );
+                let soft_value = next_q - next_log_probs * alpha.clone();
+                let target = half.of(&returns) + t.discounts * soft_value;
+                let q = critics.forward_shared(Tensor::cat(
+                    vec![t.observations, half.of(&buffer_actions)],
+                    1,
+                ));
+                let members = q.dims()[0];
+                let td =
+                    q.clone().reshape([members, half.len()]) - target.autodiff().unsqueeze::<2>();
+                let loss = (td.clone().powi_scalar(2) * t.weights.unsqueeze::<2>())
+                    .sum()
+                    .mul_scalar(0.5 / half.total as f64);
+                let q_mean = q.sum().div_scalar((members * half.total) as f64);
+                let stats = Tensor::cat(vec![loss.clone(), q_mean], 0).detach().inner();
+                (loss, (stats, td.detach().inner()))
+            });
+        self.critics = step(
             self.critics.clone(),
-            &mut grads,
+            grads,
             &mut self.critic_optim,
             lr,
             self.config.max_grad_norm,
         )?;
 
-        // Policy and entropy-coefficient step, through the updated critics (held fixed).
-        let dist = self.policy.distribution(t.observations.clone());
-        let (policy_actions, log_probs) = dist.rsample_with_log_prob();
-        let q_pi = min_over_members(
-            self.critics
-                .clone()
-                .no_grad()
-                .forward_shared(Tensor::cat(vec![t.observations.clone(), policy_actions], 1)),
-        );
-        let policy_loss = (log_probs.clone() * alpha.clone().autodiff() - q_pi).mean();
-        let mut loss = policy_loss.clone();
-        if self.config.learn_entropy_coeff {
-            let gap = log_probs.clone().detach().add_scalar(self.target_entropy);
-            let alpha_loss = (self.log_alpha.value.val() * gap).mean().neg();
-            loss = loss + alpha_loss;
-        }
-        let mut grads = loss.backward();
-        self.policy = descend(
+        // Policy step through the updated critics (held fixed), again in halves.
+        let policy_noise = standard_normal([rows, self.scale.dim()], &self.device);
+        let critics = self.critics.clone().no_grad();
+        let (grads, policy_parts) =
+            backward_halves(&self.policy, &self.device, rows, |policy, half| {
+                let observations = half.of(&t.observations);
+                let dist = policy.distribution(observations.clone());
+                let (policy_actions, log_probs) =
+                    dist.rsample_with_log_prob_from(half.of(&policy_noise));
+                let q_pi = min_over_members(
+                    critics.forward_shared(Tensor::cat(vec![observations, policy_actions], 1)),
+                );
+                let loss = (log_probs.clone() * alpha.clone().autodiff() - q_pi)
+                    .sum()
+                    .div_scalar(half.total as f64);
+                (
+                    loss.clone(),
+                    (loss.detach().inner(), log_probs.detach().inner()),
+                )
+            });
+        self.policy = step(
             self.policy.clone(),
-            &mut grads,
+            grads,
             &mut self.policy_optim,
             lr,
             self.config.max_grad_norm,
         )?;
+        let (policy_losses, log_probs): (Vec<_>, Vec<_>) = policy_parts.into_iter().unzip();
+        let log_probs = Tensor::cat(log_probs, 0);
+
+        // Entropy-coefficient step (eq. 18) on the policy's log-probabilities.
         if self.config.learn_entropy_coeff {
+            let gap = log_probs.clone().add_scalar(self.target_entropy).autodiff();
+            let alpha_loss = (self.log_alpha.value.val() * gap).mean().neg();
+            let mut grads = alpha_loss.backward();
             self.log_alpha = descend(
                 self.log_alpha.clone(),
                 &mut grads,
@@ -319,19 +344,20 @@ impl OffPolicyLearner for Sac {
                 self.config.tau,
             )?;
         }
-        let td = td.detach().inner();
+        let (critic_stats, td): (Vec<_>, Vec<_>) = critic_parts.into_iter().unzip();
+        let critic_stats = add_up(critic_stats);
         Ok(Learned {
             stats: Tensor::cat(
                 vec![
-                    critic_loss.detach().inner(),
-                    policy_loss.detach().inner(),
+                    critic_stats.clone().narrow(0, 0, 1),
+                    add_up(policy_losses),
                     alpha,
-                    log_probs.detach().inner().mean().neg(),
-                    q.detach().inner().mean(),
+                    log_probs.mean().neg(),
+                    critic_stats.narrow(0, 1, 1),
                 ],
                 0,
             ),
-            td_errors: td.abs().mean_dim(0).reshape([rows]),
+            td_errors: Tensor::cat(td, 1).abs().mean_dim(0).reshape([rows]),
         })
     }
 

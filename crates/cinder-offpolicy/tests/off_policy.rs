@@ -2,17 +2,24 @@
 //! entropy coefficient's target and direction, snapshots with the replay memory, bad input,
 //! and learning smoke tests (named `learning_*`: `cargo xtask test` runs them on flex only).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use cinder_agent::AgentError;
 use cinder_core::space::{BoxSpace, Discrete, Space};
 use cinder_core::{ActMode, Action, Actor, Env, EnvError, StepOutcome, VecEnv};
 use cinder_envs::make;
-use cinder_nn::device::test_device;
+use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_offpolicy::{
     Ddpg, DdpgConfig, Dql, DqlConfig, OffPolicy, OffPolicyLearner, ReplayConfig, Sac, SacConfig,
 };
 use cinder_train::{Algorithm, RunLogger, StopReason, TrainConfig, TrainSummary, train};
+
+/// Seeds the test device's stream and holds a turn on it until the guard drops.
+fn seeded(seed: u64) -> MutexGuard<'static, ()> {
+    let turn = device_stream_turn();
+    test_device().seed(seed);
+    turn
+}
 
 fn replay(batch_size: usize) -> ReplayConfig {
     ReplayConfig {
@@ -75,7 +82,7 @@ where
 
 #[test]
 fn every_learner_updates_on_the_test_device() {
-    test_device().seed(0);
+    let _stream = seeded(0);
     let envs = VecEnv::from_fn(2, |_| make("CartPole-v1")).unwrap();
     let learner = dql(&envs, DqlConfig::default());
     let mut config = replay(32);
@@ -163,7 +170,7 @@ impl Env for OneAllowed {
 
 #[test]
 fn masked_actions_are_never_chosen() {
-    test_device().seed(0);
+    let _stream = seeded(0);
     let envs = VecEnv::from_fn(3, |_| Ok(Box::new(OneAllowed { t: 0 }) as Box<dyn Env>)).unwrap();
     let learner = dql(
         &envs,
@@ -247,6 +254,7 @@ impl Env for Recorder {
 
 #[test]
 fn the_memory_is_filled_with_random_actions_or_with_the_exploring_policy() {
+    let _stream = seeded(0);
     for use_trained_policy_for_refill in [false, true] {
         let taken = Arc::new(Mutex::new(Vec::new()));
         let envs = VecEnv::from_fn(1, |_| {
@@ -282,7 +290,7 @@ fn the_memory_is_filled_with_random_actions_or_with_the_exploring_policy() {
 
 #[test]
 fn the_entropy_coefficient_targets_minus_the_action_dimension() {
-    test_device().seed(0);
+    let _stream = seeded(0);
     let envs = VecEnv::from_fn(1, |_| make("Pendulum-v1")).unwrap();
     let learner = sac(
         &envs,
@@ -319,7 +327,7 @@ fn the_entropy_coefficient_targets_minus_the_action_dimension() {
 
 #[test]
 fn snapshots_restore_weights_and_the_replay_memory() {
-    test_device().seed(0);
+    let _stream = seeded(0);
     let make_algorithm = |save_buffer: bool| {
         let envs = VecEnv::from_fn(2, |_| make("CartPole-v1")).unwrap();
         let learner = dql(&envs, DqlConfig::default());
@@ -393,6 +401,7 @@ impl Env for NanReward {
 
 #[test]
 fn bad_input_is_an_error_naming_the_parameter_or_step() {
+    let _stream = seeded(0);
     let envs = || VecEnv::from_fn(1, |_| make("CartPole-v1")).unwrap();
     let build = |config: ReplayConfig| {
         let envs = envs();
@@ -496,7 +505,7 @@ fn learn<L: OffPolicyLearner>(
 
 #[test]
 fn learning_dql_cartpole_reaches_150_within_20k_steps() {
-    test_device().seed(0);
+    let _stream = seeded(0);
     let envs = VecEnv::from_fn(1, |_| make("CartPole-v1")).unwrap();
     // The preset's schedule (RL Zoo) on a 64-64 network and a shorter budget.
     let learner = dql(
@@ -536,7 +545,7 @@ fn learning_dql_cartpole_reaches_150_within_20k_steps() {
 
 #[test]
 fn learning_sac_pendulum_beats_random_within_4k_steps() {
-    test_device().seed(0);
+    let _stream = seeded(0);
     let envs = VecEnv::from_fn(1, |_| make("Pendulum-v1")).unwrap();
     let learner = sac(
         &envs,
