@@ -2,7 +2,7 @@
 //! learner alone, for A2C and for PPO's many minibatch steps; the RBF kernel couples them;
 //! snapshots hold every particle; bad parameters are errors naming them.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::MutexGuard;
 
 use burn::tensor::Device;
 use cinder_agent::{AgentError, OnPolicyAgent, OnPolicyLearner, PolicyActor, PolicyConfig};
@@ -11,17 +11,13 @@ use cinder_data::{Budget, Rollout, Sampler};
 use cinder_envs::make;
 use cinder_explore::svgd::Kernel;
 use cinder_explore::{Svpg, SvpgConfig};
-use cinder_nn::device::test_device;
+use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_nn::flat_params;
 use cinder_pg::{A2c, A2cConfig, Gae, GaeConfig, Ppo, PpoConfig};
 use cinder_train::Algorithm;
 
-/// The device's random stream is process-wide: tests that seed it and draw from it take
-/// turns, or a parallel test's draws would land between theirs.
-static DEVICE_STREAM: Mutex<()> = Mutex::new(());
-
 fn device() -> (Device, MutexGuard<'static, ()>) {
-    let guard = DEVICE_STREAM.lock().unwrap_or_else(PoisonError::into_inner);
+    let guard = device_stream_turn();
     (test_device(), guard)
 }
 
@@ -46,26 +42,16 @@ fn a2c(seed: u64, device: &Device) -> A2c {
         policy: small(),
         ..A2cConfig::default()
     };
-    initialised(A2c::new(config, critic, &obs, &act, device, seed).unwrap())
+    A2c::new(config, critic, &obs, &act, device, seed).unwrap()
 }
 
-/// A critic with its parameters drawn now (see [`initialised`]).
 fn critic(device: &Device) -> Gae {
     let (obs, _) = spaces();
     let config = GaeConfig {
         hidden: vec![16],
         ..GaeConfig::default()
     };
-    let critic = Gae::new(config, &obs, device).unwrap();
-    flat_params(critic.value_function()).unwrap();
-    critic
-}
-
-/// `learner` with its policy's parameters drawn now: burn initialises a parameter when it is
-/// first read, and learners compared here must draw at the same points of the seeded stream.
-fn initialised<L: OnPolicyLearner>(learner: L) -> L {
-    flat_params(learner.policy()).unwrap();
-    learner
+    Gae::new(config, &obs, device).unwrap()
 }
 
 fn ppo(seed: u64, device: &Device) -> Ppo {
@@ -79,7 +65,7 @@ fn ppo(seed: u64, device: &Device) -> Ppo {
         policy: small(),
         ..PpoConfig::default()
     };
-    initialised(Ppo::new(config, critic, &obs, &act, device, seed).unwrap())
+    Ppo::new(config, critic, &obs, &act, device, seed).unwrap()
 }
 
 fn particle<L: OnPolicyLearner>(learner: L, seed: u64, device: &Device) -> OnPolicyAgent<L> {
@@ -143,6 +129,33 @@ fn identity_kernel_moves_a2c_particles_like_a2c_alone() {
 #[test]
 fn identity_kernel_moves_ppo_particles_like_ppo_alone() {
     identity_kernel_matches_the_base_learner(ppo);
+}
+
+/// Particles update on their own threads, yet two runs from the same seeds end with the same
+/// parameters: nothing a particle draws depends on the thread schedule (its networks draw
+/// their weights when built, not at their first use on a particle's thread).
+#[test]
+fn a_run_does_not_depend_on_the_thread_schedule() {
+    let (device, _turn) = device();
+    let n = 3;
+    let run = || {
+        let particles = (0..n)
+            .map(|i| particle(ppo(30 + i as u64, &device), i as u64, &device))
+            .collect();
+        let config = SvpgConfig {
+            num_particles: n,
+            ..SvpgConfig::default()
+        };
+        let mut svpg = Svpg::new(particles, config).unwrap();
+        for _ in 0..3 {
+            svpg.iterate(0.0).unwrap();
+        }
+        svpg.parameters().unwrap()
+    };
+    let first = run();
+    for _ in 0..3 {
+        assert_eq!(run(), first);
+    }
 }
 
 #[test]

@@ -91,6 +91,10 @@ impl MlpConfig {
                     .with_bias(false)
                     .with_initializer(Initializer::Orthogonal { gain })
                     .init(device);
+                // burn draws an initialiser's weights lazily, at the parameter's first use:
+                // draw them now, so that a network's draws from the device's generator happen
+                // when it is built, not whenever (and on whichever thread) it is first used.
+                layer.weight = Param::from_tensor(layer.weight.val());
                 layer.bias = Some(Param::from_tensor(Tensor::zeros([pair[1]], device)));
                 layer
             })
@@ -125,5 +129,29 @@ impl Mlp {
     /// Size of the output.
     pub fn output_size(&self) -> usize {
         self.layers[self.layers.len() - 1].weight.dims()[1]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::Distribution;
+
+    use super::*;
+    use crate::device::{device_stream_turn, test_device};
+    use crate::flat::flat_params;
+
+    /// The weights come from the generator's state when the network is built: a draw between
+    /// building and first use does not change them.
+    #[test]
+    fn weights_are_drawn_when_the_network_is_built() {
+        let _turn = device_stream_turn();
+        let device = test_device();
+        let config = MlpConfig::new(3, vec![8], 2);
+        device.seed(7);
+        let used_at_once = flat_params(&config.init(&device).unwrap()).unwrap();
+        device.seed(7);
+        let net = config.init(&device).unwrap();
+        let _ = Tensor::<2>::random([4, 4], Distribution::Default, &device);
+        assert_eq!(flat_params(&net).unwrap(), used_at_once);
     }
 }
