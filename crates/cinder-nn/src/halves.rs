@@ -149,7 +149,7 @@ impl ModuleVisitor for AddInto<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::test_device;
+    use crate::device::{device_stream_turn, test_device};
     use crate::mlp::MlpConfig;
     use crate::tensors::matrix;
 
@@ -161,6 +161,8 @@ mod tests {
     /// per-half extras come back in row order.
     #[test]
     fn halves_sum_to_the_whole_minibatch() {
+        // The network's initialisation draws from the device's stream.
+        let _turn = device_stream_turn();
         let device = test_device().autodiff();
         let net = MlpConfig::new(3, vec![16, 8], 2)
             .init(&device)
