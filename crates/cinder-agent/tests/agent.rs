@@ -12,7 +12,7 @@ use cinder_agent::{
 use cinder_core::space::{BoxSpace, Discrete};
 use cinder_core::{ActMode, ActionBatch, Actor, Space};
 use cinder_data::{ReplayBatch, WindowSteps};
-use cinder_nn::device::test_device;
+use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_nn::tensors::{matrix, read_floats, vector};
 use cinder_nn::{Activation, MlpConfig};
 
@@ -25,6 +25,7 @@ fn close(got: &[f32], expected: &[f32]) -> bool {
 
 #[test]
 fn huber_is_half_square_inside_one_and_linear_outside() {
+    let _turn = device_stream_turn();
     let device = test_device();
     let x = [-3.0f32, -1.0, -0.5, 0.0, 0.25, 1.0, 2.5];
     let got = read_floats(huber(vector(&x, &device))).unwrap();
@@ -43,6 +44,7 @@ fn huber_is_half_square_inside_one_and_linear_outside() {
 
 #[test]
 fn next_state_values_match_the_host_max_double_q_and_masks() {
+    let _turn = device_stream_turn();
     let device = test_device();
     device.seed(3);
     // Observations [x0, x1, mask_a0, mask_a1, mask_a2]; the last row allows nothing.
@@ -105,6 +107,7 @@ fn next_state_values_match_the_host_max_double_q_and_masks() {
 
 #[test]
 fn a_policy_actor_samples_explores_with_log_probs_and_is_greedy_deterministically() {
+    let _turn = device_stream_turn();
     let device = test_device();
     device.seed(0);
     let act_device = Device::flex();
@@ -152,6 +155,7 @@ fn a_policy_actor_samples_explores_with_log_probs_and_is_greedy_deterministicall
 
 #[test]
 fn squashed_and_deterministic_policies_stay_in_the_unit_cube() {
+    let _turn = device_stream_turn();
     let device = test_device();
     device.seed(1);
     let obs: Vec<f32> = (0..40)
@@ -175,6 +179,7 @@ fn squashed_and_deterministic_policies_stay_in_the_unit_cube() {
 
 #[test]
 fn action_scaling_round_trips_and_wrong_kinds_are_errors_naming_the_learner() {
+    let _turn = device_stream_turn();
     let space = Space::Box(BoxSpace::new(vec![-2.0, 0.0], vec![2.0, 1.0]).unwrap());
     let scale = ActionScale::for_space("SAC", &space).unwrap();
     let env = [1.0f32, 0.25, -2.0, 1.0];

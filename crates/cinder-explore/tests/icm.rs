@@ -15,7 +15,7 @@ use cinder_core::{ActMode, Acted, ActionBatch, Actor, Metric, Snapshot, Space, V
 use cinder_data::{Budget, Lookahead, ReplayBatch, ReplayBuffer, Rollout, Sampler};
 use cinder_envs::make;
 use cinder_explore::{Icm, IcmConfig, IcmNets};
-use cinder_nn::device::test_device;
+use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_nn::tensors::{matrix, read_floats, vector};
 
 /// An on-policy learner that keeps the rollouts it is given.
@@ -151,6 +151,7 @@ fn on_policy_icm(device: &Device, seed: u64) -> (Icm<RecordOn>, Rollout) {
 
 #[test]
 fn curiosity_reaches_an_on_policy_learner_before_gae() {
+    let _turn = device_stream_turn();
     let device = test_device();
     let (mut icm, rollout) = on_policy_icm(&device, 3);
     assert!(
@@ -207,6 +208,7 @@ fn curiosity_reaches_an_on_policy_learner_before_gae() {
 
 #[test]
 fn curiosity_reaches_an_off_policy_learner_per_window_step() {
+    let _turn = device_stream_turn();
     let device = test_device();
     device.seed(5);
     let (obs_space, act_space) = cartpole_spaces();
@@ -287,6 +289,7 @@ fn curiosity_reaches_an_off_policy_learner_per_window_step() {
 
 #[test]
 fn a_restored_icm_gives_identical_curiosity() {
+    let _turn = device_stream_turn();
     let device = test_device();
     let (mut icm, rollout) = on_policy_icm(&device, 7);
     for _ in 0..3 {
@@ -337,6 +340,7 @@ fn a_restored_icm_gives_identical_curiosity() {
 
 #[test]
 fn continuous_actions_enter_scaled() {
+    let _turn = device_stream_turn();
     let device = test_device();
     device.seed(2);
     let env = make("Pendulum-v1").unwrap();
@@ -366,6 +370,7 @@ fn continuous_actions_enter_scaled() {
 
 #[test]
 fn bad_input_is_an_error_naming_the_parameter() {
+    let _turn = device_stream_turn();
     let device = test_device();
     let (obs, act) = cartpole_spaces();
     let recorder = || RecordOff {

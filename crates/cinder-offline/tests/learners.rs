@@ -5,7 +5,7 @@
 use burn::tensor::{Tensor, TensorData};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, VecEnv};
 use cinder_data::{Dataset, Noise, Noisy, record};
-use cinder_nn::device::test_device;
+use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_offline::{
     Bc, BcConfig, Bcq, BcqConfig, Offline, OfflineConfig, OfflineLearner, allowed_by_imitator,
 };
@@ -56,6 +56,7 @@ fn mean_return<A: Algorithm>(algorithm: &mut A, id: &str) -> f64 {
 
 #[test]
 fn bcq_allows_actions_at_least_tau_times_as_likely_as_the_best() {
+    let _turn = device_stream_turn();
     let device = test_device();
     // Probabilities ∝ (1, 0.5, 0.2) in row 0 and (0.25, 1, 0.7) in row 1.
     let logits: Vec<f32> = [1.0f32, 0.5, 0.2, 0.25, 1.0, 0.7]
@@ -81,6 +82,7 @@ fn bcq_allows_actions_at_least_tau_times_as_likely_as_the_best() {
 
 #[test]
 fn learning_bcq_on_cartpole_from_a_noisy_controller() {
+    let _turn = device_stream_turn();
     let device = test_device();
     device.seed(10);
     let dataset = cartpole_dataset(6000, 0.2);
@@ -102,6 +104,7 @@ fn learning_bcq_on_cartpole_from_a_noisy_controller() {
 
 #[test]
 fn learning_bc_clones_a_discrete_controller() {
+    let _turn = device_stream_turn();
     let device = test_device();
     device.seed(11);
     let dataset = cartpole_dataset(6000, 0.2);
@@ -135,6 +138,7 @@ fn swing(o: &[f32]) -> f32 {
 
 #[test]
 fn learning_bc_clones_a_continuous_controller_in_env_units() {
+    let _turn = device_stream_turn();
     let device = test_device();
     device.seed(12);
     let mut train_envs = envs("Pendulum-v1", 2);
@@ -176,6 +180,7 @@ fn learning_bc_clones_a_continuous_controller_in_env_units() {
 
 #[test]
 fn snapshots_restore_and_refuse_another_dataset() {
+    let _turn = device_stream_turn();
     let device = test_device();
     device.seed(13);
     let dataset = cartpole_dataset(500, 0.2);

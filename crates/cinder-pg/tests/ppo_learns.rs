@@ -9,12 +9,13 @@
 use cinder_core::VecEnv;
 use cinder_data::Budget;
 use cinder_envs::make;
-use cinder_nn::device::test_device;
+use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_pg::{Gae, GaeConfig, OnPolicy, Ppo, PpoConfig};
 use cinder_train::{RunLogger, TrainConfig, train};
 
 #[test]
 fn learning_ppo_cartpole_150_within_30k_steps() {
+    let _turn = device_stream_turn();
     let device = test_device();
     device.seed(0);
     let envs = VecEnv::from_fn(8, |_| make("CartPole-v1")).unwrap();

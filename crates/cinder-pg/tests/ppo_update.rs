@@ -7,7 +7,7 @@ use cinder_agent::{AgentError, PolicyActor};
 use cinder_core::{ActMode, Actor, VecEnv};
 use cinder_data::{Budget, Sampler};
 use cinder_envs::make;
-use cinder_nn::device::test_device;
+use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_pg::{
     A2c, A2cConfig, Gae, GaeConfig, OnPolicyLearner, Ppo, Ppo2, Ppo2Config, PpoConfig,
 };
@@ -123,24 +123,28 @@ fn check_a2c(id: &str) {
 
 #[test]
 fn ppo_updates_discrete_and_gaussian_policies() {
+    let _turn = device_stream_turn();
     check_ppo("CartPole-v1");
     check_ppo("Pendulum-v1");
 }
 
 #[test]
 fn ppo2_updates_discrete_and_gaussian_policies() {
+    let _turn = device_stream_turn();
     check_ppo2("CartPole-v1");
     check_ppo2("Pendulum-v1");
 }
 
 #[test]
 fn a2c_updates_discrete_and_gaussian_policies() {
+    let _turn = device_stream_turn();
     check_a2c("CartPole-v1");
     check_a2c("Pendulum-v1");
 }
 
 #[test]
 fn bad_hyper_parameters_are_errors_naming_them() {
+    let _turn = device_stream_turn();
     let device = test_device();
     let space = make("CartPole-v1").unwrap().observation_space().clone();
     for (config, name) in [

@@ -8,7 +8,7 @@ use cinder_agent::{PolicyActor, PolicyConfig};
 use cinder_core::{ActMode, Actor, Space, VecEnv};
 use cinder_data::{Budget, Rollout, Sampler};
 use cinder_envs::make;
-use cinder_nn::device::test_device;
+use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_nn::tensors::{matrix, read_floats};
 use cinder_pg::{
     A2c, A2cConfig, Gae, GaeConfig, OnPolicy, OnPolicyLearner, Ppo, Ppo2, Ppo2Config, PpoConfig,
@@ -124,6 +124,7 @@ fn close(a: &[f32], b: &[f32]) -> bool {
 
 #[test]
 fn restored_learners_act_and_continue_identically() {
+    let _turn = device_stream_turn();
     for id in ["CartPole-v1", "Pendulum-v1"] {
         for (name, make_learner) in LEARNERS {
             let mut original = learner(make_learner, id, 1, vec![32, 32]);
@@ -159,6 +160,7 @@ fn restored_learners_act_and_continue_identically() {
 
 #[test]
 fn corrupt_and_mismatched_snapshots_are_errors_naming_the_file() {
+    let _turn = device_stream_turn();
     let (_, make_learner) = LEARNERS[0];
     let original = learner(make_learner, "CartPole-v1", 1, vec![32, 32]);
     let mut snapshot = Snapshot::new();
@@ -205,6 +207,7 @@ fn corrupt_and_mismatched_snapshots_are_errors_naming_the_file() {
 
 #[test]
 fn on_policy_algorithm_restores_its_actors() {
+    let _turn = device_stream_turn();
     let make_algo = |seed| {
         let device = test_device();
         device.seed(seed);
