@@ -25,7 +25,6 @@ fn close(got: &[f32], expected: &[f32]) -> bool {
 
 #[test]
 fn huber_is_half_square_inside_one_and_linear_outside() {
-    let _turn = device_stream_turn();
     let device = test_device();
     let x = [-3.0f32, -1.0, -0.5, 0.0, 0.25, 1.0, 2.5];
     let got = read_floats(huber(vector(&x, &device))).unwrap();
@@ -179,7 +178,6 @@ fn squashed_and_deterministic_policies_stay_in_the_unit_cube() {
 
 #[test]
 fn action_scaling_round_trips_and_wrong_kinds_are_errors_naming_the_learner() {
-    let _turn = device_stream_turn();
     let space = Space::Box(BoxSpace::new(vec![-2.0, 0.0], vec![2.0, 1.0]).unwrap());
     let scale = ActionScale::for_space("SAC", &space).unwrap();
     let env = [1.0f32, 0.25, -2.0, 1.0];

@@ -1,6 +1,7 @@
 //! SVPG: with the identity kernel (and `N · T = 1`) every particle moves exactly like its base
-//! learner alone, for A2C and for PPO's many minibatch steps; the RBF kernel couples them;
-//! snapshots hold every particle; bad parameters are errors naming them.
+//! learner alone, for A2C and for PPO's many minibatch steps; a run does not depend on the
+//! particles' thread schedule; the RBF kernel couples them; snapshots hold every particle; bad
+//! parameters are errors naming them.
 
 use std::sync::MutexGuard;
 

@@ -56,7 +56,6 @@ fn mean_return<A: Algorithm>(algorithm: &mut A, id: &str) -> f64 {
 
 #[test]
 fn bcq_allows_actions_at_least_tau_times_as_likely_as_the_best() {
-    let _turn = device_stream_turn();
     let device = test_device();
     // Probabilities ∝ (1, 0.5, 0.2) in row 0 and (0.25, 1, 0.7) in row 1.
     let logits: Vec<f32> = [1.0f32, 0.5, 0.2, 0.25, 1.0, 0.7]
