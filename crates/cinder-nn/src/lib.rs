@@ -30,6 +30,8 @@ pub mod error;
 pub mod flat;
 pub mod grad_clip;
 pub mod halves;
+#[cfg(feature = "flex")]
+mod host;
 pub mod mlp;
 pub mod optim;
 pub mod persist;

@@ -2,9 +2,9 @@
 //! parameter on the CPU.
 //!
 //! burn's Adam spends about a dozen tensor operations on each parameter per step (each one a
-//! full pass over memory and an allocation). On flex, [`FusedAdam`] reads a parameter, its
-//! gradient and both moments to the host and updates all three in one vectorised loop; other
-//! devices use burn's Adam. Both evaluate the same expressions in the same order, in f32:
+//! full pass over memory and an allocation). On flex, [`FusedAdam`] updates a parameter and both
+//! moments in one vectorised loop over their values where they lie (no copy unless another
+//! tensor shares the parameter: see `host.rs`); other devices use burn's Adam. Both evaluate the same expressions in the same order, in f32:
 //!
 //! ```text
 //! m ← β₁·m + (1 − β₁)·g          v ← β₂·v + (1 − β₂)·g²          t ← t + 1
@@ -15,10 +15,14 @@
 //! bits as burn's. The state is burn's [`AdamState`]: snapshots are burn's Adam records.
 
 use burn::optim::{AdamConfig, AdamState, AdaptiveMomentumState, ModuleOptimizer, Optimizer};
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{DType, Device, Tensor};
+#[cfg(feature = "flex")]
 use pulp::{Arch, Simd, WithSimd};
 
+#[cfg(feature = "flex")]
 use crate::device::is_flex;
+#[cfg(feature = "flex")]
+use crate::host::HostValues;
 
 /// Adam with PyTorch's ε = 1e-8 (burn's default is 1e-5), as SB3, Tianshou and Pyrado use it.
 pub fn adam() -> ModuleOptimizer {
@@ -51,6 +55,63 @@ impl FusedAdam {
     }
 }
 
+#[cfg(feature = "flex")]
+impl FusedAdam {
+    /// The step on flex: one pass over the parameter, its gradient and both moments, where they
+    /// lie ([`HostValues`]).
+    fn host_step<const D: usize>(
+        &self,
+        lr: f64,
+        tensor: Tensor<D>,
+        grad: Tensor<D>,
+        state: Option<AdamState<D>>,
+    ) -> (Tensor<D>, Option<AdamState<D>>) {
+        let device = tensor.device();
+        let values = |t: Tensor<D>| HostValues::new(t.to_device(&device));
+        let (time, mut moment_1, mut moment_2) = match state {
+            Some(state) => {
+                let momentum = state.momentum;
+                (
+                    momentum.time + 1,
+                    values(momentum.moment_1),
+                    values(momentum.moment_2),
+                )
+            }
+            // burn's first step starts from m = v = 0, which the same formulas give.
+            None => (
+                1,
+                values(Tensor::zeros(tensor.shape(), &device)),
+                values(Tensor::zeros(tensor.shape(), &device)),
+            ),
+        };
+        let mut param = HostValues::new(tensor);
+        let grad = values(grad);
+        // burn's Adam would fail the same way, on its first tensor op with the moments.
+        let len = param.get().len();
+        assert!(
+            moment_1.get().len() == len && moment_2.get().len() == len,
+            "Adam state of {} values for a parameter of {len}: a state saved for another network",
+            moment_1.get().len(),
+        );
+        let power = i32::try_from(time).unwrap_or(i32::MAX);
+        let bias_correction_2 = (1.0 - self.beta_2.powi(power)).sqrt();
+        Arch::new().dispatch(AdamPass {
+            param: param.get_mut(),
+            grad: grad.get(),
+            moment_1: moment_1.get_mut(),
+            moment_2: moment_2.get_mut(),
+            beta_1: self.beta_1,
+            beta_2: self.beta_2,
+            factor: bias_correction_2 / (1.0 - self.beta_1.powi(power)),
+            epsilon: self.epsilon * bias_correction_2,
+            lr: lr as f32,
+        });
+        let momentum =
+            AdaptiveMomentumState::new(time, moment_1.into_tensor(), moment_2.into_tensor());
+        (param.into_tensor(), Some(AdamState::new(momentum)))
+    }
+}
+
 impl Optimizer for FusedAdam {
     type State<const D: usize> = AdamState<D>;
 
@@ -61,58 +122,11 @@ impl Optimizer for FusedAdam {
         grad: Tensor<D>,
         state: Option<AdamState<D>>,
     ) -> (Tensor<D>, Option<AdamState<D>>) {
-        let device = tensor.device();
-        if !is_flex(&device) || tensor.dtype() != DType::F32 {
-            return self.other_devices.step(lr, tensor, grad, state);
+        #[cfg(feature = "flex")]
+        if is_flex(&tensor.device()) && tensor.dtype() == DType::F32 {
+            return self.host_step(lr, tensor, grad, state);
         }
-        let shape = tensor.shape();
-        // Moves the values out without a copy when the tensor holds the only reference (and is
-        // f32, as checked for the parameter; a state loaded in another float type is converted).
-        let host = |t: Tensor<D>| {
-            t.into_data()
-                .convert::<f32>()
-                .try_into_vec::<f32>()
-                .expect("converted to f32 on the line above")
-        };
-        let mut param = host(tensor);
-        let grad_values = host(grad);
-        let (time, mut moment_1, mut moment_2) = match state {
-            Some(state) => {
-                let momentum = state.momentum;
-                (
-                    momentum.time + 1,
-                    host(momentum.moment_1),
-                    host(momentum.moment_2),
-                )
-            }
-            // burn's first step starts from m = v = 0, which the same formulas give.
-            None => (1, vec![0.0; param.len()], vec![0.0; param.len()]),
-        };
-        // burn's Adam would fail the same way, on its first tensor op with the moments.
-        assert!(
-            moment_1.len() == param.len() && moment_2.len() == param.len(),
-            "Adam state of {} values for a parameter of {}: a state saved for another network",
-            moment_1.len(),
-            param.len()
-        );
-        let power = i32::try_from(time).unwrap_or(i32::MAX);
-        let bias_correction_2 = (1.0 - self.beta_2.powi(power)).sqrt();
-        Arch::new().dispatch(AdamPass {
-            param: &mut param,
-            grad: &grad_values,
-            moment_1: &mut moment_1,
-            moment_2: &mut moment_2,
-            beta_1: self.beta_1,
-            beta_2: self.beta_2,
-            factor: bias_correction_2 / (1.0 - self.beta_1.powi(power)),
-            epsilon: self.epsilon * bias_correction_2,
-            lr: lr as f32,
-        });
-        let tensor = |values: Vec<f32>| -> Tensor<D> {
-            Tensor::from_data(TensorData::new(values, shape.clone()), &device)
-        };
-        let momentum = AdaptiveMomentumState::new(time, tensor(moment_1), tensor(moment_2));
-        (tensor(param), Some(AdamState::new(momentum)))
+        self.other_devices.step(lr, tensor, grad, state)
     }
 
     fn to_device<const D: usize>(mut state: AdamState<D>, device: &Device) -> AdamState<D> {
@@ -122,6 +136,7 @@ impl Optimizer for FusedAdam {
 }
 
 /// The update of one parameter tensor, element by element.
+#[cfg(feature = "flex")]
 struct AdamPass<'a> {
     param: &'a mut [f32],
     grad: &'a [f32],
@@ -136,6 +151,7 @@ struct AdamPass<'a> {
     lr: f32,
 }
 
+#[cfg(feature = "flex")]
 impl WithSimd for AdamPass<'_> {
     type Output = ();
 
@@ -163,6 +179,7 @@ mod tests {
     use crate::device::test_device;
     use burn::module::{Module, Param};
     use burn::optim::GradientsParams;
+    use burn::tensor::TensorData;
     use std::ops::Range;
 
     /// A module with a rank-1 and a rank-2 parameter.
@@ -273,6 +290,18 @@ mod tests {
         for (g, w) in got.iter().zip(want) {
             assert!((g - w).abs() < 1e-6, "{got:?} vs {want:?}");
         }
+    }
+
+    /// The step writes the parameters where they lie only when nothing else holds them: a
+    /// module that shares them (here the clone the step started from) keeps its values.
+    #[test]
+    fn a_step_leaves_a_module_sharing_the_parameters_alone() {
+        let device = test_device();
+        let before = start(&device);
+        let kept = flat(&before);
+        let (after, _) = run(&mut adam(), before.clone(), 0..3);
+        assert_eq!(flat(&before), kept);
+        assert_ne!(flat(&after), kept);
     }
 
     /// A state saved after two steps (by ours or by burn's Adam: the record format is the

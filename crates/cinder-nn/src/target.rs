@@ -11,7 +11,14 @@
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::Tensor;
 
+#[cfg(feature = "flex")]
+use pulp::{Arch, Simd, WithSimd};
+
+#[cfg(feature = "flex")]
+use crate::device::is_flex;
 use crate::error::NnError;
+#[cfg(feature = "flex")]
+use crate::host::HostValues;
 
 /// Collects every float parameter, flattened and without autodiff, in visiting order.
 struct Flatten {
@@ -54,7 +61,7 @@ impl ModuleMapper for Interpolate {
             let mixed = if tau == 1.0 {
                 trained
             } else {
-                target.mul_scalar(1.0 - tau) + trained.mul_scalar(tau)
+                interpolate(target, trained, tau)
             };
             match (autodiff, require_grad) {
                 (true, true) => mixed.autodiff().require_grad(),
@@ -62,6 +69,45 @@ impl ModuleMapper for Interpolate {
                 (false, _) => mixed,
             }
         })
+    }
+}
+
+/// `(1 − tau)·target + tau·trained`: burn's ops, or on flex one pass over the target's values
+/// in place ([`HostValues`]) that rounds as those ops do (each product, then the sum, in f32).
+fn interpolate<const D: usize>(target: Tensor<D>, trained: Tensor<D>, tau: f64) -> Tensor<D> {
+    #[cfg(feature = "flex")]
+    if is_flex(&target.device()) {
+        let mut values = HostValues::new(target);
+        let trained = HostValues::new(trained);
+        Arch::new().dispatch(InterpolatePass {
+            target: values.get_mut(),
+            trained: trained.get(),
+            keep: (1.0 - tau) as f32,
+            tau: tau as f32,
+        });
+        return values.into_tensor();
+    }
+    target.mul_scalar(1.0 - tau) + trained.mul_scalar(tau)
+}
+
+/// `target ← keep·target + tau·trained`, element by element.
+#[cfg(feature = "flex")]
+struct InterpolatePass<'a> {
+    target: &'a mut [f32],
+    trained: &'a [f32],
+    keep: f32,
+    tau: f32,
+}
+
+#[cfg(feature = "flex")]
+impl WithSimd for InterpolatePass<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _: S) {
+        for (t, &o) in self.target.iter_mut().zip(self.trained) {
+            *t = *t * self.keep + o * self.tau;
+        }
     }
 }
 
@@ -94,4 +140,38 @@ pub fn soft_update<M: Module>(target: M, trained: &M, tau: f64) -> Result<M, NnE
 /// target's device and autodiff setting.
 pub fn hard_update<M: Module>(target: M, trained: &M) -> Result<M, NnError> {
     soft_update(target, trained, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::test_device;
+    use burn::tensor::TensorData;
+
+    fn values(tensor: &Tensor<2>) -> Vec<f32> {
+        tensor.to_data().try_to_vec::<f32>().expect("f32 values")
+    }
+
+    /// The interpolation gives the bits of burn's two scaled terms and their sum (one pass on
+    /// flex, burn's ops elsewhere), and leaves a target tensor another handle shares unchanged.
+    #[test]
+    fn interpolation_rounds_as_burns_ops_and_keeps_shared_values() {
+        let device = test_device();
+        let (rows, cols) = (37, 53);
+        let wave = |phase: f32| -> Tensor<2> {
+            let v: Vec<f32> = (0..rows * cols)
+                .map(|i| ((i as f32 * 0.731 + phase).sin() * 3.7).powi(3))
+                .collect();
+            Tensor::from_data(TensorData::new(v, [rows, cols]), &device)
+        };
+        let (target, trained) = (wave(0.3), wave(1.9));
+        let kept = values(&target);
+        for tau in [0.005, 0.3, 0.995] {
+            let want = target.clone().mul_scalar(1.0 - tau) + trained.clone().mul_scalar(tau);
+            let got = interpolate(target.clone(), trained.clone(), tau);
+            assert_eq!(values(&got), values(&want), "tau {tau}");
+            assert_ne!(values(&got), kept, "tau {tau}: nothing moved");
+        }
+        assert_eq!(values(&target), kept);
+    }
 }

@@ -253,21 +253,33 @@ impl OffPolicyLearner for Ddpg {
                     .neg();
                 (loss.clone(), loss.detach().inner())
             });
-        self.policy = step(
-            self.policy.clone(),
-            grads,
-            &mut self.policy_optim,
-            self.config.policy_lr,
-            self.config.max_grad_norm,
-        )?;
-
-        self.updates += 1;
-        if self.updates.is_multiple_of(self.config.target_update_intvl) {
-            let tau = self.config.tau;
+        // The policy steps while the critic's target moves on the other thread: neither reads
+        // what the other writes.
+        let updates = self.updates + 1;
+        let move_targets = updates.is_multiple_of(self.config.target_update_intvl);
+        let tau = self.config.tau;
+        let (policy, critic_target) = rayon::join(
+            || {
+                step(
+                    self.policy.clone(),
+                    grads,
+                    &mut self.policy_optim,
+                    self.config.policy_lr,
+                    self.config.max_grad_norm,
+                )
+            },
+            || {
+                move_targets
+                    .then(|| soft_update(self.critic_target.clone(), &self.critic.valid(), tau))
+                    .transpose()
+            },
+        );
+        self.policy = policy?;
+        self.updates = updates;
+        if let Some(critic_target) = critic_target? {
+            self.critic_target = critic_target;
             self.policy_target =
                 soft_update(self.policy_target.clone(), &self.policy.valid(), tau)?;
-            self.critic_target =
-                soft_update(self.critic_target.clone(), &self.critic.valid(), tau)?;
         }
         let (critic_stats, td): (Vec<_>, Vec<_>) = critic_parts.into_iter().unzip();
         let critic_stats = add_up(critic_stats);

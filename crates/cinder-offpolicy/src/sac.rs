@@ -312,13 +312,36 @@ impl OffPolicyLearner for Sac {
                     (loss.detach().inner(), log_probs.detach().inner()),
                 )
             });
-        self.policy = step(
-            self.policy.clone(),
-            grads,
-            &mut self.policy_optim,
-            lr,
-            self.config.max_grad_norm,
-        )?;
+        // The policy steps while the critics' targets move on the other thread: neither reads
+        // what the other writes.
+        let updates = self.updates + 1;
+        let move_targets = updates.is_multiple_of(self.config.target_update_intvl);
+        let (policy, critic_targets) = rayon::join(
+            || {
+                step(
+                    self.policy.clone(),
+                    grads,
+                    &mut self.policy_optim,
+                    lr,
+                    self.config.max_grad_norm,
+                )
+            },
+            || {
+                move_targets
+                    .then(|| {
+                        soft_update(
+                            self.critic_targets.clone(),
+                            &self.critics.valid(),
+                            self.config.tau,
+                        )
+                    })
+                    .transpose()
+            },
+        );
+        self.policy = policy?;
+        if let Some(critic_targets) = critic_targets? {
+            self.critic_targets = critic_targets;
+        }
         let (policy_losses, log_probs): (Vec<_>, Vec<_>) = policy_parts.into_iter().unzip();
         let log_probs = Tensor::cat(log_probs, 0);
 
@@ -335,15 +358,8 @@ impl OffPolicyLearner for Sac {
                 None,
             )?;
         }
+        self.updates = updates;
 
-        self.updates += 1;
-        if self.updates.is_multiple_of(self.config.target_update_intvl) {
-            self.critic_targets = soft_update(
-                self.critic_targets.clone(),
-                &self.critics.valid(),
-                self.config.tau,
-            )?;
-        }
         let (critic_stats, td): (Vec<_>, Vec<_>) = critic_parts.into_iter().unzip();
         let critic_stats = add_up(critic_stats);
         Ok(Learned {
