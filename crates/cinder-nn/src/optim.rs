@@ -14,8 +14,10 @@
 //! (PyTorch's `m̂ / (√v̂ + ε)` with the bias corrections folded in), so a step gives the same
 //! bits as burn's. The state is burn's [`AdamState`]: snapshots are burn's Adam records.
 
-use burn::optim::{AdamConfig, AdamState, AdaptiveMomentumState, ModuleOptimizer, Optimizer};
-use burn::tensor::{DType, Device, Tensor};
+use burn::optim::{AdamConfig, AdamState, ModuleOptimizer, Optimizer};
+use burn::tensor::{Device, Tensor};
+#[cfg(feature = "flex")]
+use burn::{optim::AdaptiveMomentumState, tensor::DType};
 #[cfg(feature = "flex")]
 use pulp::{Arch, Simd, WithSimd};
 
@@ -31,6 +33,7 @@ pub fn adam() -> ModuleOptimizer {
 
 /// Adam whose step on flex is one host pass per parameter (see the module documentation).
 #[derive(Clone)]
+#[cfg_attr(not(feature = "flex"), allow(dead_code))] // the constants are read by that pass only
 pub struct FusedAdam {
     beta_1: f32,
     beta_2: f32,
@@ -176,7 +179,7 @@ impl WithSimd for AdamPass<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::test_device;
+    use crate::device::{is_flex, test_device};
     use burn::module::{Module, Param};
     use burn::optim::GradientsParams;
     use burn::tensor::TensorData;
