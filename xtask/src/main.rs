@@ -356,7 +356,7 @@ const PYTHON_VAR: &str = "CINDER_BENCH_PYTHON";
 /// with SB3 (`docs/bench/sb3_train.py`), one after the other, and prints wall seconds of each
 /// whole process, final evaluations and the ratio Cinder / SB3.
 fn compare_benchmarks(args: &[String]) -> Result<()> {
-    let selection = Selection::parse(args, &[0])?;
+    let selection = Selection::parse(args, &[0], COMPARE)?;
     let (binary, out) = release_binary()?;
     let python = std::env::var(PYTHON_VAR).unwrap_or_else(|_| "python3".to_string());
     let script = std::path::Path::new("docs/bench/sb3_train.py");
@@ -657,7 +657,8 @@ fn train_table(
     args: &[String],
     dataset_args: impl Fn(&str) -> Vec<String>,
 ) -> Result<()> {
-    let selection = Selection::parse(args, &[0, 1, 2])?;
+    let known: Vec<&str> = table.iter().map(|b| b.name).collect();
+    let selection = Selection::parse(args, &[0, 1, 2], &known)?;
     println!(
         "\n| benchmark | seed | steps | wall s | steps/s | updates/s | eval mean ± std | bar | pass |"
     );
@@ -729,8 +730,9 @@ struct Selection {
 }
 
 impl Selection {
-    /// Reads the flags; `seeds` where `--seeds` is absent.
-    fn parse(args: &[String], seeds: &[u64]) -> Result<Self> {
+    /// Reads the flags; `seeds` where `--seeds` is absent. `--only` may name only benchmarks
+    /// of `known`.
+    fn parse(args: &[String], seeds: &[u64], known: &[&str]) -> Result<Self> {
         let mut selection = Self {
             seeds: seeds.to_vec(),
             only: None,
@@ -742,7 +744,16 @@ impl Selection {
                 .with_context(|| format!("{flag} needs a value"))?;
             match flag.as_str() {
                 "--seeds" => selection.seeds = parse_seeds(value)?,
-                "--only" => selection.only = Some(value.split(',').map(str::to_string).collect()),
+                "--only" => {
+                    let names: Vec<String> = value.split(',').map(str::to_string).collect();
+                    if let Some(unknown) = names.iter().find(|n| !known.contains(&n.as_str())) {
+                        bail!(
+                            "unknown benchmark `{unknown}` in --only; known: {}",
+                            known.join(", ")
+                        );
+                    }
+                    selection.only = Some(names);
+                }
                 other => bail!("unknown flag `{other}`\n{USAGE}"),
             }
         }

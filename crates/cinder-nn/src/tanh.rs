@@ -2,9 +2,9 @@
 //!
 //! burn-flex evaluates `tanh` (and `exp`, hence `sigmoid`) one element at a time through libm:
 //! in a PPO CartPole run with 64-64 tanh networks that was 45% of the wall time under `perf`.
-//! On flex, [`tanh`] reads the values to the host, evaluates a rational approximation with AVX2
-//! and FMA where the CPU has them (pulp's run-time dispatch; scalar code elsewhere), and builds
-//! the result so that autodiff sees the right derivative:
+//! On flex, [`tanh`] reads the values where they lie (no copy), evaluates a rational
+//! approximation with AVX2/AVX-512 and FMA where the CPU has them (pulp's run-time dispatch;
+//! scalar code elsewhere), and builds the result so that autodiff sees the right derivative:
 //!
 //! ```text
 //! y = tanh(x)            (host, no graph)
@@ -15,10 +15,16 @@
 //! `out` equals `y` up to one rounding of `x·g` (|x·g| ≤ 0.45, so ≤ 3e-8). Other backends use
 //! burn's own `tanh`.
 
-use burn::tensor::{Tensor, TensorData, activation};
+#[cfg(feature = "flex")]
+use burn::tensor::TensorData;
+use burn::tensor::{Tensor, activation};
+#[cfg(feature = "flex")]
 use pulp::{Arch, Simd, WithSimd};
 
+#[cfg(feature = "flex")]
 use crate::device::is_flex;
+#[cfg(feature = "flex")]
+use crate::host::HostValues;
 
 /// Largest |x| the approximation takes; tanh(±7.90531110763549805) rounds to ±1 in f32.
 const CLAMP: f32 = 7.905_311;
@@ -43,30 +49,39 @@ const DENOMINATOR: [f32; 4] = [4.893_525e-3, 2.268_434_6e-3, 1.185_347_1e-4, 1.1
 
 /// `tanh(x)`, element-wise (see the module documentation).
 pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    #[cfg(feature = "flex")]
+    if is_flex(&x.device()) {
+        return host_tanh(x);
+    }
+    activation::tanh(x)
+}
+
+/// [`tanh`] on flex: the values read where they lie ([`HostValues`]), no copy of `x`.
+#[cfg(feature = "flex")]
+fn host_tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     let device = x.device();
-    if !is_flex(&device) {
-        return activation::tanh(x);
+    if !device.is_autodiff() {
+        let mut values = HostValues::new(x);
+        Arch::new().dispatch(TanhInPlace(values.get_mut()));
+        return values.into_tensor();
     }
     let shape = x.shape();
-    let Ok(mut values) = x.clone().into_data().try_into_vec::<f32>() else {
-        return activation::tanh(x);
-    };
-    if !device.is_autodiff() {
-        Arch::new().dispatch(TanhInPlace(&mut values));
-        return Tensor::from_data(TensorData::new(values, shape), &device);
-    }
-    let mut slope = vec![0.0; values.len()];
+    let values = HostValues::new(x.clone().inner());
+    let mut slope = vec![0.0; values.get().len()];
+    let mut offset = vec![0.0; values.get().len()];
     Arch::new().dispatch(SlopeAndOffset {
-        x_then_offset: &mut values,
+        x: values.get(),
         slope: &mut slope,
+        offset: &mut offset,
     });
     let slope = Tensor::from_data(TensorData::new(slope, shape.clone()), &device);
-    let offset = Tensor::from_data(TensorData::new(values, shape), &device);
+    let offset = Tensor::from_data(TensorData::new(offset, shape), &device);
     x * slope + offset
 }
 
 /// tanh of one value: the rational approximation, `x` itself near 0.
 #[inline(always)]
+#[cfg_attr(not(feature = "flex"), allow(dead_code))] // the flex passes and the tests call it
 fn tanh_scalar(x: f32) -> f32 {
     let c = x.clamp(-CLAMP, CLAMP);
     let x2 = c * c;
@@ -83,8 +98,10 @@ fn tanh_scalar(x: f32) -> f32 {
 }
 
 /// Replaces every value by its tanh.
+#[cfg(feature = "flex")]
 struct TanhInPlace<'a>(&'a mut [f32]);
 
+#[cfg(feature = "flex")]
 impl WithSimd for TanhInPlace<'_> {
     type Output = ();
 
@@ -96,21 +113,25 @@ impl WithSimd for TanhInPlace<'_> {
     }
 }
 
-/// One pass over `x`: with `y = tanh(x)`, `slope = 1 − y²` and `x ← y − x·slope` (the offset).
+/// One pass over `x`: with `y = tanh(x)`, `slope = 1 − y²` and `offset = y − x·slope`.
+#[cfg(feature = "flex")]
 struct SlopeAndOffset<'a> {
-    x_then_offset: &'a mut [f32],
+    x: &'a [f32],
     slope: &'a mut [f32],
+    offset: &'a mut [f32],
 }
 
+#[cfg(feature = "flex")]
 impl WithSimd for SlopeAndOffset<'_> {
     type Output = ();
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, _: S) {
-        for (v, g) in self.x_then_offset.iter_mut().zip(self.slope.iter_mut()) {
-            let y = tanh_scalar(*v);
+        let outputs = self.slope.iter_mut().zip(self.offset.iter_mut());
+        for (&v, (g, c)) in self.x.iter().zip(outputs) {
+            let y = tanh_scalar(v);
             *g = 1.0 - y * y;
-            *v = y - *v * *g;
+            *c = y - v * *g;
         }
     }
 }
@@ -119,6 +140,7 @@ impl WithSimd for SlopeAndOffset<'_> {
 mod tests {
     use super::*;
     use crate::device::test_device;
+    use burn::tensor::TensorData;
 
     #[test]
     fn approximation_is_within_a_few_ulp_of_libm() {
