@@ -4,7 +4,7 @@
 //! `into_data` and `from_data` at first, and that round trip copies a parameter up to three
 //! times on flex: a tensor another handle still shares is copied out, a buffer an op wrote
 //! (16-byte aligned) is copied again into a `Vec<f32>` (4-byte aligned), and so on. Those
-//! copies were two thirds of the time of an Adam step in a DDPG run. [`HostValues`] instead
+//! copies took more than half of an Adam step's time in a DDPG run. [`HostValues`] instead
 //! takes the backend tensor itself through burn's extension API
 //! (`Tensor::try_into_primitive::<Flex>`): reading costs nothing, writing copies the buffer only
 //! while another tensor shares it (copy on write), and the tensor goes back without a copy.

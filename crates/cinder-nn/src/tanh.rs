@@ -16,7 +16,7 @@
 //! burn's own `tanh`.
 
 #[cfg(feature = "flex")]
-use burn::tensor::TensorData;
+use burn::tensor::{DType, TensorData};
 use burn::tensor::{Tensor, activation};
 #[cfg(feature = "flex")]
 use pulp::{Arch, Simd, WithSimd};
@@ -50,7 +50,7 @@ const DENOMINATOR: [f32; 4] = [4.893_525e-3, 2.268_434_6e-3, 1.185_347_1e-4, 1.1
 /// `tanh(x)`, element-wise (see the module documentation).
 pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     #[cfg(feature = "flex")]
-    if is_flex(&x.device()) {
+    if is_flex(&x.device()) && x.dtype() == DType::F32 {
         return host_tanh(x);
     }
     activation::tanh(x)

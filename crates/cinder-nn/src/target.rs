@@ -12,6 +12,8 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::Tensor;
 
 #[cfg(feature = "flex")]
+use burn::tensor::DType;
+#[cfg(feature = "flex")]
 use pulp::{Arch, Simd, WithSimd};
 
 #[cfg(feature = "flex")]
@@ -72,11 +74,11 @@ impl ModuleMapper for Interpolate {
     }
 }
 
-/// `(1 − tau)·target + tau·trained`: burn's ops, or on flex one pass over the target's values
-/// in place ([`HostValues`]) that rounds as those ops do (each product, then the sum, in f32).
+/// `(1 − tau)·target + tau·trained`: burn's ops, or for f32 on flex one pass over the target's
+/// values in place ([`HostValues`]) that rounds as those ops do (each product, then the sum).
 fn interpolate<const D: usize>(target: Tensor<D>, trained: Tensor<D>, tau: f64) -> Tensor<D> {
     #[cfg(feature = "flex")]
-    if is_flex(&target.device()) {
+    if is_flex(&target.device()) && target.dtype() == DType::F32 {
         let mut values = HostValues::new(target);
         let trained = HostValues::new(trained);
         Arch::new().dispatch(InterpolatePass {
