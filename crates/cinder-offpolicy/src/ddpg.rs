@@ -258,7 +258,7 @@ impl OffPolicyLearner for Ddpg {
         let updates = self.updates + 1;
         let move_targets = updates.is_multiple_of(self.config.target_update_intvl);
         let tau = self.config.tau;
-        let (policy, critic_target) = rayon::join(
+        let (new_policy, new_critic_target) = rayon::join(
             || {
                 step(
                     self.policy.clone(),
@@ -274,10 +274,10 @@ impl OffPolicyLearner for Ddpg {
                     .transpose()
             },
         );
-        self.policy = policy?;
+        self.policy = new_policy?;
         self.updates = updates;
-        if let Some(critic_target) = critic_target? {
-            self.critic_target = critic_target;
+        if let Some(new_critic_target) = new_critic_target? {
+            self.critic_target = new_critic_target;
             self.policy_target =
                 soft_update(self.policy_target.clone(), &self.policy.valid(), tau)?;
         }

@@ -316,7 +316,7 @@ impl OffPolicyLearner for Sac {
         // what the other writes.
         let updates = self.updates + 1;
         let move_targets = updates.is_multiple_of(self.config.target_update_intvl);
-        let (policy, critic_targets) = rayon::join(
+        let (new_policy, new_critic_targets) = rayon::join(
             || {
                 step(
                     self.policy.clone(),
@@ -338,9 +338,9 @@ impl OffPolicyLearner for Sac {
                     .transpose()
             },
         );
-        self.policy = policy?;
-        if let Some(critic_targets) = critic_targets? {
-            self.critic_targets = critic_targets;
+        self.policy = new_policy?;
+        if let Some(new_critic_targets) = new_critic_targets? {
+            self.critic_targets = new_critic_targets;
         }
         let (policy_losses, log_probs): (Vec<_>, Vec<_>) = policy_parts.into_iter().unzip();
         let log_probs = Tensor::cat(log_probs, 0);
