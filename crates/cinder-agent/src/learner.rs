@@ -1,14 +1,17 @@
-//! The learner traits of the online families: what differs between A2C, PPO and PPO2
-//! ([`OnPolicyLearner`]) and between DQL, DDPG and SAC ([`OffPolicyLearner`]). The loops that
-//! drive them live in their family crates (`cinder-pg`'s `OnPolicy`, `cinder-offpolicy`'s
-//! `OffPolicy`); the traits live here so that wrapper learners of another family (ICM in
-//! `cinder-explore`) can wrap any of them.
+//! The learner traits: what differs between A2C, PPO and PPO2 ([`OnPolicyLearner`]), and
+//! between the learners that train from minibatches of a replay memory ([`ReplayLearner`]:
+//! DQL, DDPG, TD3 and SAC online, BC and BCQ offline, where the dataset is a memory that does
+//! not grow). The loops that drive them live in their family crates (`cinder-pg`'s
+//! `OnPolicy`, `cinder-offpolicy`'s `OffPolicy`, `cinder-offline`'s `Offline`); the traits
+//! live here so that wrapper learners of another family (ICM in `cinder-explore`) can wrap
+//! any of them.
 
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use cinder_core::{ActMode, Acted, Actor, Metric, Snapshot, VecEnv};
 use cinder_data::{Budget, ReplayBatch, Rollout, Sampler};
 use cinder_nn::persist::{load_json, save_json};
+use cinder_nn::tensors::read_floats;
 
 use crate::resume::{restore_envs_then, save_envs};
 use crate::{AgentError, Policy, PolicyActor};
@@ -143,26 +146,29 @@ impl<L> Actor for OnPolicyAgent<L> {
     }
 }
 
-/// What one off-policy minibatch update leaves on the learning device.
+/// What one minibatch update leaves on the learning device.
 pub struct Learned {
-    /// Detached statistics, in the order of [`OffPolicyLearner::stat_names`].
+    /// Detached statistics, in the order of [`ReplayLearner::stat_names`].
     pub stats: Tensor<1>,
-    /// `|δ|` per row for prioritized replay (read back only when it is used).
-    pub td_errors: Tensor<1>,
+    /// `|δ|` per row for prioritized replay (read back only when it is used), or none for a
+    /// learner without TD errors (BC).
+    pub td_errors: Option<Tensor<1>>,
 }
 
-/// The part of an off-policy algorithm that differs between DQL, DDPG and SAC. It acts
-/// through [`Actor`] (actions inside the action space, in every
-/// [`ActMode`](cinder_core::ActMode)).
-pub trait OffPolicyLearner: Actor<Error = AgentError> {
+/// A learner that trains from minibatches of a replay memory: what differs between DQL,
+/// DDPG, TD3, SAC, BC and BCQ. It acts through [`Actor`] (actions inside the action space,
+/// in every [`ActMode`](cinder_core::ActMode)).
+pub trait ReplayLearner: Actor<Error = AgentError> {
     /// One gradient update from a minibatch.
     fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError>;
 
     /// Names of the values in [`Learned::stats`].
     fn stat_names(&self) -> Vec<&'static str>;
 
-    /// Values that follow a schedule (ε, learning rate, entropy coefficient) for logging.
-    fn schedule_metrics(&self, progress: f64) -> Vec<Metric>;
+    /// Values that follow a schedule (ε, learning rate) for logging; none by default.
+    fn schedule_metrics(&self, _progress: f64) -> Vec<Metric> {
+        Vec::new()
+    }
 
     /// Called once at the end of every iteration: copies the trained weights to the acting
     /// networks and advances per-iteration schedules.
@@ -171,6 +177,43 @@ pub trait OffPolicyLearner: Actor<Error = AgentError> {
     /// Adds the weights and optimiser states to `snapshot`.
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError>;
 
-    /// Restores what [`OffPolicyLearner::save`] stored.
+    /// Restores what [`ReplayLearner::save`] stored.
     fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError>;
+}
+
+/// A replay learner's statistics summed over one iteration's updates on the device, read back
+/// once as means.
+#[derive(Default)]
+pub struct StatSums {
+    sum: Option<Tensor<1>>,
+    updates: usize,
+}
+
+impl StatSums {
+    /// Adds one update's statistics.
+    pub fn add(&mut self, stats: Tensor<1>) {
+        self.sum = Some(match self.sum.take() {
+            Some(sum) => sum + stats,
+            None => stats,
+        });
+        self.updates += 1;
+    }
+
+    /// The updates added.
+    pub fn updates(&self) -> usize {
+        self.updates
+    }
+
+    /// The mean of each statistic, named by `names` (none when nothing was added).
+    pub fn means(self, names: Vec<&'static str>) -> Result<Vec<Metric>, AgentError> {
+        let Some(sum) = self.sum else {
+            return Ok(Vec::new());
+        };
+        let means = read_floats(sum.div_scalar(self.updates as f64))?;
+        Ok(names
+            .into_iter()
+            .zip(means)
+            .map(|(name, value)| Metric::new(name, f64::from(value)))
+            .collect())
+    }
 }

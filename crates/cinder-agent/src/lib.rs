@@ -10,7 +10,7 @@
 //! - [`q`]: Q-network pieces DQL and discrete BCQ share: action masks carried by observations,
 //!   the (double) Q target value of the next state, the Huber loss.
 //! - [`learner`]: the learner traits of the on-policy ([`OnPolicyLearner`]) and off-policy
-//!   ([`OffPolicyLearner`]) families, which the family loops drive and wrappers (ICM) wrap.
+//!   ([`ReplayLearner`]) families, which the family loops drive and wrappers (ICM) wrap.
 //! - [`resume`]: the environments' and generators' files that make a resumed run go on bit for
 //!   bit.
 //! - [`batch`]: a replay minibatch as tensors ([`BatchTensors`]) and the affine map between a
@@ -30,7 +30,8 @@ pub mod resume;
 pub use batch::{ActionScale, BatchTensors};
 pub use error::AgentError;
 pub use learner::{
-    Learned, OffPolicyLearner, OnPolicyAgent, OnPolicyLearner, PolicyGradient, Unchanged, Update,
+    Learned, OnPolicyAgent, OnPolicyLearner, PolicyGradient, ReplayLearner, StatSums, Unchanged,
+    Update,
 };
 pub use policy::{
     ActionDistribution, ActionTensor, DeterministicPolicy, Policy, PolicyActor, PolicyConfig,

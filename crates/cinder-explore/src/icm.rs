@@ -23,7 +23,7 @@
 //! squared error of the action scaled to `[-1, 1]` (also the forward model's action input).
 //!
 //! [`Icm`] wraps the learner: it is an [`OnPolicyLearner`] when the learner is one and an
-//! [`OffPolicyLearner`] when the learner is one. Its files go into the learner's snapshot
+//! [`ReplayLearner`] when the learner is one. Its files go into the learner's snapshot
 //! under `icm/`.
 
 use burn::module::Module;
@@ -31,7 +31,7 @@ use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 use cinder_agent::error::{check, check_count, check_positive, check_unit_interval, finite};
 use cinder_agent::{
-    ActionScale, AgentError, Learned, OffPolicyLearner, OnPolicyLearner, Policy, PolicyGradient,
+    ActionScale, AgentError, Learned, OnPolicyLearner, Policy, PolicyGradient, ReplayLearner,
     Update,
 };
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Metric, Snapshot, Space};
@@ -427,7 +427,7 @@ impl<L: Actor<Error = AgentError>> Actor for Icm<L> {
     }
 }
 
-impl<L: OffPolicyLearner> OffPolicyLearner for Icm<L> {
+impl<L: ReplayLearner> ReplayLearner for Icm<L> {
     /// Adds the curiosity reward of every window step to the batch's n-step returns, lets the
     /// learner update on it, then takes one ICM step on the rows' own transitions.
     fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {

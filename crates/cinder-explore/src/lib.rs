@@ -2,7 +2,7 @@
 //!
 //! - [`icm`]: the Intrinsic Curiosity Module (Pathak et al. 2017), [`Icm`], a wrapper that
 //!   adds a curiosity reward to any [`OnPolicyLearner`](cinder_agent::OnPolicyLearner) or
-//!   [`OffPolicyLearner`](cinder_agent::OffPolicyLearner) before it forms its targets, and
+//!   [`ReplayLearner`](cinder_agent::ReplayLearner) before it forms its targets, and
 //!   trains its own models after each of the learner's updates.
 //! - [`svgd`]: the Stein variational gradient with an RBF kernel (Liu & Wang 2016), on flat
 //!   parameter vectors.

@@ -6,8 +6,8 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use cinder_agent::{
-    AgentError, Learned, OffPolicyLearner, OnPolicyLearner, Policy, PolicyActor, PolicyConfig,
-    PolicyGradient, Update,
+    AgentError, Learned, OnPolicyLearner, Policy, PolicyActor, PolicyConfig, PolicyGradient,
+    ReplayLearner, Update,
 };
 use cinder_core::seeding::rng_from_seed;
 use cinder_core::space::{BoxSpace, Discrete};
@@ -65,12 +65,12 @@ impl Actor for RecordOff {
     }
 }
 
-impl OffPolicyLearner for RecordOff {
+impl ReplayLearner for RecordOff {
     fn update(&mut self, batch: &ReplayBatch, _: f64) -> Result<Learned, AgentError> {
         self.seen.push(batch.clone());
         Ok(Learned {
             stats: vector(&[1.0], &self.device),
-            td_errors: vector(&vec![0.0; batch.len()], &self.device),
+            td_errors: Some(vector(&vec![0.0; batch.len()], &self.device)),
         })
     }
 

@@ -20,10 +20,12 @@
 use std::ops::Range;
 
 use burn::module::{Module, ModuleVisitor, Param};
-use burn::optim::GradientsParams;
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 
 use crate::device::is_flex;
+use crate::error::NnError;
+use crate::grad_clip::step;
 
 /// The rows of the minibatch one piece works on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +118,68 @@ where
             (grads, vec![extra_a, extra_b])
         }
     }
+}
+
+/// One optimiser step: the optimiser, the step size and the global-norm clip.
+pub struct Descent<'a> {
+    /// The module's optimiser.
+    pub optim: &'a mut ModuleOptimizer,
+    /// The step size.
+    pub lr: f64,
+    /// Global gradient-norm clip, or none.
+    pub max_grad_norm: Option<f64>,
+}
+
+/// One clipped optimiser step of `module` on the summed gradient of its minibatch pieces
+/// ([`backward_halves`]); returns the stepped module and the pieces' extras in row order.
+pub fn descend_halves<M, S, F>(
+    module: M,
+    device: &Device,
+    total: usize,
+    descent: Descent<'_>,
+    loss: F,
+) -> Result<(M, Vec<S>), NnError>
+where
+    M: Module,
+    S: Send,
+    F: Fn(M, &Half) -> (Tensor<1>, S) + Sync,
+{
+    let (grads, extras) = backward_halves(&module, device, total, loss);
+    let module = step(
+        module,
+        grads,
+        descent.optim,
+        descent.lr,
+        descent.max_grad_norm,
+    )?;
+    Ok((module, extras))
+}
+
+/// [`descend_halves`], with `beside` run on another thread while the optimiser steps (work
+/// that reads nothing the step writes, such as another network's target update); returns
+/// what `beside` returned too.
+pub fn descend_halves_beside<M, S, F, R>(
+    module: M,
+    device: &Device,
+    total: usize,
+    descent: Descent<'_>,
+    loss: F,
+    beside: impl FnOnce() -> R + Send,
+) -> Result<(M, Vec<S>, R), NnError>
+where
+    M: Module,
+    S: Send,
+    F: Fn(M, &Half) -> (Tensor<1>, S) + Sync,
+    R: Send,
+{
+    let (grads, extras) = backward_halves(&module, device, total, loss);
+    let Descent {
+        optim,
+        lr,
+        max_grad_norm,
+    } = descent;
+    let (module, other) = rayon::join(|| step(module, grads, optim, lr, max_grad_norm), beside);
+    Ok((module?, extras, other))
 }
 
 /// The element-wise sum of the pieces' statistics, in row order (each piece's statistic a sum

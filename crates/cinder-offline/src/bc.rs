@@ -8,19 +8,17 @@
 
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
-use burn::tensor::{Device, Tensor};
-use cinder_agent::AgentError;
+use burn::tensor::Device;
 use cinder_agent::batch::{ActionScale, continuous_actions, discrete_actions};
 use cinder_agent::error::{check_max_grad_norm, check_positive};
 use cinder_agent::policy::{ActionTensor, DeterministicPolicy, Policy, PolicyActor, PolicyConfig};
+use cinder_agent::{AgentError, Learned, ReplayLearner};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
 use cinder_nn::{Activation, adam, descend};
-
-use crate::offline::OfflineLearner;
 
 /// BC's hyper-parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,8 +173,8 @@ impl Actor for Bc {
     }
 }
 
-impl OfflineLearner for Bc {
-    fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Tensor<1>, AgentError> {
+impl ReplayLearner for Bc {
+    fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, AgentError> {
         let t = matrix(&batch.observations, batch.len(), &self.device);
         let loss = match &self.policy {
             Cloned::Discrete(policy) => {
@@ -205,11 +203,14 @@ impl OfflineLearner for Bc {
             self.config.lr,
             self.config.max_grad_norm,
         )?;
-        Ok(loss.detach().inner())
+        Ok(Learned {
+            stats: loss.detach().inner(),
+            td_errors: None,
+        })
     }
 
-    fn stat_names(&self) -> &'static [&'static str] {
-        &["loss"]
+    fn stat_names(&self) -> Vec<&'static str> {
+        vec!["loss"]
     }
 
     fn end_iteration(&mut self) {

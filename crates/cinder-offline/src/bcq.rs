@@ -23,7 +23,7 @@ use burn::tensor::{Bool, Device, Int, Tensor};
 use cinder_agent::batch::discrete_actions;
 use cinder_agent::error::{check, check_max_grad_norm, check_positive, check_unit_interval};
 use cinder_agent::q::{huber, mask_q, next_state_values};
-use cinder_agent::{AgentError, BatchTensors};
+use cinder_agent::{AgentError, BatchTensors, Learned, ReplayLearner};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
@@ -32,8 +32,6 @@ use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{indices, matrix, read_indices};
 use cinder_nn::{Activation, Mlp, MlpConfig, adam, descend, hard_update};
 use rand::Rng;
-
-use crate::offline::OfflineLearner;
 
 /// BCQ's hyper-parameters (Tianshou's names; `gamma`, `estimation_step` and
 /// `reward_normalization` shape the targets and live in
@@ -223,8 +221,8 @@ impl Actor for Bcq {
     }
 }
 
-impl OfflineLearner for Bcq {
-    fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Tensor<1>, AgentError> {
+impl ReplayLearner for Bcq {
+    fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, AgentError> {
         let actions = discrete_actions(batch, "BCQ")?;
         let t = BatchTensors::new(batch, &self.device);
         let [rows, _] = t.observations.dims();
@@ -256,6 +254,7 @@ impl OfflineLearner for Bcq {
             Some(allowed),
         );
         let td = q.clone() - t.td_target(next_values).autodiff();
+        let td_errors = td.clone().detach().inner().abs();
         let q_loss = if self.config.clip_loss_grad {
             huber(td).mean()
         } else {
@@ -286,14 +285,14 @@ impl OfflineLearner for Bcq {
             self.target = hard_update(self.target.clone(), &self.nets.q.valid())?;
         }
         let stats = [loss, q_loss, i_loss, reg_loss, q.mean()];
-        Ok(Tensor::cat(
-            stats.into_iter().map(|s| s.detach().inner()).collect(),
-            0,
-        ))
+        Ok(Learned {
+            stats: Tensor::cat(stats.into_iter().map(|s| s.detach().inner()).collect(), 0),
+            td_errors: Some(td_errors),
+        })
     }
 
-    fn stat_names(&self) -> &'static [&'static str] {
-        &["loss", "q_loss", "i_loss", "reg_loss", "q_mean"]
+    fn stat_names(&self) -> Vec<&'static str> {
+        vec!["loss", "q_loss", "i_loss", "reg_loss", "q_mean"]
     }
 
     fn end_iteration(&mut self) {

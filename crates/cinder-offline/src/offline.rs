@@ -4,40 +4,18 @@
 //! learners' (Tianshou's semantics). Statistics stay on the learning device until the end of
 //! the iteration (one read-back).
 
-use burn::tensor::Tensor;
-use cinder_agent::AgentError;
 use cinder_agent::error::{check_count, check_unit_interval};
+use cinder_agent::{AgentError, ReplayLearner, StatSums};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
-use cinder_data::{Dataset, DatasetError, Lookahead, ReplayBatch, ReplayBuffer};
+use cinder_data::{Dataset, DatasetError, Lookahead, ReplayBuffer};
 use cinder_nn::persist::{load_counters, load_json, save_counters, save_json};
-use cinder_nn::tensors::read_floats;
-use cinder_train::{Algorithm, Iteration, Metric};
+use cinder_train::{Algorithm, Iteration};
 
 /// The snapshot file that identifies the dataset a run learned from.
 const DATASET_FILE: &str = "dataset.bin";
 /// The snapshot file of the minibatch generator.
 const MINIBATCH_RNG_FILE: &str = "minibatch_rng.json";
-
-/// The part of an offline algorithm that differs between BC and BCQ. It acts through
-/// [`Actor`] (for evaluation and for `cinder collect`).
-pub trait OfflineLearner: Actor<Error = AgentError> {
-    /// One gradient update from a minibatch; returns detached statistics in the order of
-    /// [`OfflineLearner::stat_names`].
-    fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Tensor<1>, AgentError>;
-
-    /// Names of the values [`OfflineLearner::update`] returns.
-    fn stat_names(&self) -> &'static [&'static str];
-
-    /// Called at the end of every iteration: copies the trained weights to the acting copy.
-    fn end_iteration(&mut self);
-
-    /// Adds the weights and optimiser states to `snapshot`.
-    fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError>;
-
-    /// Restores what [`OfflineLearner::save`] stored.
-    fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError>;
-}
 
 /// How minibatches are drawn from the dataset (Tianshou's offline trainer and its
 /// `compute_nstep_return` parameters).
@@ -90,7 +68,7 @@ pub struct Offline<L> {
     fingerprint: [usize; 3],
 }
 
-impl<L: OfflineLearner> Offline<L> {
+impl<L: ReplayLearner> Offline<L> {
     /// Trains `learner` on `dataset` (validated first; minibatches drawn with `seed`).
     pub fn new(
         learner: L,
@@ -145,7 +123,7 @@ fn fingerprint(dataset: &Dataset) -> [usize; 3] {
     [dataset.episodes.len(), dataset.num_steps(), crc as usize]
 }
 
-impl<L: OfflineLearner> Actor for Offline<L> {
+impl<L: ReplayLearner> Actor for Offline<L> {
     type Error = AgentError;
 
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
@@ -153,32 +131,18 @@ impl<L: OfflineLearner> Actor for Offline<L> {
     }
 }
 
-impl<L: OfflineLearner> Algorithm for Offline<L> {
+impl<L: ReplayLearner> Algorithm for Offline<L> {
     fn iterate(&mut self, progress: f64) -> Result<Iteration, AgentError> {
-        let mut sums: Option<Tensor<1>> = None;
+        let mut stats = StatSums::default();
         for _ in 0..self.config.num_updates_per_iter {
             let batch =
                 self.buffer
                     .sample(self.config.batch_size, self.lookahead, &mut self.rng)?;
-            let stats = self.learner.update(&batch, progress)?;
-            sums = Some(match sums.take() {
-                Some(sum) => sum + stats,
-                None => stats,
-            });
+            stats.add(self.learner.update(&batch, progress)?.stats);
         }
         self.learner.end_iteration();
-        let updates = self.config.num_updates_per_iter;
-        let mut metrics = Vec::new();
-        if let Some(sums) = sums {
-            let means = read_floats(sums.div_scalar(updates as f64))?;
-            metrics.extend(
-                self.learner
-                    .stat_names()
-                    .iter()
-                    .zip(means)
-                    .map(|(&name, value)| Metric::new(name, f64::from(value))),
-            );
-        }
+        let updates = stats.updates();
+        let metrics = stats.means(self.learner.stat_names())?;
         Ok(Iteration {
             steps: 0,
             updates,

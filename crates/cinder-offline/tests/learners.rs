@@ -7,7 +7,7 @@ use cinder_core::{ActMode, Acted, ActionBatch, Actor, VecEnv};
 use cinder_data::{Dataset, Noise, Noisy, record};
 use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_offline::{
-    Bc, BcConfig, Bcq, BcqConfig, Offline, OfflineConfig, OfflineLearner, allowed_by_imitator,
+    Bc, BcConfig, Bcq, BcqConfig, Offline, OfflineConfig, ReplayLearner, allowed_by_imitator,
 };
 use cinder_train::{Algorithm, evaluate};
 

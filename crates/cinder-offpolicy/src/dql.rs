@@ -14,8 +14,8 @@
 //!   allowed action and 0 otherwise. Masked actions are never chosen, greedy or random, and
 //!   never enter the max of the target (a next state with no allowed action has value 0).
 //!
-//! The loss of each half of the minibatch is built and differentiated on its own thread
-//! ([`backward_halves`]), and the gradients summed.
+//! The loss of each half of the minibatch is built and differentiated on its own thread, and
+//! the summed gradient stepped ([`descend_halves`]).
 
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
@@ -25,15 +25,15 @@ use cinder_agent::error::{
     check, check_count, check_max_grad_norm, check_positive, check_unit_interval,
 };
 use cinder_agent::q::{action_mask, allowed_actions, huber, next_state_values};
-use cinder_agent::{AgentError, BatchTensors, Learned, OffPolicyLearner};
+use cinder_agent::{AgentError, BatchTensors, Learned, ReplayLearner};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
-use cinder_nn::halves::{add_up, backward_halves};
+use cinder_nn::halves::{Descent, add_up, descend_halves};
 use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
 use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{indices, matrix, read_floats};
-use cinder_nn::{Activation, Mlp, MlpConfig, Schedule, adam, hard_update, step};
+use cinder_nn::{Activation, Mlp, MlpConfig, Schedule, adam, hard_update};
 use cinder_train::Metric;
 use rand::Rng;
 
@@ -223,48 +223,52 @@ impl Actor for Dql {
     }
 }
 
-impl OffPolicyLearner for Dql {
+impl ReplayLearner for Dql {
     fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {
         let actions = discrete_actions(batch, "DQL")?;
         let t = BatchTensors::new(batch, &self.device);
         let (online, target_net) = (self.q.valid(), &self.target);
-        let (config, num_actions, device) = (&self.config, self.num_actions, &self.device);
-        // Each half of the minibatch's TD loss on its own thread.
-        let (grads, parts) = backward_halves(&self.q, device, batch.len(), |q_net, half| {
-            let t = t.half(half);
-            let actions: Tensor<2, Int> =
-                indices(&actions[half.rows.clone()], device).unsqueeze_dim(1);
-            let q = q_net
-                .forward(t.observations.clone())
-                .gather(1, actions)
-                .squeeze_dim::<1>(1);
-            let mask = config
-                .action_mask
-                .then(|| action_mask(&t.next_observations, num_actions));
-            let next_values = next_state_values(
-                &online,
-                target_net,
-                t.next_observations.clone(),
-                config.is_double,
-                mask,
-            );
-            let td = q.clone() - t.td_target(next_values).autodiff();
-            let loss = (huber(td.clone()) * t.weights)
-                .sum()
-                .div_scalar(half.total as f64);
-            let q_mean = q.sum().div_scalar(half.total as f64);
-            let stats = Tensor::cat(vec![loss.clone(), q_mean], 0).detach().inner();
-            (loss, (stats, td.detach().inner()))
-        });
-
         let lr = self.lr(progress);
-        self.q = step(
-            self.q.clone(),
-            grads,
-            &mut self.optim,
+        let (config, num_actions, device) = (&self.config, self.num_actions, &self.device);
+        let descent = Descent {
+            optim: &mut self.optim,
             lr,
-            self.config.max_grad_norm,
+            max_grad_norm: config.max_grad_norm,
+        };
+        // Each half of the minibatch's TD loss on its own thread.
+        let (q, parts) = descend_halves(
+            self.q.clone(),
+            device,
+            batch.len(),
+            descent,
+            |q_net, half| {
+                let t = t.half(half);
+                let actions: Tensor<2, Int> =
+                    indices(&actions[half.rows.clone()], device).unsqueeze_dim(1);
+                let q = q_net
+                    .forward(t.observations.clone())
+                    .gather(1, actions)
+                    .squeeze_dim::<1>(1);
+                let mask = config
+                    .action_mask
+                    .then(|| action_mask(&t.next_observations, num_actions));
+                let next_values = next_state_values(
+                    &online,
+                    target_net,
+                    t.next_observations.clone(),
+                    config.is_double,
+                    mask,
+                );
+                let td = q.clone() - t.td_target(next_values).autodiff();
+                let loss = (huber(td.clone()) * t.weights)
+                    .sum()
+                    .div_scalar(half.total as f64);
+                let q_mean = q.sum().div_scalar(half.total as f64);
+                let stats = Tensor::cat(vec![loss.clone(), q_mean], 0).detach().inner();
+                (loss, (stats, td.detach().inner()))
+            },
         )?;
+        self.q = q;
         self.updates += 1;
         if self.updates.is_multiple_of(self.config.target_update_intvl) {
             self.target = hard_update(self.target.clone(), &self.q.valid())?;
@@ -272,7 +276,7 @@ impl OffPolicyLearner for Dql {
         let (stats, td): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
         Ok(Learned {
             stats: add_up(stats),
-            td_errors: Tensor::cat(td, 0).abs(),
+            td_errors: Some(Tensor::cat(td, 0).abs()),
         })
     }
 

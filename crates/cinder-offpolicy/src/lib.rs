@@ -5,7 +5,12 @@
 //! - [`ddpg`]: [`Ddpg`] (Lillicrap et al. 2016) with Gaussian or Ornstein-Uhlenbeck noise.
 //! - [`sac`]: [`Sac`] (Haarnoja et al. 2018) with twin critics as one batched ensemble and a
 //!   learned entropy coefficient.
-//! - [`off_policy`]: [`OffPolicy`], the replay loop all three share, which the training loop
+//! - [`td3`]: [`Td3`] (Fujimoto et al. 2018): DDPG with clipped double Q, target policy
+//!   smoothing and delayed policy updates.
+//! - [`actor_critic`]: [`ActorCritic`], the skeleton DDPG, TD3 and SAC are instances of
+//!   (networks, targets, optimisers, the halves, save and load); each algorithm's file is its
+//!   maths.
+//! - [`off_policy`]: [`OffPolicy`], the replay loop all four share, which the training loop
 //!   of [`cinder_train`] drives.
 //!
 //! Policies, Q-target pieces, batch tensors and action scaling come from the agent layer
@@ -16,15 +21,19 @@
 //! weight of the target, i.e. τ = 0.005 here.
 #![warn(missing_docs)]
 
+pub mod actor_critic;
 pub mod ddpg;
 pub mod dql;
 pub mod noise;
 pub mod off_policy;
 pub mod sac;
+pub mod td3;
 
-pub use cinder_agent::{Learned, OffPolicyLearner};
+pub use actor_critic::ActorCritic;
+pub use cinder_agent::{Learned, ReplayLearner};
 pub use ddpg::{Ddpg, DdpgConfig};
 pub use dql::{Dql, DqlConfig};
 pub use noise::ExplorationNoise;
 pub use off_policy::{OffPolicy, ReplayConfig};
 pub use sac::{Sac, SacConfig};
+pub use td3::{Td3, Td3Config};

@@ -1,7 +1,14 @@
-//! Exploration noise for deterministic continuous policies (DDPG), in the unit action cube.
+//! How the deterministic policies (DDPG, TD3) act: exploration noise in the unit action cube,
+//! bounded, then scaled or clipped onto the action box.
 
+use cinder_agent::{AgentError, DeterministicPolicy};
+use cinder_core::{ActMode, Acted, ActionBatch, Snapshot};
+use cinder_nn::persist::{load_json, save_json};
+use cinder_nn::tensors::{matrix, read_floats};
 use rand::Rng;
 use rand_distr::StandardNormal;
+
+use crate::actor_critic::{ActorCritic, Critics};
 
 /// The noise added to the deterministic action `μ(s) ∈ [-1, 1]^d` before it is bounded and
 /// scaled to the action space (Tianshou adds it at the same place).
@@ -122,5 +129,86 @@ impl NoiseProcess {
                 }
             }
         }
+    }
+}
+
+/// The snapshot file of the exploration noise's running state (OU's `x`).
+const NOISE_FILE: &str = "noise.json";
+
+/// How a deterministic policy's actions reach the environment (Tianshou's
+/// `exploration_noise`, `action_bound_method` and `action_scaling`): `μ(s) ∈ [-1, 1]^d` plus
+/// noise when exploring, bounded to `[-1, 1]` with `action_bound_clip`, then mapped affinely
+/// onto the action box with `action_scaling` (else clipped into it).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NoisyActing {
+    noise: NoiseProcess,
+    action_scaling: bool,
+    action_bound_clip: bool,
+}
+
+impl NoisyActing {
+    pub fn new(noise: ExplorationNoise, action_scaling: bool, action_bound_clip: bool) -> Self {
+        Self {
+            noise: NoiseProcess::new(noise),
+            action_scaling,
+            action_bound_clip,
+        }
+    }
+
+    /// Uniform in the box ([`ActMode::Random`]), `μ(s)` plus noise (exploring) or `μ(s)`
+    /// (greedy) of `ac`'s acting copy, mapped onto the action box.
+    pub fn act<C: Critics>(
+        &mut self,
+        ac: &mut ActorCritic<DeterministicPolicy, C>,
+        obs: &[f32],
+        num_envs: usize,
+        mode: ActMode,
+    ) -> Result<Acted, AgentError> {
+        let mut unit = match mode {
+            ActMode::Random => ac.scale.sample_unit(num_envs, &mut ac.rng),
+            ActMode::Explore | ActMode::Greedy => {
+                let obs = matrix(obs, num_envs, ac.act_device());
+                let mut unit = read_floats(ac.acting.forward(obs))?;
+                if mode == ActMode::Explore {
+                    self.noise.perturb(&mut unit, &mut ac.rng);
+                    if self.action_bound_clip {
+                        unit.iter_mut().for_each(|u| *u = u.clamp(-1.0, 1.0));
+                    }
+                }
+                unit
+            }
+        };
+        let actions = if self.action_scaling {
+            ac.scale.unit_to_env(&unit)
+        } else {
+            ac.scale.clip(&mut unit);
+            unit
+        };
+        Ok(Acted::actions(ActionBatch::Continuous(actions)))
+    }
+
+    /// Stored env actions back in the policy's units.
+    pub fn policy_units<C: Critics>(
+        &self,
+        ac: &ActorCritic<DeterministicPolicy, C>,
+        actions: &[f32],
+    ) -> Vec<f32> {
+        if self.action_scaling {
+            ac.scale.env_to_unit(actions)
+        } else {
+            actions.to_vec()
+        }
+    }
+
+    /// Adds the noise's running state to `snapshot`.
+    pub fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
+        Ok(save_json(snapshot, NOISE_FILE, self.noise.state())?)
+    }
+
+    /// A copy with the running state [`NoisyActing::save`] stored.
+    pub fn loaded(&self, snapshot: &Snapshot) -> Result<Self, AgentError> {
+        let mut loaded = self.clone();
+        loaded.noise.set_state(load_json(snapshot, NOISE_FILE)?);
+        Ok(loaded)
     }
 }

@@ -4,10 +4,9 @@
 //! new weights to the acting networks. Statistics stay on the learning device until the end of
 //! the iteration (one read-back), unless prioritized replay needs each update's TD errors.
 
-use burn::tensor::Tensor;
 use cinder_agent::error::{check, check_count, check_unit_interval};
 use cinder_agent::resume::{restore_envs_then, save_envs};
-use cinder_agent::{AgentError, OffPolicyLearner};
+use cinder_agent::{AgentError, ReplayLearner, StatSums};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, Actor, EpisodeRecord, VecEnv};
 use cinder_data::{Lookahead, Memory, PrioritizedConfig, ReplayBuffer, ReplayError};
@@ -121,7 +120,7 @@ pub struct OffPolicy<L> {
     env_steps: usize,
 }
 
-impl<L: OffPolicyLearner> OffPolicy<L> {
+impl<L: ReplayLearner> OffPolicy<L> {
     /// Trains `learner` on `envs` (reset with `seed`; the minibatch sampler is seeded from it
     /// too).
     pub fn new(
@@ -225,7 +224,7 @@ impl<L: OffPolicyLearner> OffPolicy<L> {
     }
 }
 
-impl<L: OffPolicyLearner> Actor for OffPolicy<L> {
+impl<L: ReplayLearner> Actor for OffPolicy<L> {
     type Error = AgentError;
 
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
@@ -233,7 +232,7 @@ impl<L: OffPolicyLearner> Actor for OffPolicy<L> {
     }
 }
 
-impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
+impl<L: ReplayLearner> Algorithm for OffPolicy<L> {
     fn iterate(&mut self, progress: f64) -> Result<Iteration, AgentError> {
         let n = self.envs.num_envs();
         let mut episodes = Vec::new();
@@ -256,8 +255,7 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
             &mut episodes,
         )?;
 
-        let mut sums: Option<Tensor<1>> = None;
-        let mut updates = 0;
+        let mut stats = StatSums::default();
         if self.memory.len() >= self.config.batch_size {
             for _ in 0..self.config.num_updates_per_iter {
                 let batch = self.memory.sample(
@@ -268,29 +266,21 @@ impl<L: OffPolicyLearner> Algorithm for OffPolicy<L> {
                 )?;
                 let learned = self.learner.update(&batch, progress)?;
                 if self.memory.wants_td_errors() {
-                    let td = read_floats(learned.td_errors)?;
-                    self.memory.update_priorities(&batch.indices, &td)?;
+                    let td = learned.td_errors.ok_or(AgentError::InvalidParameter {
+                        name: "prioritized",
+                        value: "true".into(),
+                        expected: "false for a learner without TD errors",
+                    })?;
+                    self.memory
+                        .update_priorities(&batch.indices, &read_floats(td)?)?;
                 }
-                sums = Some(match sums.take() {
-                    Some(sum) => sum + learned.stats,
-                    None => learned.stats,
-                });
-                updates += 1;
+                stats.add(learned.stats);
             }
         }
         self.learner.end_iteration();
 
-        let mut metrics = Vec::new();
-        if let Some(sums) = sums {
-            let means = read_floats(sums.div_scalar(updates as f64))?;
-            metrics.extend(
-                self.learner
-                    .stat_names()
-                    .into_iter()
-                    .zip(means)
-                    .map(|(name, value)| Metric::new(name, f64::from(value))),
-            );
-        }
+        let updates = stats.updates();
+        let mut metrics = stats.means(self.learner.stat_names())?;
         metrics.extend(self.learner.schedule_metrics(progress));
         metrics.push(Metric::new("replay_size", self.memory.len() as f64));
         Ok(Iteration {

@@ -12,33 +12,27 @@
 //!    entropy loss `−mean(log α · (log π(a|s) + H̄))` (eq. 18), one step each;
 //! 5. every `target_update_intvl` updates: `θ'_j ← (1 − τ) θ'_j + τ θ_j`.
 //!
-//! The critic and policy losses are differentiated in two halves of the minibatch on two
-//! threads ([`backward_halves`]); the Gaussian noise of both samples is drawn for the whole
-//! minibatch first, so a run is the same whichever thread takes which half.
-//!
-//! The two critics are one [`EnsembleMlp`]: each layer is a single batched matrix product. The
-//! policy is the agent layer's [`SquashedPolicy`]; `acting` is its copy on the acting device.
+//! The networks, optimisers, halves and targets are the [`ActorCritic`] skeleton's; this file
+//! is the maths. The Gaussian noise of both samples is drawn for the whole minibatch before it
+//! is split in halves, so a run is the same whichever thread takes which half. The two critics
+//! are one [`EnsembleMlp`] (each layer a single batched matrix product); the policy is the
+//! agent layer's [`SquashedPolicy`].
 
 use burn::module::{Module, Param};
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 use cinder_agent::batch::continuous_actions;
 use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_agent::{
-    ActionScale, AgentError, BatchTensors, Learned, OffPolicyLearner, SquashedPolicy,
-};
-use cinder_core::seeding::{EnvRng, rng_from_seed};
+use cinder_agent::{AgentError, BatchTensors, Learned, ReplayLearner, SquashedPolicy};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
 use cinder_nn::distributions::standard_normal;
-use cinder_nn::halves::{add_up, backward_halves};
-use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
-use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
+use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{
-    Activation, EnsembleMlp, EnsembleMlpConfig, Schedule, adam, descend, soft_update, step,
-};
+use cinder_nn::{Activation, EnsembleMlp, EnsembleMlpConfig, Schedule, adam, add_up, descend};
 use cinder_train::Metric;
+
+use crate::actor_critic::{ActorCritic, Critics, min_over_members};
 
 /// SAC's own hyper-parameters (the replay loop's are in [`ReplayConfig`](crate::ReplayConfig)).
 /// Defaults are Pyrado's, with `tau` in Cinder's convention.
@@ -106,29 +100,14 @@ struct LogAlpha {
     value: Param<Tensor<1>>,
 }
 
-/// The SAC learner: the policy and its acting copy, twin critics and their targets, `log α`.
+/// The SAC learner: the actor-critic skeleton with twin critics and no policy target, and
+/// `log α`.
 pub struct Sac {
     config: SacConfig,
-    policy: SquashedPolicy,
-    critics: EnsembleMlp,
-    critic_targets: EnsembleMlp,
+    ac: ActorCritic<SquashedPolicy, EnsembleMlp>,
     log_alpha: LogAlpha,
-    policy_optim: ModuleOptimizer,
-    critic_optim: ModuleOptimizer,
     alpha_optim: ModuleOptimizer,
-    acting: SquashedPolicy,
-    scale: ActionScale,
     target_entropy: f64,
-    device: Device,
-    act_device: Device,
-    rng: EnvRng,
-    updates: usize,
-}
-
-/// `min_j Q_j(s, a)` → `[B]` from `[members, B, 1]` critic outputs.
-fn min_over_members(q: Tensor<3>) -> Tensor<1> {
-    let [members, rows, _] = q.dims();
-    q.reshape([members, rows]).min_dim(0).reshape([rows])
 }
 
 impl Sac {
@@ -143,40 +122,33 @@ impl Sac {
         seed: u64,
     ) -> Result<Self, AgentError> {
         config.validate()?;
-        let scale = ActionScale::for_space("SAC", action_space)?;
-        let a = scale.dim();
-        let device = device.clone().autodiff();
-        let policy = SquashedPolicy::new(
-            observation_dim,
-            a,
-            &config.hidden,
-            config.activation,
-            &device,
+        let (hidden, activation) = (&config.hidden, config.activation);
+        let ac = ActorCritic::new(
+            "SAC",
+            action_space,
+            device,
+            act_device,
+            seed,
+            false,
+            |a, d| {
+                let policy = SquashedPolicy::new(observation_dim, a, hidden, activation, d)?;
+                let critics = EnsembleMlpConfig::new(2, observation_dim + a, hidden.clone(), 1)
+                    .with_activation(activation)
+                    .init(d)?;
+                Ok((policy, critics))
+            },
         )?;
-        let critics = EnsembleMlpConfig::new(2, observation_dim + a, config.hidden.clone(), 1)
-            .with_activation(config.activation)
-            .init(&device)?;
         let log_alpha = LogAlpha {
             value: Param::from_tensor(Tensor::from_floats(
                 [config.entropy_coeff_init.ln() as f32],
-                &device,
+                &ac.device,
             )),
         };
         Ok(Self {
-            acting: policy.valid().to_device(act_device),
-            critic_targets: critics.valid(),
-            policy,
-            critics,
+            target_entropy: -(ac.scale.dim() as f64),
+            ac,
             log_alpha,
-            policy_optim: adam(),
-            critic_optim: adam(),
             alpha_optim: adam(),
-            target_entropy: -(a as f64),
-            scale,
-            device,
-            act_device: act_device.clone(),
-            rng: rng_from_seed(seed),
-            updates: 0,
             config,
         })
     }
@@ -195,7 +167,7 @@ impl Sac {
     fn lr(&self, progress: f64) -> f64 {
         self.config
             .lr_schedule
-            .value(self.config.lr, progress, self.updates)
+            .value(self.config.lr, progress, self.ac.updates)
     }
 
     /// The minibatch rewards after `standardize_rew` and `rew_scale` (n-step sums are treated
@@ -223,11 +195,12 @@ impl Actor for Sac {
     /// Uniform in the box ([`ActMode::Random`]), sampled from the squashed Gaussian
     /// (exploring), or its mode `tanh(mean)` (greedy), scaled onto the action box.
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
+        let ac = &mut self.ac;
         let unit = match mode {
-            ActMode::Random => self.scale.sample_unit(num_envs, &mut self.rng),
+            ActMode::Random => ac.scale.sample_unit(num_envs, &mut ac.rng),
             ActMode::Explore | ActMode::Greedy => {
-                let obs = matrix(obs, num_envs, &self.act_device);
-                let dist = self.acting.distribution(obs);
+                let obs = matrix(obs, num_envs, ac.act_device());
+                let dist = ac.acting.distribution(obs);
                 let actions = if mode == ActMode::Greedy {
                     dist.mode()
                 } else {
@@ -237,115 +210,75 @@ impl Actor for Sac {
             }
         };
         Ok(Acted::actions(ActionBatch::Continuous(
-            self.scale.unit_to_env(&unit),
+            ac.scale.unit_to_env(&unit),
         )))
     }
 }
 
-impl OffPolicyLearner for Sac {
+impl ReplayLearner for Sac {
     fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {
         let actions = continuous_actions(batch, "SAC")?;
-        let t = BatchTensors::new(batch, &self.device);
+        let device = self.ac.device.clone();
+        let t = BatchTensors::new(batch, &device);
         let rows = batch.len();
-        let lr = self.lr(progress);
+        let (lr, clip) = (self.lr(progress), self.config.max_grad_norm);
         let log_alpha = self.log_alpha.value.val().inner();
         let alpha = log_alpha.clone().exp();
         let returns = self.shaped_returns(t.returns.clone());
-        let buffer_actions = matrix(&self.scale.env_to_unit(actions), rows, &self.device);
+        let buffer_actions = matrix(&self.ac.scale.env_to_unit(actions), rows, &device);
         // Drawn here, for the whole minibatch, so that the halves use the generator in a fixed
         // order whichever thread runs them.
-        let next_noise = standard_normal([rows, self.scale.dim()], &self.device);
+        let next_noise = standard_normal([rows, self.ac.scale.dim()], &device);
 
-        // Critic step: each half of the minibatch's target and TD loss on its own thread.
-        let (policy, critic_targets) = (self.policy.valid(), &self.critic_targets);
-        let (grads, critic_parts) =
-            backward_halves(&self.critics, &self.device, rows, |critics, half| {
-                let t = t.half(half);
-                let dist = policy.distribution(t.next_observations.clone());
-                let (next_actions, next_log_probs) =
-                    dist.rsample_with_log_prob_from(half.of(&next_noise));
-                let next_q = min_over_members(
-                    critic_targets
-                        .forward_shared(Tensor::cat(vec![t.next_observations, next_actions], 1)),
-                );
-                let soft_value = next_q - next_log_probs * alpha.clone();
-                let target = half.of(&returns) + t.discounts * soft_value;
-                let q = critics.forward_shared(Tensor::cat(
-                    vec![t.observations, half.of(&buffer_actions)],
-                    1,
-                ));
-                let members = q.dims()[0];
-                let td =
-                    q.clone().reshape([members, half.len()]) - target.autodiff().unsqueeze::<2>();
-                let loss = (td.clone().powi_scalar(2) * t.weights.unsqueeze::<2>())
-                    .sum()
-                    .mul_scalar(0.5 / half.total as f64);
-                let q_mean = q.sum().div_scalar((members * half.total) as f64);
-                let stats = Tensor::cat(vec![loss.clone(), q_mean], 0).detach().inner();
-                (loss, (stats, td.detach().inner()))
-            });
-        self.critics = step(
-            self.critics.clone(),
-            grads,
-            &mut self.critic_optim,
-            lr,
-            self.config.max_grad_norm,
-        )?;
+        // Critics: y = R + γ^k (1 − d) (min_j Q'_j(s', a') − α log π(a'|s')), a' ~ π(·|s');
+        // loss ½ Σ_j mean(w (Q_j(s, a) − y)²).
+        let policy = self.ac.nets.policy.valid();
+        let critic_parts = self.ac.critic_step(rows, lr, clip, |nets, critics, half| {
+            let t = t.half(half);
+            let dist = policy.distribution(t.next_observations.clone());
+            let (next_actions, next_log_probs) =
+                dist.rsample_with_log_prob_from(half.of(&next_noise));
+            let next_q = min_over_members(
+                nets.critic_targets
+                    .q_values(t.next_observations, next_actions),
+            );
+            let soft_value = next_q - next_log_probs * alpha.clone();
+            let target = half.of(&returns) + t.discounts * soft_value;
+            let q = critics.q_values(t.observations, half.of(&buffer_actions));
+            let members = q.dims()[0];
+            let td = q.clone() - target.autodiff().unsqueeze::<2>();
+            let loss = (td.clone().powi_scalar(2) * t.weights.unsqueeze::<2>())
+                .sum()
+                .mul_scalar(0.5 / half.total as f64);
+            let q_mean = q.sum().div_scalar((members * half.total) as f64);
+            let stats = Tensor::cat(vec![loss.clone(), q_mean], 0).detach().inner();
+            (loss, (stats, td.detach().inner()))
+        })?;
 
-        // Policy step through the updated critics (held fixed), again in halves.
-        let policy_noise = standard_normal([rows, self.scale.dim()], &self.device);
-        let critics = self.critics.clone().no_grad();
-        let (grads, policy_parts) =
-            backward_halves(&self.policy, &self.device, rows, |policy, half| {
-                let observations = half.of(&t.observations);
-                let dist = policy.distribution(observations.clone());
-                let (policy_actions, log_probs) =
-                    dist.rsample_with_log_prob_from(half.of(&policy_noise));
-                let q_pi = min_over_members(
-                    critics.forward_shared(Tensor::cat(vec![observations, policy_actions], 1)),
-                );
-                let loss = (log_probs.clone() * alpha.clone().autodiff() - q_pi)
-                    .sum()
-                    .div_scalar(half.total as f64);
-                (
-                    loss.clone(),
-                    (loss.detach().inner(), log_probs.detach().inner()),
-                )
-            });
-        // The policy steps while the critics' targets move on the other thread: neither reads
-        // what the other writes.
-        let updates = self.updates + 1;
-        let move_targets = updates.is_multiple_of(self.config.target_update_intvl);
-        let (new_policy, new_critic_targets) = rayon::join(
-            || {
-                step(
-                    self.policy.clone(),
-                    grads,
-                    &mut self.policy_optim,
-                    lr,
-                    self.config.max_grad_norm,
-                )
-            },
-            || {
-                move_targets
-                    .then(|| {
-                        soft_update(
-                            self.critic_targets.clone(),
-                            &self.critics.valid(),
-                            self.config.tau,
-                        )
-                    })
-                    .transpose()
-            },
-        );
-        self.policy = new_policy?;
-        if let Some(new_critic_targets) = new_critic_targets? {
-            self.critic_targets = new_critic_targets;
-        }
+        // Policy: mean(α log π(a|s) − min_j Q_j(s, a)) through the updated critics.
+        let policy_noise = standard_normal([rows, self.ac.scale.dim()], &device);
+        let moves = (self.ac.updates + 1).is_multiple_of(self.config.target_update_intvl);
+        let targets = (moves, self.config.tau);
+        let policy_parts =
+            self.ac
+                .policy_step(rows, lr, clip, targets, |critics, policy, half| {
+                    let observations = half.of(&t.observations);
+                    let dist = policy.distribution(observations.clone());
+                    let (policy_actions, log_probs) =
+                        dist.rsample_with_log_prob_from(half.of(&policy_noise));
+                    let q_pi = min_over_members(critics.q_values(observations, policy_actions));
+                    let loss = (log_probs.clone() * alpha.clone().autodiff() - q_pi)
+                        .sum()
+                        .div_scalar(half.total as f64);
+                    (
+                        loss.clone(),
+                        (loss.detach().inner(), log_probs.detach().inner()),
+                    )
+                })?;
         let (policy_losses, log_probs): (Vec<_>, Vec<_>) = policy_parts.into_iter().unzip();
         let log_probs = Tensor::cat(log_probs, 0);
 
-        // Entropy-coefficient step (eq. 18) on the policy's log-probabilities.
+        // Entropy coefficient (eq. 18): −mean(log α · (log π(a|s) + H̄)).
         if self.config.learn_entropy_coeff {
             let gap = log_probs.clone().add_scalar(self.target_entropy).autodiff();
             let alpha_loss = (self.log_alpha.value.val() * gap).mean().neg();
@@ -358,7 +291,7 @@ impl OffPolicyLearner for Sac {
                 None,
             )?;
         }
-        self.updates = updates;
+        self.ac.updates += 1;
 
         let (critic_stats, td): (Vec<_>, Vec<_>) = critic_parts.into_iter().unzip();
         let critic_stats = add_up(critic_stats);
@@ -373,7 +306,7 @@ impl OffPolicyLearner for Sac {
                 ],
                 0,
             ),
-            td_errors: Tensor::cat(td, 1).abs().mean_dim(0).reshape([rows]),
+            td_errors: Some(Tensor::cat(td, 1).abs().mean_dim(0).reshape([rows])),
         })
     }
 
@@ -392,43 +325,23 @@ impl OffPolicyLearner for Sac {
     }
 
     fn end_iteration(&mut self) {
-        self.acting = self.policy.valid().to_device(&self.act_device);
+        self.ac.sync_acting();
     }
 
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
-        save_module(snapshot, "policy.bpk", &self.policy)?;
-        save_module(snapshot, "critics.bpk", &self.critics)?;
-        save_module(snapshot, "critic_targets.bpk", &self.critic_targets)?;
+        self.ac.save(snapshot)?;
         save_module(snapshot, "log_alpha.bpk", &self.log_alpha)?;
-        save_optim(snapshot, "policy_optim.bpk", &self.policy_optim)?;
-        save_optim(snapshot, "critic_optim.bpk", &self.critic_optim)?;
         save_optim(snapshot, "alpha_optim.bpk", &self.alpha_optim)?;
-        save_counters(snapshot, "counters.bin", &[self.updates]);
-        save_json(snapshot, RNG_FILE, &self.rng)?;
         Ok(())
     }
 
     fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
-        let policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
-        let critics = load_module(snapshot, "critics.bpk", self.critics.clone())?;
-        let critic_targets =
-            load_module(snapshot, "critic_targets.bpk", self.critic_targets.clone())?;
+        let ac = self.ac.loaded(snapshot)?;
         let log_alpha = load_module(snapshot, "log_alpha.bpk", self.log_alpha.clone())?;
-        let policy_optim = load_optim(snapshot, "policy_optim.bpk", self.policy_optim.clone())?;
-        let critic_optim = load_optim(snapshot, "critic_optim.bpk", self.critic_optim.clone())?;
         let alpha_optim = load_optim(snapshot, "alpha_optim.bpk", self.alpha_optim.clone())?;
-        let [updates] = load_counters(snapshot, "counters.bin")?;
-        let rng = load_json(snapshot, RNG_FILE)?;
-        self.policy = policy;
-        self.critics = critics;
-        self.critic_targets = critic_targets;
+        self.ac = ac;
         self.log_alpha = log_alpha;
-        self.policy_optim = policy_optim;
-        self.critic_optim = critic_optim;
         self.alpha_optim = alpha_optim;
-        self.updates = updates;
-        self.rng = rng;
-        self.acting = self.policy.valid().to_device(&self.act_device);
         Ok(())
     }
 }

@@ -10,7 +10,7 @@ use cinder_core::{ActMode, Action, Actor, Env, EnvError, StepOutcome, VecEnv};
 use cinder_envs::make;
 use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_offpolicy::{
-    Ddpg, DdpgConfig, Dql, DqlConfig, OffPolicy, OffPolicyLearner, ReplayConfig, Sac, SacConfig,
+    Ddpg, DdpgConfig, Dql, DqlConfig, OffPolicy, ReplayConfig, ReplayLearner, Sac, SacConfig,
 };
 use cinder_train::{Algorithm, RunLogger, StopReason, TrainConfig, TrainSummary, train};
 
@@ -477,7 +477,7 @@ fn bad_input_is_an_error_naming_the_parameter_or_step() {
 
 /// Trains on one environment for at most `steps`, evaluating (10 episodes) every `eval_every`
 /// iterations, and stops early once an evaluation reaches `bar`; returns the summary.
-fn learn<L: OffPolicyLearner>(
+fn learn<L: ReplayLearner>(
     learner: L,
     env: &str,
     config: ReplayConfig,

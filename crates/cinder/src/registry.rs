@@ -3,7 +3,8 @@
 
 use crate::settings::{
     A2cSettings, AlgorithmSettings, BcSettings, BcqSettings, DdpgSettings, DqlSettings,
-    Ppo2Settings, PpoSettings, SacSettings, Settings, SettingsError, SvpgSettings, resolve,
+    Ppo2Settings, PpoSettings, SacSettings, Settings, SettingsError, SvpgSettings, Td3Settings,
+    resolve,
 };
 
 /// The family an algorithm belongs to (its crate).
@@ -112,6 +113,12 @@ pub const REGISTRY: &[Entry] = &[
         Family::OffPolicy,
         "Soft Actor-Critic, twin critics, learned entropy coefficient",
         include_str!("../../../presets/sac.toml"),
+    ),
+    Entry::of::<Td3Settings>(
+        "td3",
+        Family::OffPolicy,
+        "Twin Delayed DDPG: clipped double Q, smoothed targets, delayed policy",
+        include_str!("../../../presets/td3.toml"),
     ),
     Entry::of::<BcSettings>(
         "bc",

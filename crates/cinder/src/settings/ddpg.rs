@@ -25,7 +25,8 @@ pub struct DdpgSettings {
 }
 
 impl DdpgSettings {
-    fn config(&self) -> Result<DdpgConfig, SettingsError> {
+    /// The learner's parameters.
+    pub(super) fn config(&self) -> Result<DdpgConfig, SettingsError> {
         let s = &self.off_policy;
         let exploration_noise =
             ExplorationNoise::parse(&self.exploration_noise).ok_or_else(|| {

@@ -20,6 +20,7 @@ mod ppo;
 mod ppo2;
 mod sac;
 mod svpg;
+mod td3;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -46,6 +47,7 @@ pub use ppo::PpoSettings;
 pub use ppo2::Ppo2Settings;
 pub use sac::SacSettings;
 pub use svpg::SvpgSettings;
+pub use td3::Td3Settings;
 
 use crate::burn;
 

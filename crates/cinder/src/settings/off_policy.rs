@@ -6,7 +6,7 @@ use cinder_agent::AgentError;
 use cinder_core::Space;
 use cinder_data::PrioritizedConfig;
 use cinder_explore::Icm;
-use cinder_offpolicy::{OffPolicy, OffPolicyLearner, ReplayConfig};
+use cinder_offpolicy::{OffPolicy, ReplayConfig, ReplayLearner};
 use serde::{Deserialize, Serialize};
 
 use super::{Build, BuildResult, IcmSettings, RunSettings, SettingsError, activation};
@@ -124,7 +124,7 @@ impl OffPolicySettings {
     /// environments.
     pub fn build<C, L>(&self, b: Build<'_>, config: C, new: NewLearner<C, L>) -> BuildResult
     where
-        L: OffPolicyLearner + 'static,
+        L: ReplayLearner + 'static,
     {
         let space = b.envs.action_space().clone();
         let learner = new(

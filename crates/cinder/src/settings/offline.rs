@@ -7,7 +7,7 @@ use std::path::Path;
 use burn::tensor::Device;
 use cinder_agent::AgentError;
 use cinder_core::Space;
-use cinder_offline::{Offline, OfflineConfig, OfflineLearner, minari};
+use cinder_offline::{Offline, OfflineConfig, ReplayLearner, minari};
 use serde::{Deserialize, Serialize};
 
 use super::{Build, BuildResult, RunSettings, SettingsError, activation, grad_clip};
@@ -114,7 +114,7 @@ impl OfflineSettings {
         new: NewLearner<C, L>,
     ) -> BuildResult
     where
-        L: OfflineLearner + 'static,
+        L: ReplayLearner + 'static,
     {
         let dataset = minari::load(Path::new(&self.dataset)).map_err(AgentError::from)?;
         dataset

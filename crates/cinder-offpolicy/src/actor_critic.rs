@@ -1,0 +1,255 @@
+//! The actor-critic skeleton that DDPG, TD3 and SAC are instances of: a policy (deterministic
+//! or squashed Gaussian) with its acting copy and, for the deterministic ones, a lagged target;
+//! critics (one Q-network, or an ensemble evaluated as one batched network) with their lagged
+//! targets; one Adam per side; the update counter and the host generator; save and load.
+//!
+//! An algorithm keeps its maths (the critics' target, the losses, the entropy coefficient) and
+//! hands each loss to [`ActorCritic::critic_step`] or [`ActorCritic::policy_step`], which
+//! differentiate it over the two halves of the minibatch on two threads and step the
+//! optimiser ([`descend_halves`]); the policy's step runs beside the critics' target update.
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::{Device, Tensor};
+use cinder_agent::{ActionScale, AgentError};
+use cinder_core::Snapshot;
+use cinder_core::seeding::{EnvRng, rng_from_seed};
+use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
+use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
+use cinder_nn::{
+    Descent, EnsembleMlp, Half, Mlp, adam, descend_halves, descend_halves_beside, soft_update,
+};
+
+/// A critic network of the skeleton and the snapshot files it and its target are saved in.
+pub trait Critics: Module + Sync {
+    /// The critics' file (`critic.bpk` for one network, `critics.bpk` for an ensemble).
+    const FILE: &'static str;
+    /// Their target's file.
+    const TARGET_FILE: &'static str;
+
+    /// `Q_j(s, a)` of every member `j` → `[members, B]`.
+    fn q_values(&self, observations: Tensor<2>, actions: Tensor<2>) -> Tensor<2>;
+}
+
+impl Critics for Mlp {
+    const FILE: &'static str = "critic.bpk";
+    const TARGET_FILE: &'static str = "critic_target.bpk";
+
+    fn q_values(&self, observations: Tensor<2>, actions: Tensor<2>) -> Tensor<2> {
+        let rows = observations.dims()[0];
+        self.forward(Tensor::cat(vec![observations, actions], 1))
+            .reshape([1, rows])
+    }
+}
+
+impl Critics for EnsembleMlp {
+    const FILE: &'static str = "critics.bpk";
+    const TARGET_FILE: &'static str = "critic_targets.bpk";
+
+    fn q_values(&self, observations: Tensor<2>, actions: Tensor<2>) -> Tensor<2> {
+        let rows = observations.dims()[0];
+        self.forward_shared(Tensor::cat(vec![observations, actions], 1))
+            .reshape([self.members(), rows])
+    }
+}
+
+/// `min_j Q_j` → `[B]` from `[members, B]` values (clipped double Q).
+pub fn min_over_members(q: Tensor<2>) -> Tensor<1> {
+    let rows = q.dims()[1];
+    q.min_dim(0).reshape([rows])
+}
+
+/// The networks: what a loss reads.
+pub struct Nets<P, C> {
+    /// The policy being trained (on the learning device).
+    pub policy: P,
+    /// Its lagged copy (DDPG, TD3), or none (SAC samples from the policy itself).
+    pub policy_target: Option<P>,
+    /// The critics being trained.
+    pub critics: C,
+    /// Their lagged copies, on the plain learning device (no autodiff graph).
+    pub critic_targets: C,
+}
+
+/// The skeleton: networks, optimisers, acting copy, action scaling, counters and generator.
+pub struct ActorCritic<P, C> {
+    /// The networks.
+    pub nets: Nets<P, C>,
+    policy_optim: ModuleOptimizer,
+    critic_optim: ModuleOptimizer,
+    /// The policy's copy on the acting device (refreshed at the end of every iteration).
+    pub acting: P,
+    /// The action box ↔ `[-1, 1]^d`.
+    pub scale: ActionScale,
+    /// The learning device (autodiff).
+    pub device: Device,
+    act_device: Device,
+    /// Random actions and exploration noise.
+    pub rng: EnvRng,
+    /// Gradient updates so far.
+    pub updates: usize,
+}
+
+impl<P: Module + Sync, C: Critics> ActorCritic<P, C> {
+    /// The skeleton of `learner` (named in errors) for a bounded box `action_space`: `build`
+    /// makes the policy and the critics from the action dimension and the learning device, in
+    /// that order (so the initial weights are drawn in a fixed order); the targets start as
+    /// copies. `seed` drives the host generator.
+    pub fn new(
+        learner: &str,
+        action_space: &cinder_core::Space,
+        device: &Device,
+        act_device: &Device,
+        seed: u64,
+        with_policy_target: bool,
+        build: impl FnOnce(usize, &Device) -> Result<(P, C), AgentError>,
+    ) -> Result<Self, AgentError> {
+        let scale = ActionScale::for_space(learner, action_space)?;
+        let device = device.clone().autodiff();
+        let (policy, critics) = build(scale.dim(), &device)?;
+        Ok(Self {
+            acting: policy.valid().to_device(act_device),
+            nets: Nets {
+                policy_target: with_policy_target.then(|| policy.valid()),
+                critic_targets: critics.valid(),
+                policy,
+                critics,
+            },
+            policy_optim: adam(),
+            critic_optim: adam(),
+            scale,
+            device,
+            act_device: act_device.clone(),
+            rng: rng_from_seed(seed),
+            updates: 0,
+        })
+    }
+
+    /// One critic step: `loss(nets, critics, half)` of each half of a `rows`-row minibatch
+    /// (the half's rows' sum divided by `half.total`), differentiated with respect to the
+    /// critics' fork it is given; returns the halves' extras.
+    pub fn critic_step<S, F>(
+        &mut self,
+        rows: usize,
+        lr: f64,
+        max_grad_norm: Option<f64>,
+        loss: F,
+    ) -> Result<Vec<S>, AgentError>
+    where
+        S: Send,
+        F: Fn(&Nets<P, C>, C, &Half) -> (Tensor<1>, S) + Sync,
+    {
+        let nets = &self.nets;
+        let descent = Descent {
+            optim: &mut self.critic_optim,
+            lr,
+            max_grad_norm,
+        };
+        let (critics, extras) =
+            descend_halves(nets.critics.clone(), &self.device, rows, descent, |c, h| {
+                loss(nets, c, h)
+            })?;
+        self.nets.critics = critics;
+        Ok(extras)
+    }
+
+    /// One policy step through the critics (held fixed): `loss(critics, policy, half)` as in
+    /// [`ActorCritic::critic_step`]. With `move_targets`, the critics' targets move by `tau`
+    /// on another thread while the policy steps, then the policy's target (if any) follows the
+    /// stepped policy.
+    pub fn policy_step<S, F>(
+        &mut self,
+        rows: usize,
+        lr: f64,
+        max_grad_norm: Option<f64>,
+        (move_targets, tau): (bool, f64),
+        loss: F,
+    ) -> Result<Vec<S>, AgentError>
+    where
+        S: Send,
+        F: Fn(&C, P, &Half) -> (Tensor<1>, S) + Sync,
+    {
+        let nets = &self.nets;
+        let critics = nets.critics.clone().no_grad();
+        let descent = Descent {
+            optim: &mut self.policy_optim,
+            lr,
+            max_grad_norm,
+        };
+        let (policy, extras, critic_targets) = descend_halves_beside(
+            nets.policy.clone(),
+            &self.device,
+            rows,
+            descent,
+            |p, h| loss(&critics, p, h),
+            || {
+                move_targets
+                    .then(|| soft_update(nets.critic_targets.clone(), &nets.critics.valid(), tau))
+                    .transpose()
+            },
+        )?;
+        self.nets.policy = policy;
+        if let Some(critic_targets) = critic_targets? {
+            self.nets.critic_targets = critic_targets;
+            if let Some(target) = self.nets.policy_target.take() {
+                let trained = self.nets.policy.valid();
+                self.nets.policy_target = Some(soft_update(target, &trained, tau)?);
+            }
+        }
+        Ok(extras)
+    }
+
+    /// The device the acting copy lives on.
+    pub fn act_device(&self) -> &Device {
+        &self.act_device
+    }
+
+    /// Copies the trained policy to the acting device (at the end of every iteration).
+    pub fn sync_acting(&mut self) {
+        self.acting = self.nets.policy.valid().to_device(&self.act_device);
+    }
+
+    /// Adds the networks, optimiser states, update count and generator to `snapshot`.
+    pub fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
+        save_module(snapshot, "policy.bpk", &self.nets.policy)?;
+        save_module(snapshot, C::FILE, &self.nets.critics)?;
+        if let Some(target) = &self.nets.policy_target {
+            save_module(snapshot, "policy_target.bpk", target)?;
+        }
+        save_module(snapshot, C::TARGET_FILE, &self.nets.critic_targets)?;
+        save_optim(snapshot, "policy_optim.bpk", &self.policy_optim)?;
+        save_optim(snapshot, "critic_optim.bpk", &self.critic_optim)?;
+        save_counters(snapshot, "counters.bin", &[self.updates]);
+        save_json(snapshot, RNG_FILE, &self.rng)?;
+        Ok(())
+    }
+
+    /// Reads what [`ActorCritic::save`] stored into new networks, optimisers and counters;
+    /// `self` is left as it is, so a caller with files of its own can load them all first and
+    /// commit together (a failure leaves the learner unchanged).
+    pub fn loaded(&self, snapshot: &Snapshot) -> Result<Self, AgentError> {
+        let nets = &self.nets;
+        let policy = load_module(snapshot, "policy.bpk", nets.policy.clone())?;
+        let policy_target = match &nets.policy_target {
+            Some(target) => Some(load_module(snapshot, "policy_target.bpk", target.clone())?),
+            None => None,
+        };
+        let [updates] = load_counters(snapshot, "counters.bin")?;
+        Ok(Self {
+            acting: policy.valid().to_device(&self.act_device),
+            nets: Nets {
+                policy,
+                policy_target,
+                critics: load_module(snapshot, C::FILE, nets.critics.clone())?,
+                critic_targets: load_module(snapshot, C::TARGET_FILE, nets.critic_targets.clone())?,
+            },
+            policy_optim: load_optim(snapshot, "policy_optim.bpk", self.policy_optim.clone())?,
+            critic_optim: load_optim(snapshot, "critic_optim.bpk", self.critic_optim.clone())?,
+            scale: self.scale.clone(),
+            device: self.device.clone(),
+            act_device: self.act_device.clone(),
+            rng: load_json(snapshot, RNG_FILE)?,
+            updates,
+        })
+    }
+}

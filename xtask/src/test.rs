@@ -1,0 +1,95 @@
+//! `cargo xtask test` and `cargo xtask ci`: the workspace is compiled once with every backend
+//! (`--all-features`: the crates default to flex alone); each leg reruns the same test
+//! binaries with `CINDER_TEST_DEVICE` set, which `cinder_nn::device::test_device()` reads.
+//! Learning smoke tests (`learning_*`) run on the flex leg only.
+
+use anyhow::{Result, bail};
+use clap::{Args, ValueEnum};
+
+use crate::cargo;
+
+const TEST_DEVICE_VAR: &str = "CINDER_TEST_DEVICE";
+
+/// The devices of the test matrix.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Device {
+    Flex,
+    Ndarray,
+    Wgpu,
+    All,
+}
+
+const DEVICES: [&str; 3] = ["flex", "ndarray", "wgpu"];
+
+/// `cargo xtask test`'s arguments.
+#[derive(Args)]
+pub struct TestArgs {
+    /// The device to run the tests on.
+    #[arg(long, value_enum, default_value = "all")]
+    device: Device,
+    /// Arguments for the test binaries (after `--`).
+    #[arg(last = true)]
+    passthrough: Vec<String>,
+}
+
+pub fn test(args: &TestArgs) -> Result<()> {
+    let devices = match args.device {
+        Device::Flex => vec!["flex"],
+        Device::Ndarray => vec!["ndarray"],
+        Device::Wgpu => vec!["wgpu"],
+        Device::All => DEVICES.to_vec(),
+    };
+    run_matrix(&devices, &args.passthrough)
+}
+
+/// Learning smoke tests are named `learning_*` and run on the flex leg only: their thresholds
+/// hold for flex's random streams, and thousands of updates on lavapipe would take minutes.
+const LEARNING_TESTS: &str = "learning_";
+
+fn run_matrix(devices: &[&str], passthrough: &[String]) -> Result<()> {
+    let mut failed = Vec::new();
+    for device in devices {
+        let mut args = vec![
+            "test",
+            "--workspace",
+            "--all-features",
+            "--lib",
+            "--bins",
+            "--tests",
+            "--examples",
+            "--",
+        ];
+        if *device != "flex" {
+            args.extend(["--skip", LEARNING_TESTS]);
+        }
+        args.extend(passthrough.iter().map(String::as_str));
+        if let Err(e) = cargo(&args, &[(TEST_DEVICE_VAR, device)]) {
+            eprintln!("device {device}: {e:#}");
+            failed.push(*device);
+        }
+    }
+    // Doc tests do not touch a device: once is enough.
+    cargo(&["test", "--workspace", "--all-features", "--doc"], &[])?;
+    if !failed.is_empty() {
+        bail!("tests failed on: {}", failed.join(", "));
+    }
+    println!("\nall tests passed on: {}", devices.join(", "));
+    Ok(())
+}
+
+pub fn ci() -> Result<()> {
+    cargo(&["fmt", "--all", "--check"], &[])?;
+    cargo(
+        &[
+            "clippy",
+            "--workspace",
+            "--all-features",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    run_matrix(&DEVICES, &[])
+}
