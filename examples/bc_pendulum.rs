@@ -9,13 +9,14 @@
 
 use std::path::Path;
 
+use cinder::agent::Setup;
 use cinder::core::{ActMode, VecEnv};
 use cinder::data::{Dataset, Noise, Noisy, record};
 use cinder::envs::make;
 use cinder::nn::parse_device;
 use cinder::offline::{Bc, BcConfig, Offline, OfflineConfig, minari};
 use cinder::offpolicy::{OffPolicy, ReplayConfig, Sac, SacConfig};
-use cinder::train::{RunLogger, TrainConfig, train};
+use cinder::train::{Every, RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let device = parse_device("flex")?;
@@ -35,23 +36,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut eval = VecEnv::from_fn(10, |_| make("Pendulum-v1"))?;
     dataset.check_spaces(eval.observation_space(), eval.action_space())?;
+    let setup = Setup::new(&eval, &device, &device, 0);
     let bc = Bc::new(
         BcConfig {
             hidden: vec![256, 256],
             ..BcConfig::default()
         },
-        eval.observation_dim(),
-        eval.action_space(),
-        &device,
-        &device,
-        0,
+        &setup,
     )?;
     let sampling = OfflineConfig {
         batch_size: 256,
         ..OfflineConfig::default()
     };
-    let mut algorithm = Offline::new(bc, &dataset, sampling, 0)?;
-    let config = TrainConfig::updates(5000, 1);
+    let mut algorithm = Offline::new(bc, &dataset, sampling, &setup)?;
+    let config = TrainConfig::updates(5000, Every::Iterations(1));
     let summary = train(&mut algorithm, &mut eval, &config, &mut RunLogger::quiet())?;
     println!("{summary}");
     Ok(())
@@ -60,6 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// 10,000 noisy transitions of a SAC policy trained for 12,000 steps.
 fn collect(device: &cinder::burn::tensor::Device) -> Result<Dataset, Box<dyn std::error::Error>> {
     let mut envs = VecEnv::from_fn(1, |_| make("Pendulum-v1"))?;
+    let setup = Setup::new(&envs, device, device, 0);
     let sac = Sac::new(
         SacConfig {
             lr: 1e-3,
@@ -68,23 +67,19 @@ fn collect(device: &cinder::burn::tensor::Device) -> Result<Dataset, Box<dyn std
             max_grad_norm: None,
             ..SacConfig::default()
         },
-        envs.observation_dim(),
-        envs.action_space(),
-        device,
-        device,
-        0,
+        &setup,
     )?;
     let replay = ReplayConfig {
         num_init_memory_steps: 256,
         ..ReplayConfig::default()
     };
     let online = VecEnv::from_fn(1, |_| make("Pendulum-v1"))?;
-    let mut sac = OffPolicy::new(sac, online, replay, 0)?;
+    let mut sac = OffPolicy::new(sac, online, replay, &setup)?;
     let mut eval = VecEnv::from_fn(5, |_| make("Pendulum-v1"))?;
     let summary = train(
         &mut sac,
         &mut eval,
-        &TrainConfig::steps(12_000, 4000),
+        &TrainConfig::steps(12_000, Every::Iterations(4000)),
         &mut RunLogger::quiet(),
     )?;
     println!("behaviour policy (SAC): {summary}");

@@ -9,13 +9,14 @@
 
 use std::path::Path;
 
+use cinder::agent::Setup;
 use cinder::core::{ActMode, VecEnv};
 use cinder::data::{Dataset, Noise, Noisy, record};
 use cinder::envs::make;
 use cinder::nn::{Schedule, parse_device};
 use cinder::offline::{Bcq, BcqConfig, Offline, OfflineConfig, minari};
 use cinder::offpolicy::{Dql, DqlConfig, OffPolicy, ReplayConfig};
-use cinder::train::{RunLogger, TrainConfig, train};
+use cinder::train::{Every, RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let device = parse_device("flex")?;
@@ -35,23 +36,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut eval = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
     dataset.check_spaces(eval.observation_space(), eval.action_space())?;
+    let setup = Setup::new(&eval, &device, &device, 0);
     let bcq = Bcq::new(
         BcqConfig {
             target_update_freq: 320,
             ..BcqConfig::default()
         },
-        eval.observation_dim(),
-        eval.action_space(),
-        &device,
-        &device,
-        0,
+        &setup,
     )?;
     let sampling = OfflineConfig {
         estimation_step: 3,
         ..OfflineConfig::default()
     };
-    let mut algorithm = Offline::new(bcq, &dataset, sampling, 0)?;
-    let config = TrainConfig::updates(5000, 1);
+    let mut algorithm = Offline::new(bcq, &dataset, sampling, &setup)?;
+    let config = TrainConfig::updates(5000, Every::Iterations(1));
     let summary = train(&mut algorithm, &mut eval, &config, &mut RunLogger::quiet())?;
     println!("{summary}");
     Ok(())
@@ -60,6 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// 10,000 ε-greedy transitions of a DQL policy trained for 20,000 steps.
 fn collect(device: &cinder::burn::tensor::Device) -> Result<Dataset, Box<dyn std::error::Error>> {
     let mut envs = VecEnv::from_fn(1, |_| make("CartPole-v1"))?;
+    let setup = Setup::new(&envs, device, device, 0);
     let dql = Dql::new(
         DqlConfig {
             hidden: vec![256, 256],
@@ -72,11 +71,7 @@ fn collect(device: &cinder::burn::tensor::Device) -> Result<Dataset, Box<dyn std
             is_double: false,
             ..DqlConfig::default()
         },
-        envs.observation_dim(),
-        envs.action_space(),
-        device,
-        device,
-        0,
+        &setup,
     )?;
     let replay = ReplayConfig {
         memory_size: 100_000,
@@ -86,12 +81,12 @@ fn collect(device: &cinder::burn::tensor::Device) -> Result<Dataset, Box<dyn std
         ..ReplayConfig::default()
     };
     let online = VecEnv::from_fn(1, |_| make("CartPole-v1"))?;
-    let mut dql = OffPolicy::new(dql, online, replay, 0)?;
+    let mut dql = OffPolicy::new(dql, online, replay, &setup)?;
     let mut eval = VecEnv::from_fn(5, |_| make("CartPole-v1"))?;
     let summary = train(
         &mut dql,
         &mut eval,
-        &TrainConfig::steps(20_000, 40),
+        &TrainConfig::steps(20_000, Every::Iterations(40)),
         &mut RunLogger::quiet(),
     )?;
     println!("behaviour policy (DQL): {summary}");

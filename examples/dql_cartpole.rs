@@ -5,12 +5,13 @@
 //!
 //! Run with `cargo run --release --example dql_cartpole [flex|ndarray|wgpu]`.
 
+use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::envs::make;
 use cinder::nn::Schedule;
 use cinder::nn::parse_device;
 use cinder::offpolicy::{Dql, DqlConfig, OffPolicy, ReplayConfig};
-use cinder::train::{RunLogger, TrainConfig, train};
+use cinder::train::{Every, RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let learn_device = parse_device(&std::env::args().nth(1).unwrap_or("flex".into()))?;
@@ -19,8 +20,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     act_device.seed(0);
 
     let envs = VecEnv::from_fn(1, |_| make("CartPole-v1"))?;
+    let setup = Setup::new(&envs, &learn_device, &act_device, 0);
     let mut eval = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
-    let config = TrainConfig::steps(50_000, 40);
+    let config = TrainConfig::steps(50_000, Every::Iterations(40));
     let dql = Dql::new(
         DqlConfig {
             hidden: vec![256, 256],
@@ -34,11 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             is_double: false,
             ..DqlConfig::default()
         },
-        envs.observation_dim(),
-        envs.action_space(),
-        &learn_device,
-        &act_device,
-        0,
+        &setup,
     )?;
     let replay = ReplayConfig {
         memory_size: 100_000,
@@ -47,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         batch_size: 64,
         ..ReplayConfig::default()
     };
-    let mut algorithm = OffPolicy::new(dql, envs, replay, 0)?;
+    let mut algorithm = OffPolicy::new(dql, envs, replay, &setup)?;
 
     let summary = train(&mut algorithm, &mut eval, &config, &mut RunLogger::quiet())?;
     println!("{summary}");

@@ -5,12 +5,13 @@
 //!
 //! Run with `cargo run --release --example dql_icm_cartpole [flex|ndarray|wgpu]`.
 
+use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::envs::make;
 use cinder::explore::{Icm, IcmConfig};
 use cinder::nn::{Schedule, parse_device};
 use cinder::offpolicy::{Dql, DqlConfig, OffPolicy, ReplayConfig};
-use cinder::train::{RunLogger, TrainConfig, train};
+use cinder::train::{Every, RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let learn_device = parse_device(&std::env::args().nth(1).unwrap_or("flex".into()))?;
@@ -19,11 +20,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     act_device.seed(0);
 
     let envs = VecEnv::from_fn(1, |_| make("CartPole-v1"))?;
+    let setup = Setup::new(&envs, &learn_device, &act_device, 0);
     let mut eval = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
-    let (obs_space, act_space) = (
-        envs.observation_space().clone(),
-        envs.action_space().clone(),
-    );
     let dql = Dql::new(
         DqlConfig {
             hidden: vec![256, 256],
@@ -37,20 +35,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             is_double: false,
             ..DqlConfig::default()
         },
-        envs.observation_dim(),
-        &act_space,
-        &learn_device,
-        &act_device,
-        0,
+        &setup,
     )?;
     // Tianshou's ICM test values: reward scale 0.01, forward-loss weight 0.2, lr scale 1.
-    let learner = Icm::new(
-        dql,
-        IcmConfig::default(),
-        &obs_space,
-        &act_space,
-        &learn_device,
-    )?;
+    let learner = Icm::new(dql, IcmConfig::default(), &setup)?;
     let replay = ReplayConfig {
         memory_size: 100_000,
         min_steps: 256,
@@ -58,9 +46,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         batch_size: 64,
         ..ReplayConfig::default()
     };
-    let mut algorithm = OffPolicy::new(learner, envs, replay, 0)?;
+    let mut algorithm = OffPolicy::new(learner, envs, replay, &setup)?;
 
-    let config = TrainConfig::steps(50_000, 40);
+    let config = TrainConfig::steps(50_000, Every::Iterations(40));
     let summary = train(&mut algorithm, &mut eval, &config, &mut RunLogger::quiet())?;
     println!("{summary}");
     Ok(())

@@ -5,13 +5,14 @@
 //!
 //! Run with `cargo run --release --example ppo_icm_mountaincar [flex|ndarray|wgpu]`.
 
+use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::data::Budget;
 use cinder::envs::make;
 use cinder::explore::{Icm, IcmConfig};
 use cinder::nn::parse_device;
-use cinder::pg::{Gae, GaeConfig, OnPolicy, Ppo, PpoConfig};
-use cinder::train::{RunLogger, TrainConfig, train};
+use cinder::pg::{GaeConfig, OnPolicy, Ppo, PpoConfig};
+use cinder::train::{Every, RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let learn_device = parse_device(&std::env::args().nth(1).unwrap_or("flex".into()))?;
@@ -20,39 +21,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let envs = VecEnv::from_fn(16, |_| make("MountainCar-v0"))?;
     let mut eval = VecEnv::from_fn(10, |_| make("MountainCar-v0"))?;
-    let (obs_space, act_space) = (
-        envs.observation_space().clone(),
-        envs.action_space().clone(),
-    );
-    let critic = Gae::new(
-        GaeConfig {
-            gamma: 0.99,
-            lambda: 0.98,
-            ..GaeConfig::default()
-        },
-        &obs_space,
-        &learn_device,
-    )?;
+    let setup = Setup::new(&envs, &learn_device, &act_device, 0);
     let ppo = Ppo::new(
         PpoConfig {
             num_epoch: 4,
+            critic: GaeConfig {
+                gamma: 0.99,
+                lambda: 0.98,
+                ..GaeConfig::default()
+            },
             ..PpoConfig::default()
         },
-        critic,
-        &obs_space,
-        &act_space,
-        &learn_device,
-        0,
+        &setup,
     )?;
     // Curiosity 10× Tianshou's scale: raw MountainCar observations give small feature errors.
     let icm = IcmConfig {
         reward_scale: 10.0,
         ..IcmConfig::default()
     };
-    let learner = Icm::new(ppo, icm, &obs_space, &act_space, &learn_device)?;
-    let mut algorithm = OnPolicy::new(learner, envs, 0, Budget::MinSteps(16 * 128), &act_device);
+    let learner = Icm::new(ppo, icm, &setup)?;
+    let mut algorithm = OnPolicy::new(learner, envs, Budget::MinSteps(16 * 128), &setup)?;
 
-    let config = TrainConfig::steps(500_000, 20);
+    let config = TrainConfig::steps(500_000, Every::Iterations(20));
     let summary = train(&mut algorithm, &mut eval, &config, &mut RunLogger::quiet())?;
     println!("{summary}");
     Ok(())

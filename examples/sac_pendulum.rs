@@ -5,11 +5,12 @@
 //!
 //! Run with `cargo run --release --example sac_pendulum [flex|ndarray|wgpu]`.
 
+use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::envs::make;
 use cinder::nn::parse_device;
 use cinder::offpolicy::{OffPolicy, ReplayConfig, Sac, SacConfig};
-use cinder::train::{RunLogger, TrainConfig, train};
+use cinder::train::{Every, RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let learn_device = parse_device(&std::env::args().nth(1).unwrap_or("flex".into()))?;
@@ -18,8 +19,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     act_device.seed(0);
 
     let envs = VecEnv::from_fn(1, |_| make("Pendulum-v1"))?;
+    let setup = Setup::new(&envs, &learn_device, &act_device, 0);
     let mut eval = VecEnv::from_fn(10, |_| make("Pendulum-v1"))?;
-    let config = TrainConfig::steps(20_000, 5000);
+    let config = TrainConfig::steps(20_000, Every::Iterations(5000));
     let sac = Sac::new(
         SacConfig {
             lr: 1e-3,
@@ -28,17 +30,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             max_grad_norm: None,
             ..SacConfig::default()
         },
-        envs.observation_dim(),
-        envs.action_space(),
-        &learn_device,
-        &act_device,
-        0,
+        &setup,
     )?;
     let replay = ReplayConfig {
         num_init_memory_steps: 256,
         ..ReplayConfig::default()
     };
-    let mut algorithm = OffPolicy::new(sac, envs, replay, 0)?;
+    let mut algorithm = OffPolicy::new(sac, envs, replay, &setup)?;
 
     let summary = train(&mut algorithm, &mut eval, &config, &mut RunLogger::quiet())?;
     println!("{summary}");

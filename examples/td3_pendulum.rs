@@ -5,11 +5,12 @@
 //!
 //! Run with `cargo run --release --example td3_pendulum [flex|ndarray|wgpu]`.
 
+use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::envs::make;
 use cinder::nn::parse_device;
 use cinder::offpolicy::{DdpgConfig, OffPolicy, ReplayConfig, Td3, Td3Config};
-use cinder::train::{RunLogger, TrainConfig, train};
+use cinder::train::{Every, RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let learn_device = parse_device(&std::env::args().nth(1).unwrap_or("flex".into()))?;
@@ -18,8 +19,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     act_device.seed(0);
 
     let envs = VecEnv::from_fn(1, |_| make("Pendulum-v1"))?;
+    let setup = Setup::new(&envs, &learn_device, &act_device, 0);
     let mut eval = VecEnv::from_fn(10, |_| make("Pendulum-v1"))?;
-    let config = TrainConfig::steps(20_000, 5000);
+    let config = TrainConfig::steps(20_000, Every::Iterations(5000));
     let td3 = Td3::new(
         Td3Config {
             ddpg: DdpgConfig {
@@ -28,11 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
             ..Td3Config::default()
         },
-        envs.observation_dim(),
-        envs.action_space(),
-        &learn_device,
-        &act_device,
-        0,
+        &setup,
     )?;
     let replay = ReplayConfig {
         memory_size: 200_000,
@@ -40,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         gamma: 0.98,
         ..ReplayConfig::default()
     };
-    let mut algorithm = OffPolicy::new(td3, envs, replay, 0)?;
+    let mut algorithm = OffPolicy::new(td3, envs, replay, &setup)?;
 
     let summary = train(&mut algorithm, &mut eval, &config, &mut RunLogger::quiet())?;
     println!("{summary}");

@@ -7,14 +7,15 @@
 //! any of them.
 
 use burn::optim::GradientsParams;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Tensor;
 use cinder_core::{ActMode, Acted, Actor, Metric, Snapshot, VecEnv};
 use cinder_data::{Budget, ReplayBatch, Rollout, Sampler};
 use cinder_nn::persist::{load_json, save_json};
 use cinder_nn::tensors::read_floats;
 
+use crate::error::check_count;
 use crate::resume::{restore_envs_then, save_envs};
-use crate::{AgentError, Policy, PolicyActor};
+use crate::{AgentError, Policy, PolicyActor, Setup};
 
 /// What one on-policy update did.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,16 +84,27 @@ pub struct OnPolicyAgent<L> {
 }
 
 impl<L: OnPolicyLearner> OnPolicyAgent<L> {
-    /// Trains `learner` on `envs` (reset with `seed`), gathering `budget` per iteration and
-    /// acting on `act_device`.
-    pub fn new(learner: L, envs: VecEnv, seed: u64, budget: Budget, act_device: &Device) -> Self {
-        let acting = PolicyActor::new(learner.policy(), envs.action_space(), act_device, seed);
-        Self {
+    /// Trains `learner` on `envs`, gathering `budget` per iteration; the environments are
+    /// reset with `setup`'s seed (which also drives the acting copy's random actions), and
+    /// the acting copy runs on its acting device.
+    pub fn new(
+        learner: L,
+        envs: VecEnv,
+        budget: Budget,
+        setup: &Setup,
+    ) -> Result<Self, AgentError> {
+        match budget {
+            Budget::MinSteps(n) => check_count("steps per iteration", n)?,
+            Budget::MinRollouts(n) => check_count("min_rollouts", n)?,
+        }
+        let (device, seed) = (&setup.act_device, setup.seed);
+        let acting = PolicyActor::new(learner.policy(), envs.action_space(), device, seed);
+        Ok(Self {
             learner,
             sampler: Sampler::new(envs, Some(seed)),
             budget,
             acting,
-        }
+        })
     }
 
     /// The learner.

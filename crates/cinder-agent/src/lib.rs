@@ -13,6 +13,7 @@
 //!   ([`ReplayLearner`]) families, which the family loops drive and wrappers (ICM) wrap.
 //! - [`resume`]: the environments' and generators' files that make a resumed run go on bit for
 //!   bit.
+//! - [`setup`]: [`Setup`], what every learner and loop is built from (spaces, devices, seed).
 //! - [`batch`]: a replay minibatch as tensors ([`BatchTensors`]) and the affine map between a
 //!   box action space and the unit cube ([`ActionScale`]).
 //!
@@ -26,6 +27,7 @@ pub mod learner;
 pub mod policy;
 pub mod q;
 pub mod resume;
+pub mod setup;
 
 pub use batch::{ActionScale, BatchTensors};
 pub use error::AgentError;
@@ -37,3 +39,4 @@ pub use policy::{
     ActionDistribution, ActionTensor, DeterministicPolicy, Policy, PolicyActor, PolicyConfig,
     SquashedPolicy,
 };
+pub use setup::Setup;

@@ -5,10 +5,37 @@
 //! - the value of the next state that a TD target bootstraps from, `max_a Q'(s', a)` or, with
 //!   double Q-learning (van Hasselt et al. 2016), `Q'(s', argmax_a Q(s', a))`, over allowed
 //!   actions only (a state with no allowed action is terminal: value 0);
-//! - the Huber loss (smooth L1, δ = 1) of TD errors.
+//! - the Huber loss (smooth L1, δ = 1) of TD errors;
+//! - the discrete action space a Q-learner needs ([`discrete_action_count`]).
 
 use burn::tensor::{Bool, Tensor};
+use cinder_core::Space;
 use cinder_nn::Mlp;
+
+use crate::{AgentError, Setup};
+
+/// The number of actions of `setup`'s discrete action space, for `learner` (named in the
+/// error); with `action_mask`, the observations must be long enough to end with the mask.
+pub fn discrete_action_count(
+    learner: &str,
+    setup: &Setup,
+    action_mask: bool,
+) -> Result<usize, AgentError> {
+    let Space::Discrete(discrete) = &setup.action_space else {
+        return Err(AgentError::UnsupportedSpace(format!(
+            "{learner} needs a discrete action space, got {}",
+            setup.action_space
+        )));
+    };
+    let (num_actions, observation_dim) = (discrete.n(), setup.observation_dim());
+    if action_mask && observation_dim < num_actions {
+        return Err(AgentError::UnsupportedSpace(format!(
+            "action_mask needs the last {num_actions} observation values, but observations \
+             have {observation_dim}"
+        )));
+    }
+    Ok(num_actions)
+}
 
 /// A value so low that a masked action never wins a max.
 const MASKED_Q: f64 = -1e9;

@@ -32,7 +32,7 @@ use burn::tensor::{Device, Tensor};
 use cinder_agent::error::{check, check_count, check_positive, check_unit_interval, finite};
 use cinder_agent::{
     ActionScale, AgentError, Learned, OnPolicyLearner, Policy, PolicyGradient, ReplayLearner,
-    Update,
+    Setup, Update,
 };
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Metric, Snapshot, Space};
 use cinder_data::{ReplayBatch, Rollout};
@@ -171,18 +171,12 @@ pub struct Icm<L> {
 const PREFIX: &str = "icm";
 
 impl<L> Icm<L> {
-    /// Wraps `learner`, with fresh ICM networks for the spaces on `device` (learning happens
-    /// on its autodiff form). The observation space must be a box; the action space discrete
-    /// or a bounded box.
-    pub fn new(
-        learner: L,
-        config: IcmConfig,
-        observation_space: &Space,
-        action_space: &Space,
-        device: &Device,
-    ) -> Result<Self, AgentError> {
+    /// Wraps `learner`, with fresh ICM networks for `setup`'s spaces on its learning device
+    /// (learning happens on its autodiff form). The observation space must be a box; the
+    /// action space discrete or a bounded box.
+    pub fn new(learner: L, config: IcmConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let observation_dim = match observation_space {
+        let observation_dim = match &setup.observation_space {
             Space::Box(b) if b.flat_dim() > 0 => b.flat_dim(),
             other => {
                 return Err(AgentError::UnsupportedSpace(format!(
@@ -191,11 +185,12 @@ impl<L> Icm<L> {
                 )));
             }
         };
+        let action_space = &setup.action_space;
         let coding = match action_space {
             Space::Discrete(d) => Coding::OneHot(d.n()),
             Space::Box(_) => Coding::Scaled(ActionScale::for_space("ICM", action_space)?),
         };
-        let device = device.clone().autodiff();
+        let device = setup.device.clone().autodiff();
         let mlp = |input, hidden: &[usize], output| {
             MlpConfig::new(input, hidden.to_vec(), output)
                 .with_activation(Activation::Relu)

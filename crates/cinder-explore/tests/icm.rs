@@ -7,7 +7,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use cinder_agent::{
     AgentError, Learned, OnPolicyLearner, Policy, PolicyActor, PolicyConfig, PolicyGradient,
-    ReplayLearner, Update,
+    ReplayLearner, Setup, Update,
 };
 use cinder_core::seeding::rng_from_seed;
 use cinder_core::space::{BoxSpace, Discrete};
@@ -144,7 +144,12 @@ fn on_policy_icm(device: &Device, seed: u64) -> (Icm<RecordOn>, Rollout) {
         seen: Vec::new(),
     };
     (
-        Icm::new(recorder, config(), &obs, &act, device).unwrap(),
+        Icm::new(
+            recorder,
+            config(),
+            &Setup::of_spaces(&obs, &act, &device, &device, 0),
+        )
+        .unwrap(),
         rollout,
     )
 }
@@ -249,7 +254,12 @@ fn curiosity_reaches_an_off_policy_learner_per_window_step() {
         device: device.clone(),
         seen: Vec::new(),
     };
-    let mut icm = Icm::new(recorder, config(), &obs_space, &act_space, &device).unwrap();
+    let mut icm = Icm::new(
+        recorder,
+        config(),
+        &Setup::of_spaces(&obs_space, &act_space, &device, &device, 0),
+    )
+    .unwrap();
     let nets = icm.nets().valid();
     let mut expected = vec![0.0f32; batch.len()];
     let steps = &batch.steps;
@@ -349,7 +359,12 @@ fn continuous_actions_enter_scaled() {
         device: device.clone(),
         seen: Vec::new(),
     };
-    let icm = Icm::new(recorder, config(), &obs, &act, &device).unwrap();
+    let icm = Icm::new(
+        recorder,
+        config(),
+        &Setup::of_spaces(&obs, &act, &device, &device, 0),
+    )
+    .unwrap();
     let s = [1.0f32, 0.0, 0.5, 0.9, 0.1, -0.5];
     let next = [0.9f32, 0.1, 0.4, 0.8, 0.2, -0.4];
     let r = icm
@@ -388,7 +403,11 @@ fn bad_input_is_an_error_naming_the_parameter() {
             forward_loss_weight: weight,
             ..IcmConfig::default()
         };
-        match Icm::new(recorder(), config, &obs, &act, &device) {
+        match Icm::new(
+            recorder(),
+            config,
+            &Setup::of_spaces(&obs, &act, &device, &device, 0),
+        ) {
             Ok(_) => assert!(ok, "{weight} accepted"),
             Err(e) => {
                 assert!(!ok, "{weight} refused: {e}");
@@ -414,9 +433,13 @@ fn bad_input_is_an_error_naming_the_parameter() {
             ..IcmConfig::default()
         },
     ] {
-        let err = Icm::new(recorder(), config, &obs, &act, &device)
-            .err()
-            .unwrap();
+        let err = Icm::new(
+            recorder(),
+            config,
+            &Setup::of_spaces(&obs, &act, &device, &device, 0),
+        )
+        .err()
+        .unwrap();
         assert!(
             matches!(err, AgentError::InvalidParameter { name, .. } if name.starts_with("icm.")),
             "{err}"
@@ -426,9 +449,7 @@ fn bad_input_is_an_error_naming_the_parameter() {
     let err = Icm::new(
         recorder(),
         IcmConfig::default(),
-        &discrete_obs,
-        &act,
-        &device,
+        &Setup::of_spaces(&discrete_obs, &act, &device, &device, 0),
     )
     .err()
     .unwrap();
@@ -438,8 +459,12 @@ fn bad_input_is_an_error_naming_the_parameter() {
     );
     let unbounded =
         Space::Box(BoxSpace::new(vec![f32::NEG_INFINITY], vec![f32::INFINITY]).unwrap());
-    let err = Icm::new(recorder(), IcmConfig::default(), &obs, &unbounded, &device)
-        .err()
-        .unwrap();
+    let err = Icm::new(
+        recorder(),
+        IcmConfig::default(),
+        &Setup::of_spaces(&obs, &unbounded, &device, &device, 0),
+    )
+    .err()
+    .unwrap();
     assert!(err.to_string().contains("bounded action box"), "{err}");
 }

@@ -4,42 +4,40 @@
 //! bars).
 
 use burn::tensor::Device;
-use cinder_agent::OnPolicyAgent;
+use cinder_agent::{OnPolicyAgent, Setup};
 use cinder_core::VecEnv;
 use cinder_data::Budget;
 use cinder_envs::make;
 use cinder_explore::{Icm, IcmConfig, Svpg, SvpgConfig};
 use cinder_nn::device::{device_stream_turn, test_device};
-use cinder_pg::{Gae, GaeConfig, OnPolicy, Ppo, PpoConfig};
-use cinder_train::{Algorithm, RunLogger, TrainConfig, train};
+use cinder_pg::{GaeConfig, OnPolicy, Ppo, PpoConfig};
+use cinder_train::{Algorithm, Every, RunLogger, TrainConfig, train};
+
+fn cartpoles(n: usize) -> VecEnv {
+    VecEnv::from_fn(n, |_| make("CartPole-v1")).unwrap()
+}
+
+/// CartPole learners on `device` with `seed`.
+fn setup(device: &Device, seed: u64) -> Setup {
+    Setup::new(&cartpoles(1), device, device, seed)
+}
 
 /// PPO with the RL Zoo's CartPole settings (8 envs × 32 steps, batch 256, 20 epochs, γ 0.98,
-/// λ 0.8, lr 1e-3) on `device`.
-fn ppo(device: &Device, seed: u64) -> Ppo {
-    let env = make("CartPole-v1").unwrap();
-    let (obs, act) = (env.observation_space(), env.action_space());
-    let critic = Gae::new(
-        GaeConfig {
+/// λ 0.8, lr 1e-3).
+fn ppo(setup: &Setup) -> Ppo {
+    let config = PpoConfig {
+        num_epoch: 20,
+        batch_size: 256,
+        lr: 1e-3,
+        critic: GaeConfig {
             gamma: 0.98,
             lambda: 0.8,
             lr: 1e-3,
             ..GaeConfig::default()
         },
-        obs,
-        device,
-    )
-    .unwrap();
-    let config = PpoConfig {
-        num_epoch: 20,
-        batch_size: 256,
-        lr: 1e-3,
         ..PpoConfig::default()
     };
-    Ppo::new(config, critic, obs, act, device, seed).unwrap()
-}
-
-fn cartpoles(n: usize) -> VecEnv {
-    VecEnv::from_fn(n, |_| make("CartPole-v1")).unwrap()
+    Ppo::new(config, setup).unwrap()
 }
 
 /// Trains `algorithm` for `steps` and returns the final evaluation mean.
@@ -49,7 +47,7 @@ where
 {
     let config = TrainConfig {
         total_steps: Some(steps),
-        eval_every: 0,
+        eval_every: Every::Iterations(0),
         eval_episodes: 10,
         ..TrainConfig::default()
     };
@@ -72,17 +70,10 @@ fn learning_ppo_icm_cartpole_150_within_30k_steps() {
     let _turn = device_stream_turn();
     let device = test_device();
     device.seed(0);
-    let learner = ppo(&device, 0);
-    let env = make("CartPole-v1").unwrap();
-    let icm = Icm::new(
-        learner,
-        IcmConfig::default(),
-        env.observation_space(),
-        env.action_space(),
-        &device,
-    )
-    .unwrap();
-    let mut algorithm = OnPolicy::new(icm, cartpoles(8), 0, Budget::MinSteps(256), &device);
+    let setup = setup(&device, 0);
+    let icm = Icm::new(ppo(&setup), IcmConfig::default(), &setup).unwrap();
+    let budget = Budget::MinSteps(256);
+    let mut algorithm = OnPolicy::new(icm, cartpoles(8), budget, &setup).unwrap();
     let mean = final_eval(&mut algorithm, 30_000);
     assert!(mean >= 150.0, "eval mean {mean}");
 }
@@ -94,14 +85,8 @@ fn learning_svpg_ppo_cartpole_150_within_30k_steps_per_particle() {
     device.seed(0);
     let particles: Vec<OnPolicyAgent<Ppo>> = (0..3)
         .map(|i| {
-            let seed = 8 * i;
-            OnPolicyAgent::new(
-                ppo(&device, seed),
-                cartpoles(8),
-                seed,
-                Budget::MinSteps(256),
-                &device,
-            )
+            let setup = setup(&device, 8 * i);
+            OnPolicyAgent::new(ppo(&setup), cartpoles(8), Budget::MinSteps(256), &setup).unwrap()
         })
         .collect();
     let config = SvpgConfig {

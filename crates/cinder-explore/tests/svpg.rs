@@ -6,7 +6,7 @@
 use std::sync::MutexGuard;
 
 use burn::tensor::Device;
-use cinder_agent::{AgentError, OnPolicyAgent, OnPolicyLearner, PolicyActor, PolicyConfig};
+use cinder_agent::{AgentError, OnPolicyAgent, OnPolicyLearner, PolicyActor, PolicyConfig, Setup};
 use cinder_core::{Space, VecEnv};
 use cinder_data::{Budget, Rollout, Sampler};
 use cinder_envs::make;
@@ -14,7 +14,7 @@ use cinder_explore::svgd::Kernel;
 use cinder_explore::{Svpg, SvpgConfig};
 use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_nn::flat_params;
-use cinder_pg::{A2c, A2cConfig, Gae, GaeConfig, Ppo, PpoConfig};
+use cinder_pg::{A2c, A2cConfig, GaeConfig, Ppo, PpoConfig};
 use cinder_train::Algorithm;
 
 fn device() -> (Device, MutexGuard<'static, ()>) {
@@ -27,6 +27,13 @@ fn spaces() -> (Space, Space) {
     (env.observation_space().clone(), env.action_space().clone())
 }
 
+/// CartPole learners on `device` with `seed` (drawing their weights from it).
+fn setup(seed: u64, device: &Device) -> Setup {
+    device.seed(seed);
+    let (obs, act) = spaces();
+    Setup::of_spaces(&obs, &act, device, device, seed)
+}
+
 fn small() -> PolicyConfig {
     PolicyConfig {
         hidden: vec![16],
@@ -34,44 +41,39 @@ fn small() -> PolicyConfig {
     }
 }
 
+fn critic() -> GaeConfig {
+    GaeConfig {
+        hidden: vec![16],
+        ..GaeConfig::default()
+    }
+}
+
 fn a2c(seed: u64, device: &Device) -> A2c {
-    device.seed(seed);
-    let (obs, act) = spaces();
-    let critic = critic(device);
     let config = A2cConfig {
         lr: 1e-2,
         policy: small(),
+        critic: critic(),
         ..A2cConfig::default()
     };
-    A2c::new(config, critic, &obs, &act, device, seed).unwrap()
-}
-
-fn critic(device: &Device) -> Gae {
-    let (obs, _) = spaces();
-    let config = GaeConfig {
-        hidden: vec![16],
-        ..GaeConfig::default()
-    };
-    Gae::new(config, &obs, device).unwrap()
+    A2c::new(config, &setup(seed, device)).unwrap()
 }
 
 fn ppo(seed: u64, device: &Device) -> Ppo {
-    device.seed(seed);
-    let (obs, act) = spaces();
-    let critic = critic(device);
     let config = PpoConfig {
         num_epoch: 2,
         batch_size: 16,
         lr: 1e-2,
         policy: small(),
+        critic: critic(),
         ..PpoConfig::default()
     };
-    Ppo::new(config, critic, &obs, &act, device, seed).unwrap()
+    Ppo::new(config, &setup(seed, device)).unwrap()
 }
 
 fn particle<L: OnPolicyLearner>(learner: L, seed: u64, device: &Device) -> OnPolicyAgent<L> {
     let envs = VecEnv::from_fn(2, |_| make("CartPole-v1")).unwrap();
-    OnPolicyAgent::new(learner, envs, seed, Budget::MinSteps(32), device)
+    let setup = Setup::new(&envs, device, device, seed);
+    OnPolicyAgent::new(learner, envs, Budget::MinSteps(32), &setup).unwrap()
 }
 
 /// Rollouts of 32 steps of a fixed random policy, one per particle.

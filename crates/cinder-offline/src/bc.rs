@@ -12,7 +12,7 @@ use burn::tensor::Device;
 use cinder_agent::batch::{ActionScale, continuous_actions, discrete_actions};
 use cinder_agent::error::{check_max_grad_norm, check_positive};
 use cinder_agent::policy::{ActionTensor, DeterministicPolicy, Policy, PolicyActor, PolicyConfig};
-use cinder_agent::{AgentError, Learned, ReplayLearner};
+use cinder_agent::{AgentError, Learned, ReplayLearner, Setup};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
@@ -82,19 +82,13 @@ enum Acting {
 }
 
 impl Bc {
-    /// A learner for `observation_dim`-sized observations and `action_space` (discrete or a
-    /// bounded box), learning on `device` and acting on `act_device`; `seed` drives sampled
-    /// and random actions.
-    pub fn new(
-        config: BcConfig,
-        observation_dim: usize,
-        action_space: &Space,
-        device: &Device,
-        act_device: &Device,
-        seed: u64,
-    ) -> Result<Self, AgentError> {
+    /// A learner for `setup`'s spaces (discrete actions or a bounded box); the setup's seed
+    /// drives sampled and random actions.
+    pub fn new(config: BcConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let device = device.clone().autodiff();
+        let device = setup.device.clone().autodiff();
+        let (observation_dim, action_space) = (setup.observation_dim(), &setup.action_space);
+        let (act_device, seed) = (&setup.act_device, setup.seed);
         let (policy, scale) = match action_space {
             Space::Discrete(_) => {
                 let policy_config = PolicyConfig {

@@ -22,10 +22,10 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bool, Device, Int, Tensor};
 use cinder_agent::batch::discrete_actions;
 use cinder_agent::error::{check, check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_agent::q::{huber, mask_q, next_state_values};
-use cinder_agent::{AgentError, BatchTensors, Learned, ReplayLearner};
+use cinder_agent::q::{discrete_action_count, huber, mask_q, next_state_values};
+use cinder_agent::{AgentError, BatchTensors, Learned, ReplayLearner, Setup};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
 use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
@@ -143,24 +143,13 @@ pub struct Bcq {
 }
 
 impl Bcq {
-    /// A learner for `observation_dim`-sized observations and a discrete `action_space`,
-    /// learning on `device` and acting on `act_device`; `seed` drives random actions.
-    pub fn new(
-        config: BcqConfig,
-        observation_dim: usize,
-        action_space: &Space,
-        device: &Device,
-        act_device: &Device,
-        seed: u64,
-    ) -> Result<Self, AgentError> {
+    /// A learner for `setup`'s spaces (a discrete action space); the setup's seed drives
+    /// random actions.
+    pub fn new(config: BcqConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let Space::Discrete(discrete) = action_space else {
-            return Err(AgentError::UnsupportedSpace(format!(
-                "discrete BCQ needs a discrete action space, got {action_space}"
-            )));
-        };
-        let num_actions = discrete.n();
-        let device = device.clone().autodiff();
+        let num_actions = discrete_action_count("discrete BCQ", setup, false)?;
+        let observation_dim = setup.observation_dim();
+        let device = setup.device.clone().autodiff();
         let net = || {
             MlpConfig::new(observation_dim, config.hidden.clone(), num_actions)
                 .with_activation(config.activation)
@@ -173,12 +162,12 @@ impl Bcq {
         Ok(Self {
             optim: adam(),
             target: nets.q.valid(),
-            acting: nets.valid().to_device(act_device),
+            acting: nets.valid().to_device(&setup.act_device),
             nets,
             device,
-            act_device: act_device.clone(),
+            act_device: setup.act_device.clone(),
             num_actions,
-            rng: rng_from_seed(seed),
+            rng: rng_from_seed(setup.seed),
             updates: 0,
             config,
         })

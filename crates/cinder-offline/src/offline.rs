@@ -5,7 +5,7 @@
 //! the iteration (one read-back).
 
 use cinder_agent::error::{check_count, check_unit_interval};
-use cinder_agent::{AgentError, ReplayLearner, StatSums};
+use cinder_agent::{AgentError, ReplayLearner, Setup, StatSums};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
 use cinder_data::{Dataset, DatasetError, Lookahead, ReplayBuffer};
@@ -69,13 +69,14 @@ pub struct Offline<L> {
 }
 
 impl<L: ReplayLearner> Offline<L> {
-    /// Trains `learner` on `dataset` (validated first; minibatches drawn with `seed`).
+    /// Trains `learner` on `dataset` (validated first; minibatches drawn with `setup`'s seed).
     pub fn new(
         learner: L,
         dataset: &Dataset,
         config: OfflineConfig,
-        seed: u64,
+        setup: &Setup,
     ) -> Result<Self, AgentError> {
+        let seed = setup.seed;
         config.validate()?;
         let buffer = dataset.to_replay(config.reward_normalization)?;
         buffer.check_batch(config.batch_size)?;

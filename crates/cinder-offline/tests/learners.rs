@@ -3,6 +3,7 @@
 //! refuse another dataset.
 
 use burn::tensor::{Tensor, TensorData};
+use cinder_agent::Setup;
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, VecEnv};
 use cinder_data::{Dataset, Noise, Noisy, record};
 use cinder_nn::device::{device_stream_turn, test_device};
@@ -29,6 +30,12 @@ impl Actor for Balance {
 fn envs(id: &str, n: usize) -> VecEnv {
     let spec = cinder_envs::spec(id).unwrap();
     VecEnv::from_fn(n, |_| spec.make()).unwrap()
+}
+
+/// The learners' setup for environment `id` on the test device.
+fn setup(id: &str, seed: u64) -> Setup {
+    let device = test_device();
+    Setup::new(&envs(id, 1), &device, &device, seed)
 }
 
 /// `steps` transitions of the balancing rule with ε-greedy noise.
@@ -85,13 +92,13 @@ fn learning_bcq_on_cartpole_from_a_noisy_controller() {
     let device = test_device();
     device.seed(10);
     let dataset = cartpole_dataset(6000, 0.2);
-    let space = envs("CartPole-v1", 1).action_space().clone();
     let config = BcqConfig {
         target_update_freq: 200,
         ..BcqConfig::default()
     };
-    let bcq = Bcq::new(config, 4, &space, &device, &device, 10).unwrap();
-    let mut algorithm = Offline::new(bcq, &dataset, offline(1500), 10).unwrap();
+    let bcq = Bcq::new(config, &setup("CartPole-v1", 10)).unwrap();
+    let mut algorithm =
+        Offline::new(bcq, &dataset, offline(1500), &setup("CartPole-v1", 10)).unwrap();
     let iteration = algorithm.iterate(0.0).unwrap();
     assert_eq!((iteration.steps, iteration.updates), (0, 1500));
     let names: Vec<&str> = iteration.metrics.iter().map(|m| m.name).collect();
@@ -107,9 +114,9 @@ fn learning_bc_clones_a_discrete_controller() {
     let device = test_device();
     device.seed(11);
     let dataset = cartpole_dataset(6000, 0.2);
-    let space = envs("CartPole-v1", 1).action_space().clone();
-    let bc = Bc::new(BcConfig::default(), 4, &space, &device, &device, 11).unwrap();
-    let mut algorithm = Offline::new(bc, &dataset, offline(1500), 11).unwrap();
+    let bc = Bc::new(BcConfig::default(), &setup("CartPole-v1", 11)).unwrap();
+    let mut algorithm =
+        Offline::new(bc, &dataset, offline(1500), &setup("CartPole-v1", 11)).unwrap();
     let iteration = algorithm.iterate(0.0).unwrap();
     // The NLL falls well below ln 2 (a uniform policy) yet stays above 0 (ε-noise).
     let loss = iteration.metrics[0].value;
@@ -143,8 +150,9 @@ fn learning_bc_clones_a_continuous_controller_in_env_units() {
     let mut train_envs = envs("Pendulum-v1", 2);
     let dataset = record(&mut Swing, &mut train_envs, 4000, ActMode::Greedy, 12).unwrap();
     let space = train_envs.action_space().clone();
-    let bc = Bc::new(BcConfig::default(), 3, &space, &device, &device, 12).unwrap();
-    let mut algorithm = Offline::new(bc, &dataset, offline(2000), 12).unwrap();
+    let bc = Bc::new(BcConfig::default(), &setup("Pendulum-v1", 12)).unwrap();
+    let mut algorithm =
+        Offline::new(bc, &dataset, offline(2000), &setup("Pendulum-v1", 12)).unwrap();
     let first = algorithm.iterate(0.0).unwrap().metrics[0].value;
     let second = algorithm.iterate(0.5).unwrap().metrics[0].value;
     assert!(second < first, "MSE {first} -> {second}");
@@ -183,13 +191,14 @@ fn snapshots_restore_and_refuse_another_dataset() {
     let device = test_device();
     device.seed(13);
     let dataset = cartpole_dataset(500, 0.2);
-    let space = envs("CartPole-v1", 1).action_space().clone();
-    let new = || Bcq::new(BcqConfig::default(), 4, &space, &device, &device, 13).unwrap();
-    let mut trained = Offline::new(new(), &dataset, offline(50), 13).unwrap();
+    let new = || Bcq::new(BcqConfig::default(), &setup("CartPole-v1", 13)).unwrap();
+    let mut trained =
+        Offline::new(new(), &dataset, offline(50), &setup("CartPole-v1", 13)).unwrap();
     trained.iterate(0.0).unwrap();
     let snapshot = trained.snapshot().unwrap();
 
-    let mut restored = Offline::new(new(), &dataset, offline(50), 14).unwrap();
+    let mut restored =
+        Offline::new(new(), &dataset, offline(50), &setup("CartPole-v1", 14)).unwrap();
     restored.restore(&snapshot).unwrap();
     let obs = &dataset.episodes[0].observations;
     let rows = obs.len() / 4;
@@ -210,7 +219,8 @@ fn snapshots_restore_and_refuse_another_dataset() {
     assert_eq!(q(&trained), q(&restored));
 
     let other = cartpole_dataset(600, 0.2);
-    let mut elsewhere = Offline::new(new(), &other, offline(50), 13).unwrap();
+    let mut elsewhere =
+        Offline::new(new(), &other, offline(50), &setup("CartPole-v1", 13)).unwrap();
     let err = elsewhere.restore(&snapshot).unwrap_err().to_string();
     assert!(err.contains("not the one this run learned from"), "{err}");
     // The learner's names line up with its statistics.

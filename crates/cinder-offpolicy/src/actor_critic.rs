@@ -11,7 +11,7 @@
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
-use cinder_agent::{ActionScale, AgentError};
+use cinder_agent::{ActionScale, AgentError, Setup};
 use cinder_core::Snapshot;
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
@@ -91,24 +91,21 @@ pub struct ActorCritic<P, C> {
 }
 
 impl<P: Module + Sync, C: Critics> ActorCritic<P, C> {
-    /// The skeleton of `learner` (named in errors) for a bounded box `action_space`: `build`
-    /// makes the policy and the critics from the action dimension and the learning device, in
-    /// that order (so the initial weights are drawn in a fixed order); the targets start as
-    /// copies. `seed` drives the host generator.
+    /// The skeleton of `learner` (named in errors) for `setup`'s bounded box action space:
+    /// `build(observation size, action size, learning device)` makes the policy and the
+    /// critics, in that order (so the initial weights are drawn in a fixed order); the targets
+    /// start as copies. The setup's seed drives the host generator.
     pub fn new(
         learner: &str,
-        action_space: &cinder_core::Space,
-        device: &Device,
-        act_device: &Device,
-        seed: u64,
+        setup: &Setup,
         with_policy_target: bool,
-        build: impl FnOnce(usize, &Device) -> Result<(P, C), AgentError>,
+        build: impl FnOnce(usize, usize, &Device) -> Result<(P, C), AgentError>,
     ) -> Result<Self, AgentError> {
-        let scale = ActionScale::for_space(learner, action_space)?;
-        let device = device.clone().autodiff();
-        let (policy, critics) = build(scale.dim(), &device)?;
+        let scale = ActionScale::for_space(learner, &setup.action_space)?;
+        let device = setup.device.clone().autodiff();
+        let (policy, critics) = build(setup.observation_dim(), scale.dim(), &device)?;
         Ok(Self {
-            acting: policy.valid().to_device(act_device),
+            acting: policy.valid().to_device(&setup.act_device),
             nets: Nets {
                 policy_target: with_policy_target.then(|| policy.valid()),
                 critic_targets: critics.valid(),
@@ -119,8 +116,8 @@ impl<P: Module + Sync, C: Critics> ActorCritic<P, C> {
             critic_optim: adam(),
             scale,
             device,
-            act_device: act_device.clone(),
-            rng: rng_from_seed(seed),
+            act_device: setup.act_device.clone(),
+            rng: rng_from_seed(setup.seed),
             updates: 0,
         })
     }

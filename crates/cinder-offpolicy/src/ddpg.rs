@@ -12,11 +12,11 @@
 //! exploration noise, bounded and scaled onto the action box ([`NoisyActing`]). Tianshou
 //! calls the policy network the "actor"; here it is the `policy`.
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Tensor;
 use cinder_agent::batch::continuous_actions;
 use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_agent::{AgentError, BatchTensors, DeterministicPolicy, Learned, ReplayLearner};
-use cinder_core::{ActMode, Acted, Actor, Snapshot, Space};
+use cinder_agent::{AgentError, BatchTensors, DeterministicPolicy, Learned, ReplayLearner, Setup};
+use cinder_core::{ActMode, Acted, Actor, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::add_up;
 use cinder_nn::tensors::matrix;
@@ -89,33 +89,18 @@ pub struct Ddpg {
 }
 
 impl Ddpg {
-    /// A learner for `observation_dim`-sized observations and a bounded box `action_space`,
-    /// learning on `device` and acting on `act_device`; `seed` drives the noise.
-    pub fn new(
-        config: DdpgConfig,
-        observation_dim: usize,
-        action_space: &Space,
-        device: &Device,
-        act_device: &Device,
-        seed: u64,
-    ) -> Result<Self, AgentError> {
+    /// A learner for `setup`'s spaces (a bounded box action space); the setup's seed drives
+    /// the noise.
+    pub fn new(config: DdpgConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
         let (hidden, activation) = (&config.hidden, config.activation);
-        let ac = ActorCritic::new(
-            "DDPG",
-            action_space,
-            device,
-            act_device,
-            seed,
-            true,
-            |a, d| {
-                let policy = DeterministicPolicy::new(observation_dim, a, hidden, activation, d)?;
-                let critic = MlpConfig::new(observation_dim + a, hidden.clone(), 1)
-                    .with_activation(activation)
-                    .init(d)?;
-                Ok((policy, critic))
-            },
-        )?;
+        let ac = ActorCritic::new("DDPG", setup, true, |observation_dim, a, d| {
+            let policy = DeterministicPolicy::new(observation_dim, a, hidden, activation, d)?;
+            let critic = MlpConfig::new(observation_dim + a, hidden.clone(), 1)
+                .with_activation(activation)
+                .init(d)?;
+            Ok((policy, critic))
+        })?;
         Ok(Self {
             acting: NoisyActing::new(
                 config.exploration_noise,

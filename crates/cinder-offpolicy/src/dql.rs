@@ -24,10 +24,12 @@ use cinder_agent::batch::discrete_actions;
 use cinder_agent::error::{
     check, check_count, check_max_grad_norm, check_positive, check_unit_interval,
 };
-use cinder_agent::q::{action_mask, allowed_actions, huber, next_state_values};
-use cinder_agent::{AgentError, BatchTensors, Learned, ReplayLearner};
+use cinder_agent::q::{
+    action_mask, allowed_actions, discrete_action_count, huber, next_state_values,
+};
+use cinder_agent::{AgentError, BatchTensors, Learned, ReplayLearner, Setup};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::halves::{Descent, add_up, descend_halves};
 use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
@@ -120,43 +122,26 @@ pub struct Dql {
 }
 
 impl Dql {
-    /// A learner for `observation_dim`-sized observations and a discrete `action_space`,
-    /// learning on `device` and acting on `act_device`; `seed` drives ε-greedy choices.
-    pub fn new(
-        config: DqlConfig,
-        observation_dim: usize,
-        action_space: &Space,
-        device: &Device,
-        act_device: &Device,
-        seed: u64,
-    ) -> Result<Self, AgentError> {
+    /// A learner for `setup`'s spaces (a discrete action space); the setup's seed drives
+    /// ε-greedy choices.
+    pub fn new(config: DqlConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let Space::Discrete(discrete) = action_space else {
-            return Err(AgentError::UnsupportedSpace(format!(
-                "DQL needs a discrete action space, got {action_space}"
-            )));
-        };
-        let num_actions = discrete.n();
-        if config.action_mask && observation_dim < num_actions {
-            return Err(AgentError::UnsupportedSpace(format!(
-                "action_mask needs the last {num_actions} observation values, but observations \
-                 have {observation_dim}"
-            )));
-        }
-        let device = device.clone().autodiff();
+        let observation_dim = setup.observation_dim();
+        let num_actions = discrete_action_count("DQL", setup, config.action_mask)?;
+        let device = setup.device.clone().autodiff();
         let q = MlpConfig::new(observation_dim, config.hidden.clone(), num_actions)
             .with_activation(config.activation)
             .init(&device)?;
         Ok(Self {
             optim: adam(),
             target: q.valid(),
-            acting: q.valid().to_device(act_device),
+            acting: q.valid().to_device(&setup.act_device),
             q,
             device,
-            act_device: act_device.clone(),
+            act_device: setup.act_device.clone(),
             num_actions,
             obs_dim: observation_dim,
-            rng: rng_from_seed(seed),
+            rng: rng_from_seed(setup.seed),
             updates: 0,
             iterations: 0,
             config,

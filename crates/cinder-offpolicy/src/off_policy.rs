@@ -6,7 +6,7 @@
 
 use cinder_agent::error::{check, check_count, check_unit_interval};
 use cinder_agent::resume::{restore_envs_then, save_envs};
-use cinder_agent::{AgentError, ReplayLearner, StatSums};
+use cinder_agent::{AgentError, ReplayLearner, Setup, StatSums};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, Actor, EpisodeRecord, VecEnv};
 use cinder_data::{Lookahead, Memory, PrioritizedConfig, ReplayBuffer, ReplayError};
@@ -121,14 +121,15 @@ pub struct OffPolicy<L> {
 }
 
 impl<L: ReplayLearner> OffPolicy<L> {
-    /// Trains `learner` on `envs` (reset with `seed`; the minibatch sampler is seeded from it
-    /// too).
+    /// Trains `learner` on `envs` (reset with `setup`'s seed; the minibatch sampler is seeded
+    /// from it too).
     pub fn new(
         learner: L,
         mut envs: VecEnv,
         config: ReplayConfig,
-        seed: u64,
+        setup: &Setup,
     ) -> Result<Self, AgentError> {
+        let seed = setup.seed;
         config.validate()?;
         if config.memory_size < envs.num_envs() {
             return Err(AgentError::InvalidParameter {

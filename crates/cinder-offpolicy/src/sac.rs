@@ -20,11 +20,11 @@
 
 use burn::module::{Module, Param};
 use burn::optim::ModuleOptimizer;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Tensor;
 use cinder_agent::batch::continuous_actions;
 use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_agent::{AgentError, BatchTensors, Learned, ReplayLearner, SquashedPolicy};
-use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
+use cinder_agent::{AgentError, BatchTensors, Learned, ReplayLearner, Setup, SquashedPolicy};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::distributions::standard_normal;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
@@ -111,33 +111,18 @@ pub struct Sac {
 }
 
 impl Sac {
-    /// A learner for `observation_dim`-sized observations and a bounded box `action_space`,
-    /// learning on `device` and acting on `act_device`; `seed` drives random actions.
-    pub fn new(
-        config: SacConfig,
-        observation_dim: usize,
-        action_space: &Space,
-        device: &Device,
-        act_device: &Device,
-        seed: u64,
-    ) -> Result<Self, AgentError> {
+    /// A learner for `setup`'s spaces (a bounded box action space); the setup's seed drives
+    /// random actions.
+    pub fn new(config: SacConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
         let (hidden, activation) = (&config.hidden, config.activation);
-        let ac = ActorCritic::new(
-            "SAC",
-            action_space,
-            device,
-            act_device,
-            seed,
-            false,
-            |a, d| {
-                let policy = SquashedPolicy::new(observation_dim, a, hidden, activation, d)?;
-                let critics = EnsembleMlpConfig::new(2, observation_dim + a, hidden.clone(), 1)
-                    .with_activation(activation)
-                    .init(d)?;
-                Ok((policy, critics))
-            },
-        )?;
+        let ac = ActorCritic::new("SAC", setup, false, |observation_dim, a, d| {
+            let policy = SquashedPolicy::new(observation_dim, a, hidden, activation, d)?;
+            let critics = EnsembleMlpConfig::new(2, observation_dim + a, hidden.clone(), 1)
+                .with_activation(activation)
+                .init(d)?;
+            Ok((policy, critics))
+        })?;
         let log_alpha = LogAlpha {
             value: Param::from_tensor(Tensor::from_floats(
                 [config.entropy_coeff_init.ln() as f32],

@@ -15,11 +15,11 @@
 //! ([`NoisyActing`]). The logged `policy_loss` is that of the latest policy update (0 before
 //! the first).
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Tensor;
 use cinder_agent::batch::continuous_actions;
 use cinder_agent::error::check;
-use cinder_agent::{AgentError, BatchTensors, DeterministicPolicy, Learned, ReplayLearner};
-use cinder_core::{ActMode, Acted, Actor, Snapshot, Space};
+use cinder_agent::{AgentError, BatchTensors, DeterministicPolicy, Learned, ReplayLearner, Setup};
+use cinder_core::{ActMode, Acted, Actor, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::distributions::standard_normal;
 use cinder_nn::persist::{load_json, save_json};
@@ -90,33 +90,18 @@ pub struct Td3 {
 }
 
 impl Td3 {
-    /// A learner for `observation_dim`-sized observations and a bounded box `action_space`,
-    /// learning on `device` and acting on `act_device`; `seed` drives the noise.
-    pub fn new(
-        config: Td3Config,
-        observation_dim: usize,
-        action_space: &Space,
-        device: &Device,
-        act_device: &Device,
-        seed: u64,
-    ) -> Result<Self, AgentError> {
+    /// A learner for `setup`'s spaces (a bounded box action space); the setup's seed drives
+    /// the noise.
+    pub fn new(config: Td3Config, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
         let (hidden, activation) = (&config.ddpg.hidden, config.ddpg.activation);
-        let ac = ActorCritic::new(
-            "TD3",
-            action_space,
-            device,
-            act_device,
-            seed,
-            true,
-            |a, d| {
-                let policy = DeterministicPolicy::new(observation_dim, a, hidden, activation, d)?;
-                let critics = EnsembleMlpConfig::new(2, observation_dim + a, hidden.clone(), 1)
-                    .with_activation(activation)
-                    .init(d)?;
-                Ok((policy, critics))
-            },
-        )?;
+        let ac = ActorCritic::new("TD3", setup, true, |observation_dim, a, d| {
+            let policy = DeterministicPolicy::new(observation_dim, a, hidden, activation, d)?;
+            let critics = EnsembleMlpConfig::new(2, observation_dim + a, hidden.clone(), 1)
+                .with_activation(activation)
+                .init(d)?;
+            Ok((policy, critics))
+        })?;
         let d = &config.ddpg;
         Ok(Self {
             acting: NoisyActing::new(d.exploration_noise, d.action_scaling, d.action_bound_clip),

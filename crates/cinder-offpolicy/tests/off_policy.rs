@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use cinder_agent::AgentError;
+use cinder_agent::{AgentError, Setup};
 use cinder_core::space::{BoxSpace, Discrete, Space};
 use cinder_core::{ActMode, Action, Actor, Env, EnvError, StepOutcome, VecEnv};
 use cinder_envs::make;
@@ -12,13 +12,18 @@ use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_offpolicy::{
     Ddpg, DdpgConfig, Dql, DqlConfig, OffPolicy, ReplayConfig, ReplayLearner, Sac, SacConfig,
 };
-use cinder_train::{Algorithm, RunLogger, StopReason, TrainConfig, TrainSummary, train};
+use cinder_train::{Algorithm, Every, RunLogger, StopReason, TrainConfig, TrainSummary, train};
 
 /// Seeds the test device's stream and holds a turn on it until the guard drops.
 fn seeded(seed: u64) -> MutexGuard<'static, ()> {
     let turn = device_stream_turn();
     test_device().seed(seed);
     turn
+}
+
+/// A box observation space of `dim` values.
+fn observations(dim: usize) -> Space {
+    Space::Box(BoxSpace::uniform(-1.0, 1.0, vec![dim]).unwrap())
 }
 
 fn replay(batch_size: usize) -> ReplayConfig {
@@ -38,28 +43,12 @@ fn replay(batch_size: usize) -> ReplayConfig {
 
 fn dql(envs: &VecEnv, config: DqlConfig) -> Dql {
     let device = test_device();
-    Dql::new(
-        config,
-        envs.observation_dim(),
-        envs.action_space(),
-        &device,
-        &device,
-        0,
-    )
-    .unwrap()
+    Dql::new(config, &Setup::new(&envs, &device, &device, 0)).unwrap()
 }
 
 fn sac(envs: &VecEnv, config: SacConfig) -> Sac {
     let device = test_device();
-    Sac::new(
-        config,
-        envs.observation_dim(),
-        envs.action_space(),
-        &device,
-        &device,
-        0,
-    )
-    .unwrap()
+    Sac::new(config, &Setup::new(&envs, &device, &device, 0)).unwrap()
 }
 
 /// One iteration, checking that every metric is finite and that it made `num_updates_per_iter`
@@ -88,13 +77,15 @@ fn every_learner_updates_on_the_test_device() {
     let mut config = replay(32);
     config.estimation_step = 3;
     config.prioritized = Some(Default::default());
-    let mut algorithm = OffPolicy::new(learner, envs, config, 0).unwrap();
+    let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+    let mut algorithm = OffPolicy::new(learner, envs, config, &setup).unwrap();
     let metrics = finite_metrics(&mut algorithm);
     assert!(metrics.iter().any(|(n, _)| n == "q_loss"), "{metrics:?}");
 
     let envs = VecEnv::from_fn(1, |_| make("Pendulum-v1")).unwrap();
     let learner = sac(&envs, SacConfig::default());
-    let mut algorithm = OffPolicy::new(learner, envs, replay(32), 0).unwrap();
+    let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+    let mut algorithm = OffPolicy::new(learner, envs, replay(32), &setup).unwrap();
     let metrics = finite_metrics(&mut algorithm);
     assert!(metrics.iter().any(|(n, _)| n == "entropy_coeff"));
 
@@ -105,14 +96,11 @@ fn every_learner_updates_on_the_test_device() {
             exploration_noise: cinder_offpolicy::ExplorationNoise::parse("ou").unwrap(),
             ..DdpgConfig::default()
         },
-        envs.observation_dim(),
-        envs.action_space(),
-        &device,
-        &device,
-        0,
+        &Setup::new(&envs, &device, &device, 0),
     )
     .unwrap();
-    let mut algorithm = OffPolicy::new(learner, envs, replay(32), 0).unwrap();
+    let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+    let mut algorithm = OffPolicy::new(learner, envs, replay(32), &setup).unwrap();
     let metrics = finite_metrics(&mut algorithm);
     assert!(metrics.iter().any(|(n, _)| n == "policy_loss"));
 }
@@ -180,7 +168,8 @@ fn masked_actions_are_never_chosen() {
             ..DqlConfig::default()
         },
     );
-    let mut algorithm = OffPolicy::new(learner, envs, replay(32), 0).unwrap();
+    let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+    let mut algorithm = OffPolicy::new(learner, envs, replay(32), &setup).unwrap();
     // Random filling, ε-greedy exploration and greedy evaluation all go through the env's
     // assertion; updates use masked targets.
     for _ in 0..5 {
@@ -207,11 +196,13 @@ fn masked_actions_are_never_chosen() {
             action_mask: true,
             ..DqlConfig::default()
         },
-        2,
-        envs.action_space(),
-        &test_device(),
-        &test_device(),
-        0,
+        &Setup::of_spaces(
+            &observations(2),
+            envs.action_space(),
+            &test_device(),
+            &test_device(),
+            0,
+        ),
     )
     .err()
     .unwrap();
@@ -276,7 +267,8 @@ fn the_memory_is_filled_with_random_actions_or_with_the_exploring_policy() {
             use_trained_policy_for_refill,
             ..replay(32)
         };
-        let mut algorithm = OffPolicy::new(learner, envs, config, 0).unwrap();
+        let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+        let mut algorithm = OffPolicy::new(learner, envs, config, &setup).unwrap();
         algorithm.iterate(0.0).unwrap();
         let taken = taken.lock().unwrap();
         let fill: std::collections::BTreeSet<usize> = taken[..64].iter().copied().collect();
@@ -303,7 +295,8 @@ fn the_entropy_coefficient_targets_minus_the_action_dimension() {
     );
     assert_eq!(learner.target_entropy(), -1.0);
     assert!((learner.entropy_coeff().unwrap() - 0.5).abs() < 1e-6);
-    let mut algorithm = OffPolicy::new(learner, envs, replay(32), 0).unwrap();
+    let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+    let mut algorithm = OffPolicy::new(learner, envs, replay(32), &setup).unwrap();
     // A fresh policy has std ≈ 1: its entropy (≈ 0.9 nats for one tanh-squashed dimension) is
     // above the target −1, so the loss −log α · (log π + H̄) pushes α down.
     let mut entropies = Vec::new();
@@ -321,7 +314,11 @@ fn the_entropy_coefficient_targets_minus_the_action_dimension() {
 
     let box3 = Space::Box(BoxSpace::new(vec![-1.0; 3], vec![1.0; 3]).unwrap());
     let device = test_device();
-    let learner = Sac::new(SacConfig::default(), 5, &box3, &device, &device, 0).unwrap();
+    let learner = Sac::new(
+        SacConfig::default(),
+        &Setup::of_spaces(&observations(5), &box3, &device, &device, 0),
+    )
+    .unwrap();
     assert_eq!(learner.target_entropy(), -3.0);
 }
 
@@ -334,7 +331,8 @@ fn snapshots_restore_weights_and_the_replay_memory() {
         let mut config = replay(32);
         config.save_buffer = save_buffer;
         config.prioritized = Some(Default::default());
-        OffPolicy::new(learner, envs, config, 0).unwrap()
+        let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+        OffPolicy::new(learner, envs, config, &setup).unwrap()
     };
     let mut trained = make_algorithm(true);
     for _ in 0..3 {
@@ -406,7 +404,8 @@ fn bad_input_is_an_error_naming_the_parameter_or_step() {
     let build = |config: ReplayConfig| {
         let envs = envs();
         let learner = dql(&envs, DqlConfig::default());
-        OffPolicy::new(learner, envs, config, 0).err().unwrap()
+        let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+        OffPolicy::new(learner, envs, config, &setup).err().unwrap()
     };
     let err = build(ReplayConfig {
         memory_size: 0,
@@ -427,11 +426,13 @@ fn bad_input_is_an_error_naming_the_parameter_or_step() {
                 tau,
                 ..SacConfig::default()
             },
-            3,
-            pendulum.action_space(),
-            &device,
-            &device,
-            0,
+            &Setup::of_spaces(
+                &observations(3),
+                pendulum.action_space(),
+                &device,
+                &device,
+                0,
+            ),
         )
         .err()
         .unwrap();
@@ -441,11 +442,13 @@ fn bad_input_is_an_error_naming_the_parameter_or_step() {
                 tau,
                 ..DdpgConfig::default()
             },
-            3,
-            pendulum.action_space(),
-            &device,
-            &device,
-            0,
+            &Setup::of_spaces(
+                &observations(3),
+                pendulum.action_space(),
+                &device,
+                &device,
+                0,
+            ),
         )
         .err()
         .unwrap();
@@ -453,11 +456,7 @@ fn bad_input_is_an_error_naming_the_parameter_or_step() {
     }
     let err = Sac::new(
         SacConfig::default(),
-        4,
-        envs().action_space(),
-        &device,
-        &device,
-        0,
+        &Setup::of_spaces(&observations(4), envs().action_space(), &device, &device, 0),
     )
     .err()
     .unwrap();
@@ -466,7 +465,8 @@ fn bad_input_is_an_error_naming_the_parameter_or_step() {
     let nan_envs =
         VecEnv::from_fn(1, |_| Ok(Box::new(NanReward { t: 0 }) as Box<dyn Env>)).unwrap();
     let learner = dql(&nan_envs, DqlConfig::default());
-    let mut algorithm = OffPolicy::new(learner, nan_envs, replay(32), 0).unwrap();
+    let setup = Setup::new(&nan_envs, &test_device(), &test_device(), 0);
+    let mut algorithm = OffPolicy::new(learner, nan_envs, replay(32), &setup).unwrap();
     let err = algorithm.iterate(0.0).unwrap_err();
     assert!(
         err.to_string()
@@ -486,7 +486,8 @@ fn learn<L: ReplayLearner>(
     bar: Option<f64>,
 ) -> TrainSummary {
     let envs = VecEnv::from_fn(1, |_| make(env)).unwrap();
-    let mut algorithm = OffPolicy::new(learner, envs, config, 0).unwrap();
+    let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+    let mut algorithm = OffPolicy::new(learner, envs, config, &setup).unwrap();
     let mut eval_envs = VecEnv::from_fn(5, |_| make(env)).unwrap();
     train(
         &mut algorithm,
@@ -494,7 +495,7 @@ fn learn<L: ReplayLearner>(
         &TrainConfig {
             total_steps: Some(steps),
             return_threshold: bar,
-            eval_every,
+            eval_every: Every::Iterations(eval_every),
             eval_episodes: 10,
             ..TrainConfig::default()
         },

@@ -13,9 +13,11 @@
 use burn::optim::{GradientsParams, ModuleOptimizer, RmsPropConfig};
 use burn::tensor::Device;
 use cinder_agent::error::{check, check_count, check_max_grad_norm, check_positive, finite};
-use cinder_agent::{AgentError, OnPolicyLearner, Policy, PolicyConfig, PolicyGradient, Update};
+use cinder_agent::{
+    AgentError, OnPolicyLearner, Policy, PolicyConfig, PolicyGradient, Setup, Update,
+};
+use cinder_core::Snapshot;
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::{Snapshot, Space};
 use cinder_data::Rollout;
 use cinder_nn::persist::{
     RNG_FILE, load_counters, load_json, load_module, load_optim, save_counters, save_json,
@@ -24,7 +26,7 @@ use cinder_nn::persist::{
 use cinder_nn::{Schedule, step};
 use cinder_train::Metric;
 
-use crate::gae::Gae;
+use crate::gae::{Gae, GaeConfig};
 use crate::on_policy::{Joint, RolloutTensors, StatMeans, minibatches};
 
 /// A2C's hyper-parameters (Pyrado's names; SB3's defaults).
@@ -44,6 +46,8 @@ pub struct A2cConfig {
     pub max_grad_norm: Option<f64>,
     /// Shape of the policy network and initial exploration noise.
     pub policy: PolicyConfig,
+    /// The critic (its optimiser settings unused: A2C fits it jointly).
+    pub critic: GaeConfig,
 }
 
 impl Default for A2cConfig {
@@ -56,6 +60,7 @@ impl Default for A2cConfig {
             lr_schedule: Schedule::Constant,
             max_grad_norm: Some(0.5),
             policy: PolicyConfig::default(),
+            critic: GaeConfig::default(),
         }
     }
 }
@@ -99,30 +104,25 @@ pub struct A2c {
 }
 
 impl A2c {
-    /// A fresh policy for the spaces, trained with `critic` on `device`; `seed` fixes the
-    /// minibatch order.
-    pub fn new(
-        config: A2cConfig,
-        critic: Gae,
-        observation_space: &Space,
-        action_space: &Space,
-        device: &Device,
-        seed: u64,
-    ) -> Result<Self, AgentError> {
+    /// A fresh policy and critic for `setup`'s spaces; the setup's seed fixes the minibatch
+    /// order.
+    pub fn new(config: A2cConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let device = device.clone().autodiff();
+        let critic = Gae::new(config.critic.clone(), setup)?;
+        let device = setup.device.clone().autodiff();
+        let observation_dim = setup.observation_dim();
         Ok(Self {
             policy: Policy::new(
                 &config.policy,
-                observation_space.flat_dim(),
-                action_space,
+                observation_dim,
+                &setup.action_space,
                 &device,
             )?,
             critic,
             optim: rmsprop(),
             config,
             device,
-            rng: rng_from_seed(seed),
+            rng: rng_from_seed(setup.seed),
             updates: 0,
         })
     }

@@ -10,9 +10,9 @@
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Gradients};
-use cinder_agent::AgentError;
 use cinder_agent::error::{check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_core::{Snapshot, Space};
+use cinder_agent::{AgentError, Setup};
+use cinder_core::Snapshot;
 use cinder_data::Rollout;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
@@ -89,16 +89,12 @@ pub struct Gae {
 }
 
 impl Gae {
-    /// A fresh critic for observations of `observation_space`, learning on `device` (an
-    /// autodiff copy of it is used).
-    pub fn new(
-        config: GaeConfig,
-        observation_space: &Space,
-        device: &Device,
-    ) -> Result<Self, AgentError> {
+    /// A fresh critic for `setup`'s observations, learning on its device (an autodiff copy
+    /// of it is used).
+    pub fn new(config: GaeConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let device = device.clone().autodiff();
-        let vfcn = MlpConfig::new(observation_space.flat_dim(), config.hidden.clone(), 1)
+        let device = setup.device.clone().autodiff();
+        let vfcn = MlpConfig::new(setup.observation_dim(), config.hidden.clone(), 1)
             .with_activation(config.activation)
             .init(&device)?;
         Ok(Self {

@@ -5,7 +5,9 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor};
-use cinder_agent::{ActionTensor, AgentError, OnPolicyAgent, OnPolicyLearner, Policy, Unchanged};
+use cinder_agent::{
+    ActionTensor, AgentError, OnPolicyAgent, OnPolicyLearner, Policy, Setup, Unchanged,
+};
 use cinder_core::seeding::EnvRng;
 use cinder_core::{ActMode, Acted, Actor, VecEnv};
 use cinder_data::{Budget, Rollout};
@@ -21,10 +23,15 @@ use crate::gae::Estimates;
 pub struct OnPolicy<L>(OnPolicyAgent<L>);
 
 impl<L: OnPolicyLearner> OnPolicy<L> {
-    /// Trains `learner` on `envs` (reset with `seed`), gathering `budget` per iteration and
-    /// acting on `act_device`.
-    pub fn new(learner: L, envs: VecEnv, seed: u64, budget: Budget, act_device: &Device) -> Self {
-        Self(OnPolicyAgent::new(learner, envs, seed, budget, act_device))
+    /// Trains `learner` on `envs`, gathering `budget` per iteration (see
+    /// [`OnPolicyAgent::new`] for what `setup` gives).
+    pub fn new(
+        learner: L,
+        envs: VecEnv,
+        budget: Budget,
+        setup: &Setup,
+    ) -> Result<Self, AgentError> {
+        Ok(Self(OnPolicyAgent::new(learner, envs, budget, setup)?))
     }
 
     /// The learner.

@@ -23,9 +23,11 @@
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
 use cinder_agent::error::{check, check_count, check_max_grad_norm, check_positive, finite};
-use cinder_agent::{AgentError, OnPolicyLearner, Policy, PolicyConfig, PolicyGradient, Update};
+use cinder_agent::{
+    AgentError, OnPolicyLearner, Policy, PolicyConfig, PolicyGradient, Setup, Update,
+};
+use cinder_core::Snapshot;
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::{Snapshot, Space};
 use cinder_data::Rollout;
 use cinder_nn::persist::{
     RNG_FILE, load_counters, load_json, load_module, load_optim, save_counters, save_json,
@@ -34,7 +36,7 @@ use cinder_nn::persist::{
 use cinder_nn::{Schedule, adam, step};
 use cinder_train::Metric;
 
-use crate::gae::{Gae, standardize};
+use crate::gae::{Gae, GaeConfig, standardize};
 use crate::on_policy::{Joint, RolloutTensors, StatMeans, minibatches};
 
 /// PPO's hyper-parameters (Pyrado's names; SB3's defaults).
@@ -58,6 +60,8 @@ pub struct PpoConfig {
     pub entropy_coeff: f64,
     /// Shape of the policy network and initial exploration noise.
     pub policy: PolicyConfig,
+    /// The critic and its own optimiser (PPO2 steps it with the policy's).
+    pub critic: GaeConfig,
 }
 
 impl Default for PpoConfig {
@@ -72,6 +76,7 @@ impl Default for PpoConfig {
             max_grad_norm: Some(0.5),
             entropy_coeff: 0.0,
             policy: PolicyConfig::default(),
+            critic: GaeConfig::default(),
         }
     }
 }
@@ -117,44 +122,26 @@ pub struct Ppo {
 }
 
 impl Ppo {
-    /// A fresh policy for the given spaces, learning on `device`; `seed` fixes the minibatch
+    /// A fresh policy and critic for `setup`'s spaces; the setup's seed fixes the minibatch
     /// order.
-    pub fn new(
-        config: PpoConfig,
-        critic: Gae,
-        observation_space: &Space,
-        action_space: &Space,
-        device: &Device,
-        seed: u64,
-    ) -> Result<Self, AgentError> {
-        let fit = ValueFit::Separate;
-        Self::with_value_fit(
-            config,
-            fit,
-            critic,
-            observation_space,
-            action_space,
-            device,
-            seed,
-        )
+    pub fn new(config: PpoConfig, setup: &Setup) -> Result<Self, AgentError> {
+        Self::with_value_fit(config, ValueFit::Separate, setup)
     }
 
     /// PPO with the value function fitted as `value_fit` says.
     pub(crate) fn with_value_fit(
         config: PpoConfig,
         value_fit: ValueFit,
-        critic: Gae,
-        observation_space: &Space,
-        action_space: &Space,
-        device: &Device,
-        seed: u64,
+        setup: &Setup,
     ) -> Result<Self, AgentError> {
         config.validate()?;
-        let device = device.clone().autodiff();
+        let critic = Gae::new(config.critic.clone(), setup)?;
+        let device = setup.device.clone().autodiff();
+        let observation_dim = setup.observation_dim();
         let policy = Policy::new(
             &config.policy,
-            observation_space.flat_dim(),
-            action_space,
+            observation_dim,
+            &setup.action_space,
             &device,
         )?;
         Ok(Self {
@@ -164,7 +151,7 @@ impl Ppo {
             config,
             value_fit,
             device,
-            rng: rng_from_seed(seed),
+            rng: rng_from_seed(setup.seed),
             updates: 0,
         })
     }

@@ -7,10 +7,9 @@
 //! L        = L_clip − entropy_coeff · mean(H) + vfcn_coeff · L_V,  one optimiser for policy and V
 //! ```
 
-use burn::tensor::Device;
 use cinder_agent::error::check;
-use cinder_agent::{AgentError, OnPolicyLearner, Policy, PolicyGradient, Update};
-use cinder_core::{Snapshot, Space};
+use cinder_agent::{AgentError, OnPolicyLearner, Policy, PolicyGradient, Setup, Update};
+use cinder_core::Snapshot;
 use cinder_data::Rollout;
 
 use crate::gae::Gae;
@@ -51,29 +50,14 @@ impl Ppo2Config {
 pub struct Ppo2(Ppo);
 
 impl Ppo2 {
-    /// A fresh policy for the spaces, trained with `critic` on `device`; `seed` fixes the
-    /// minibatch order.
-    pub fn new(
-        config: Ppo2Config,
-        critic: Gae,
-        observation_space: &Space,
-        action_space: &Space,
-        device: &Device,
-        seed: u64,
-    ) -> Result<Self, AgentError> {
+    /// A fresh policy and critic for `setup`'s spaces; the setup's seed fixes the minibatch
+    /// order.
+    pub fn new(config: Ppo2Config, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
         let fit = ValueFit::Joint {
             vfcn_coeff: config.vfcn_coeff,
         };
-        let ppo = Ppo::with_value_fit(
-            config.ppo,
-            fit,
-            critic,
-            observation_space,
-            action_space,
-            device,
-            seed,
-        )?;
+        let ppo = Ppo::with_value_fit(config.ppo, fit, setup)?;
         Ok(Self(ppo))
     }
 

@@ -6,12 +6,13 @@
 //! (other backends draw other random numbers, and lavapipe is too slow for thousands of
 //! updates), so the threshold is checked on one reproducible run.
 
+use cinder_agent::Setup;
 use cinder_core::VecEnv;
 use cinder_data::Budget;
 use cinder_envs::make;
 use cinder_nn::device::{device_stream_turn, test_device};
-use cinder_pg::{Gae, GaeConfig, OnPolicy, Ppo, PpoConfig};
-use cinder_train::{RunLogger, TrainConfig, train};
+use cinder_pg::{GaeConfig, OnPolicy, Ppo, PpoConfig};
+use cinder_train::{Every, RunLogger, TrainConfig, train};
 
 #[test]
 fn learning_ppo_cartpole_150_within_30k_steps() {
@@ -19,42 +20,30 @@ fn learning_ppo_cartpole_150_within_30k_steps() {
     let device = test_device();
     device.seed(0);
     let envs = VecEnv::from_fn(8, |_| make("CartPole-v1")).unwrap();
-    let (obs_space, act_space) = (
-        envs.observation_space().clone(),
-        envs.action_space().clone(),
-    );
+    let setup = Setup::new(&envs, &device, &device, 0);
     // RL Zoo's CartPole hyper-parameters (8 envs × 32 steps, batch 256, γ 0.98, λ 0.8, 20 epochs,
     // lr 1e-3), without the linear schedules (the budget here is not the Zoo's).
-    let critic = Gae::new(
-        GaeConfig {
-            gamma: 0.98,
-            lambda: 0.8,
-            lr: 1e-3,
-            ..GaeConfig::default()
-        },
-        &obs_space,
-        &device,
-    )
-    .unwrap();
     let ppo = Ppo::new(
         PpoConfig {
             num_epoch: 20,
             batch_size: 256,
             lr: 1e-3,
+            critic: GaeConfig {
+                gamma: 0.98,
+                lambda: 0.8,
+                lr: 1e-3,
+                ..GaeConfig::default()
+            },
             ..PpoConfig::default()
         },
-        critic,
-        &obs_space,
-        &act_space,
-        &device,
-        0,
+        &setup,
     )
     .unwrap();
-    let mut algorithm = OnPolicy::new(ppo, envs, 0, Budget::MinSteps(256), &device);
+    let mut algorithm = OnPolicy::new(ppo, envs, Budget::MinSteps(256), &setup).unwrap();
     let mut eval_envs = VecEnv::from_fn(5, |_| make("CartPole-v1")).unwrap();
     let config = TrainConfig {
         total_steps: Some(30_000),
-        eval_every: 0,
+        eval_every: Every::Iterations(0),
         eval_episodes: 10,
         ..TrainConfig::default()
     };

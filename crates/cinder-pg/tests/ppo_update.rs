@@ -3,7 +3,7 @@
 //! while learning on the test device works. Bad hyper-parameters are errors naming them.
 
 use burn::tensor::Device;
-use cinder_agent::{AgentError, PolicyActor};
+use cinder_agent::{AgentError, PolicyActor, Setup};
 use cinder_core::{ActMode, Actor, VecEnv};
 use cinder_data::{Budget, Sampler};
 use cinder_envs::make;
@@ -26,7 +26,7 @@ fn metric(metrics: &[Metric], name: &str) -> f64 {
 /// before and after (same random draws: they differ because the policy moved).
 fn one_update<L: OnPolicyLearner>(
     id: &str,
-    make_learner: impl FnOnce(Gae, &cinder_core::Space, &cinder_core::Space, &Device) -> L,
+    make_learner: impl FnOnce(&Setup) -> L,
     expected_updates: usize,
 ) -> (Vec<Metric>, Vec<f32>, Vec<f32>) {
     let learn = test_device();
@@ -34,16 +34,12 @@ fn one_update<L: OnPolicyLearner>(
     let act = Device::flex();
     act.seed(1);
     let envs = VecEnv::from_fn(4, |_| make(id)).unwrap();
-    let (obs_space, act_space) = (
-        envs.observation_space().clone(),
-        envs.action_space().clone(),
-    );
+    let setup = Setup::new(&envs, &learn, &act, 0);
     let mut sampler = Sampler::new(envs, Some(0));
-    let critic = Gae::new(GaeConfig::default(), &obs_space, &learn).unwrap();
-    let mut learner = make_learner(critic, &obs_space, &act_space, &learn);
-    let mut actor = PolicyActor::new(learner.policy(), &act_space, &act, 0);
+    let mut learner = make_learner(&setup);
+    let mut actor = PolicyActor::new(learner.policy(), &setup.action_space, &act, 0);
     let rollout = sampler.collect(&mut actor, Budget::MinSteps(128)).unwrap();
-    let obs = &rollout.observations[..4 * obs_space.flat_dim()];
+    let obs = &rollout.observations[..4 * setup.observation_dim()];
     let before = explore_log_probs(&mut actor, obs);
     let update = learner.update(&rollout, 0.0).unwrap();
     let metrics = update.metrics;
@@ -83,11 +79,8 @@ fn ppo_config() -> PpoConfig {
 
 fn check_ppo(id: &str) {
     // 128 transitions, minibatches of 32, two epochs.
-    let (metrics, before, after) = one_update(
-        id,
-        |critic, obs, act, dev| Ppo::new(ppo_config(), critic, obs, act, dev, 0).unwrap(),
-        8,
-    );
+    let (metrics, before, after) =
+        one_update(id, |setup| Ppo::new(ppo_config(), setup).unwrap(), 8);
     assert!((0.0..=1.0).contains(&metric(&metrics, "clip_fraction")));
     assert_ne!(before, after);
 }
@@ -97,11 +90,7 @@ fn check_ppo2(id: &str) {
         ppo: ppo_config(),
         vfcn_coeff: 0.5,
     };
-    let (metrics, before, after) = one_update(
-        id,
-        |critic, obs, act, dev| Ppo2::new(config, critic, obs, act, dev, 0).unwrap(),
-        8,
-    );
+    let (metrics, before, after) = one_update(id, |setup| Ppo2::new(config, setup).unwrap(), 8);
     assert!((0.0..=1.0).contains(&metric(&metrics, "clip_fraction")));
     assert_ne!(before, after);
 }
@@ -112,11 +101,7 @@ fn check_a2c(id: &str) {
         lr: 1e-2,
         ..A2cConfig::default()
     };
-    let (metrics, before, after) = one_update(
-        id,
-        |critic, obs, act, dev| A2c::new(config, critic, obs, act, dev, 0).unwrap(),
-        2,
-    );
+    let (metrics, before, after) = one_update(id, |setup| A2c::new(config, setup).unwrap(), 2);
     assert_eq!(metric(&metrics, "lr"), 1e-2);
     assert_ne!(before, after);
 }
@@ -146,7 +131,8 @@ fn a2c_updates_discrete_and_gaussian_policies() {
 fn bad_hyper_parameters_are_errors_naming_them() {
     let _turn = device_stream_turn();
     let device = test_device();
-    let space = make("CartPole-v1").unwrap().observation_space().clone();
+    let envs = VecEnv::from_fn(1, |_| make("CartPole-v1")).unwrap();
+    let setup = Setup::new(&envs, &device, &device, 0);
     for (config, name) in [
         (
             GaeConfig {
@@ -170,44 +156,34 @@ fn bad_hyper_parameters_are_errors_naming_them() {
             "lr",
         ),
     ] {
-        let err = Gae::new(config, &space, &device).err().unwrap();
+        let err = Gae::new(config, &setup).err().unwrap();
         assert!(
             matches!(&err, AgentError::InvalidParameter { name: n, .. } if *n == name),
             "{err}"
         );
     }
-    let actions = make("CartPole-v1").unwrap().action_space().clone();
-    let critic = || Gae::new(GaeConfig::default(), &space, &device).unwrap();
     let bad = PpoConfig {
         eps_clip: 0.0,
         ..PpoConfig::default()
     };
-    let err = Ppo::new(bad.clone(), critic(), &space, &actions, &device, 0)
-        .err()
-        .unwrap();
+    let err = Ppo::new(bad.clone(), &setup).err().unwrap();
     assert!(err.to_string().contains("eps_clip"), "{err}");
     let bad2 = Ppo2Config {
         vfcn_coeff: -1.0,
         ..Ppo2Config::default()
     };
-    let err = Ppo2::new(bad2, critic(), &space, &actions, &device, 0)
-        .err()
-        .unwrap();
+    let err = Ppo2::new(bad2, &setup).err().unwrap();
     assert!(err.to_string().contains("vfcn_coeff"), "{err}");
     let bad_a2c = A2cConfig {
         lr: -1.0,
         ..A2cConfig::default()
     };
-    let err = A2c::new(bad_a2c, critic(), &space, &actions, &device, 0)
-        .err()
-        .unwrap();
+    let err = A2c::new(bad_a2c, &setup).err().unwrap();
     assert!(err.to_string().contains("`lr`"), "{err}");
     let bad_batch = PpoConfig {
         batch_size: 0,
         ..PpoConfig::default()
     };
-    let err = Ppo::new(bad_batch, critic(), &space, &actions, &device, 0)
-        .err()
-        .unwrap();
+    let err = Ppo::new(bad_batch, &setup).err().unwrap();
     assert!(err.to_string().contains("`batch_size`"), "{err}");
 }

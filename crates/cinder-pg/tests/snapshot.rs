@@ -4,53 +4,56 @@
 
 use burn::module::Module;
 use burn::tensor::Device;
-use cinder_agent::{PolicyActor, PolicyConfig};
-use cinder_core::{ActMode, Actor, Space, VecEnv};
+use cinder_agent::{PolicyActor, PolicyConfig, Setup};
+use cinder_core::{ActMode, Actor, VecEnv};
 use cinder_data::{Budget, Rollout, Sampler};
 use cinder_envs::make;
 use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_nn::tensors::{matrix, read_floats};
 use cinder_pg::{
-    A2c, A2cConfig, Gae, GaeConfig, OnPolicy, OnPolicyLearner, Ppo, Ppo2, Ppo2Config, PpoConfig,
+    A2c, A2cConfig, GaeConfig, OnPolicy, OnPolicyLearner, Ppo, Ppo2, Ppo2Config, PpoConfig,
 };
 use cinder_train::snapshot::{SnapshotMeta, read_snapshot, write_snapshot};
 use cinder_train::{Algorithm, Snapshot};
 
-type Make = fn(Gae, &Space, &Space, &Device, &PolicyConfig) -> Box<dyn OnPolicyLearner>;
+type Make = fn(&Setup, PolicyConfig, GaeConfig) -> Box<dyn OnPolicyLearner>;
 
 const LEARNERS: [(&str, Make); 3] = [
-    ("ppo", |critic, obs, act, dev, policy| {
+    ("ppo", |setup, policy, critic| {
         let config = PpoConfig {
             batch_size: 1 << 20,
             num_epoch: 2,
             lr: 1e-2,
-            policy: policy.clone(),
+            policy,
+            critic,
             ..PpoConfig::default()
         };
-        Box::new(Ppo::new(config, critic, obs, act, dev, 0).unwrap())
+        Box::new(Ppo::new(config, setup).unwrap())
     }),
-    ("ppo2", |critic, obs, act, dev, policy| {
+    ("ppo2", |setup, policy, critic| {
         let ppo = PpoConfig {
             batch_size: 1 << 20,
             num_epoch: 2,
             lr: 1e-2,
-            policy: policy.clone(),
+            policy,
+            critic,
             ..PpoConfig::default()
         };
         let config = Ppo2Config {
             ppo,
             vfcn_coeff: 0.5,
         };
-        Box::new(Ppo2::new(config, critic, obs, act, dev, 0).unwrap())
+        Box::new(Ppo2::new(config, setup).unwrap())
     }),
-    ("a2c", |critic, obs, act, dev, policy| {
+    ("a2c", |setup, policy, critic| {
         let config = A2cConfig {
             batch_size: 1 << 20,
             lr: 1e-2,
-            policy: policy.clone(),
+            policy,
+            critic,
             ..A2cConfig::default()
         };
-        Box::new(A2c::new(config, critic, obs, act, dev, 0).unwrap())
+        Box::new(A2c::new(config, setup).unwrap())
     }),
 ];
 
@@ -62,23 +65,16 @@ fn learner(
 ) -> Box<dyn OnPolicyLearner> {
     let device = test_device();
     device.seed(seed);
-    let env = make(id).unwrap();
-    let critic_config = GaeConfig {
+    let envs = VecEnv::from_fn(1, |_| make(id)).unwrap();
+    let critic = GaeConfig {
         hidden: hidden.clone(),
         ..GaeConfig::default()
     };
-    let critic = Gae::new(critic_config, env.observation_space(), &device).unwrap();
     let policy = PolicyConfig {
         hidden,
         ..PolicyConfig::default()
     };
-    make_learner(
-        critic,
-        env.observation_space(),
-        env.action_space(),
-        &device,
-        &policy,
-    )
+    make_learner(&Setup::new(&envs, &device, &device, 0), policy, critic)
 }
 
 fn rollout(id: &str, learner: &dyn OnPolicyLearner, seed: u64) -> Rollout {
@@ -212,17 +208,9 @@ fn on_policy_algorithm_restores_its_actors() {
         let device = test_device();
         device.seed(seed);
         let envs = VecEnv::from_fn(2, |_| make("CartPole-v1")).unwrap();
-        let critic = Gae::new(GaeConfig::default(), envs.observation_space(), &device).unwrap();
-        let ppo = Ppo::new(
-            PpoConfig::default(),
-            critic,
-            envs.observation_space(),
-            envs.action_space(),
-            &device,
-            seed,
-        )
-        .unwrap();
-        OnPolicy::new(ppo, envs, seed, Budget::MinSteps(64), &Device::flex())
+        let setup = Setup::new(&envs, &device, &Device::flex(), seed);
+        let ppo = Ppo::new(PpoConfig::default(), &setup).unwrap();
+        OnPolicy::new(ppo, envs, Budget::MinSteps(64), &setup).unwrap()
     };
     let mut a = make_algo(3);
     a.iterate(0.0).unwrap();

@@ -1,5 +1,6 @@
 //! Cinder's training loop (Pyrado's `Algorithm.train`), written once for every family:
-//! iterate, log, evaluate every `eval_every` iterations on separate environments with the
+//! iterate, log, evaluate every `eval_every` iterations, steps or updates on separate
+//! environments with the
 //! deterministic policy, snapshot, and stop at a budget of iterations, environment steps or
 //! gradient updates, or at a return threshold.
 //!
@@ -68,8 +69,8 @@ pub struct TrainConfig {
     pub max_updates: Option<usize>,
     /// Stop once the evaluation mean return reaches this value.
     pub return_threshold: Option<f64>,
-    /// Evaluate every this many iterations (0: only at the end).
-    pub eval_every: usize,
+    /// How often to evaluate (and snapshot): every so many iterations, steps or updates.
+    pub eval_every: Every,
     /// Episodes per evaluation.
     pub eval_episodes: usize,
     /// Seed of the evaluation environments' resets (the same for every evaluation).
@@ -80,6 +81,33 @@ pub struct TrainConfig {
     pub x_axis: XAxis,
     /// Where a resumed run starts counting (zero for a new run).
     pub start: RunCounters,
+}
+
+/// How often something recurs during a run (evaluations and their snapshots): every so many
+/// iterations, environment steps or gradient updates; 0 means only at the end. An iteration
+/// is due when its counter crosses a multiple (an iteration of SAC is one step, of PPO a
+/// whole rollout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Every {
+    /// Every so many iterations.
+    Iterations(usize),
+    /// Every so many environment steps.
+    Steps(usize),
+    /// Every so many gradient updates.
+    Updates(usize),
+}
+
+impl Every {
+    /// Whether the iteration that took the counters from `before` to `after` is due.
+    pub fn due(&self, before: &RunCounters, after: &RunCounters) -> bool {
+        let (n, from, to) = match *self {
+            Every::Iterations(n) => (n, before.iterations, after.iterations),
+            Every::Steps(n) => (n, before.total_steps, after.total_steps),
+            Every::Updates(n) => (n, before.total_updates, after.total_updates),
+        };
+        n > 0 && to / n > from / n
+    }
 }
 
 /// What the x axis of TensorBoard scalars and of `learning_curve.png` counts (`progress.csv`
@@ -145,7 +173,7 @@ impl Default for TrainConfig {
             total_steps: Some(100_000),
             max_updates: None,
             return_threshold: None,
-            eval_every: 10,
+            eval_every: Every::Iterations(10),
             eval_episodes: 10,
             eval_seed: 1_000_000,
             snapshot_mode: SnapshotMode::Latest,
@@ -156,9 +184,9 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
-    /// A run of `total_steps` environment steps, evaluated every `eval_every` iterations (the
-    /// other settings at their defaults).
-    pub fn steps(total_steps: usize, eval_every: usize) -> Self {
+    /// A run of `total_steps` environment steps, evaluated at `eval_every` (the other settings
+    /// at their defaults).
+    pub fn steps(total_steps: usize, eval_every: Every) -> Self {
         Self {
             total_steps: Some(total_steps),
             eval_every,
@@ -167,8 +195,8 @@ impl TrainConfig {
     }
 
     /// A run of `max_updates` gradient updates and no step budget (an offline algorithm),
-    /// evaluated every `eval_every` iterations, logged over updates.
-    pub fn updates(max_updates: usize, eval_every: usize) -> Self {
+    /// evaluated at `eval_every`, logged over updates.
+    pub fn updates(max_updates: usize, eval_every: Every) -> Self {
         Self {
             total_steps: None,
             max_updates: Some(max_updates),
@@ -396,6 +424,7 @@ pub fn train<A: Algorithm + ?Sized>(
     let (stop_reason, final_eval) = loop {
         let iter_start = Instant::now();
         let progress = config.progress(&counters);
+        let before = counters;
         let iteration = algorithm
             .iterate(progress)
             .map_err(|e| TrainError::Algorithm {
@@ -415,7 +444,7 @@ pub fn train<A: Algorithm + ?Sized>(
             });
         }
         let stop = config.spent(&counters);
-        let due = config.eval_every > 0 && counters.iterations.is_multiple_of(config.eval_every);
+        let due = config.eval_every.due(&before, &counters);
         let eval = if due || stop.is_some() {
             let e = evaluate(algorithm, eval_envs, config.eval_episodes, config.eval_seed)
                 .map_err(|e| e.in_iteration(counters.iterations))?;

@@ -12,8 +12,8 @@ use cinder_train::snapshot::read_snapshot;
 use cinder_train::snapshot::{SnapshotMeta, write_snapshot};
 use cinder_train::tensorboard::masked_crc;
 use cinder_train::{
-    Algorithm, Iteration, Metric, RunCounters, RunLogger, Snapshot, SnapshotMode, StopReason,
-    TrainConfig, TrainError, XAxis, evaluate, train,
+    Algorithm, Every, Iteration, Metric, RunCounters, RunLogger, Snapshot, SnapshotMode,
+    StopReason, TrainConfig, TrainError, XAxis, evaluate, train,
 };
 
 /// An env whose episodes last `len` steps and pay the action as reward each step.
@@ -180,7 +180,7 @@ fn loop_stops_at_total_steps_and_writes_every_sink() {
         RunLogger::create(dir.path(), serde_json::json!({"algo": "scripted"}), false).unwrap();
     let config = TrainConfig {
         total_steps: Some(1_000),
-        eval_every: 3,
+        eval_every: Every::Iterations(3),
         eval_episodes: 4,
         snapshot_mode: SnapshotMode::Latest,
         ..TrainConfig::default()
@@ -246,7 +246,7 @@ fn loop_stops_at_max_iter_or_threshold() {
     let config = TrainConfig {
         max_iter: Some(4),
         total_steps: None,
-        eval_every: 0,
+        eval_every: Every::Iterations(0),
         ..TrainConfig::default()
     };
     let summary = train(
@@ -264,7 +264,7 @@ fn loop_stops_at_max_iter_or_threshold() {
     // Greedy action 1 (iteration 1) scores 5, action 2 (from iteration 2) scores 10.
     let config = TrainConfig {
         total_steps: Some(1_000_000),
-        eval_every: 1,
+        eval_every: Every::Iterations(1),
         return_threshold: Some(9.5),
         ..TrainConfig::default()
     };
@@ -287,7 +287,7 @@ fn nan_metric_stops_naming_the_iteration_and_keeps_the_last_good_snapshot() {
     let mut logger = RunLogger::create(dir.path(), serde_json::Value::Null, false).unwrap();
     let config = TrainConfig {
         total_steps: Some(10_000),
-        eval_every: 2,
+        eval_every: Every::Iterations(2),
         snapshot_mode: SnapshotMode::Latest,
         ..TrainConfig::default()
     };
@@ -324,7 +324,7 @@ fn best_mode_writes_only_improvements() {
     let config = TrainConfig {
         max_iter: Some(6),
         total_steps: None,
-        eval_every: 1,
+        eval_every: Every::Iterations(1),
         snapshot_mode: SnapshotMode::Best,
         ..TrainConfig::default()
     };
@@ -395,7 +395,7 @@ fn a_resumed_run_goes_on_from_its_snapshot_counters_and_log() {
     let dir = tempfile::tempdir().unwrap();
     let config = TrainConfig {
         total_steps: Some(1_000),
-        eval_every: 3,
+        eval_every: Every::Iterations(3),
         snapshot_mode: SnapshotMode::Latest,
         ..TrainConfig::default()
     };
@@ -511,7 +511,7 @@ fn an_offline_algorithm_stops_on_updates_and_logs_against_them() {
     let config = TrainConfig {
         total_steps: None,
         max_updates: Some(55),
-        eval_every: 2,
+        eval_every: Every::Iterations(2),
         x_axis: XAxis::Updates,
         ..TrainConfig::default()
     };

@@ -264,6 +264,35 @@ fn off_policy_runs_killed_and_resumed_with_their_memory_are_bit_identical() {
 }
 
 #[test]
+fn td3_run_killed_and_resumed_is_bit_identical() {
+    // TD3 draws its target smoothing noise on the device, explores with Ornstein-Uhlenbeck
+    // noise on the host and logs the latest delayed policy loss: snapshots fall between
+    // policy updates (odd intervals) and must carry all three.
+    let td3 = [
+        "td3",
+        "--env",
+        "Pendulum-v1",
+        "--steps",
+        "6000",
+        "--set",
+        "num_init_memory_steps=200",
+        "--set",
+        "batch_size=32",
+        "--set",
+        "hidden=[16, 16]",
+        "--set",
+        "eval_every=401",
+        "--set",
+        "eval_episodes=1",
+        "--set",
+        "exploration_noise=ou:0.15,0.5,1.0",
+        "--save-buffer",
+    ];
+    let (whole, resumed, _) = uninterrupted_and_resumed(&td3, 802);
+    assert_same_run(&whole, &resumed);
+}
+
+#[test]
 fn off_policy_run_resumed_without_its_memory_goes_on() {
     let sac = short_sac("2000", &[]);
     let (whole, resumed, from) = uninterrupted_and_resumed(&sac, 400);

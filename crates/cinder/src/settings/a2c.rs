@@ -3,10 +3,7 @@
 use cinder_pg::{A2c, A2cConfig};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    AlgorithmSettings, AnyAlgorithm, Build, OnPolicySettings, RunSettings, SettingsError, schedule,
-    settings_common,
-};
+use super::{OnPolicySettings, RunSettings, SettingsError, online_settings, schedule};
 
 /// Every setting of an A2C run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,17 +26,12 @@ impl A2cSettings {
             lr_schedule: schedule("lr_schedule", &s.lr_schedule)?,
             max_grad_norm: s.grad_clip(),
             policy: s.policy()?,
+            critic: s.critic()?,
         })
     }
 
-    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        self.on_policy.build(b, self.config()?, A2c::new)
-    }
-}
-
-impl AlgorithmSettings for A2cSettings {
     /// SB3's A2C: 5-step rollouts, no GAE (λ = 1), raw advantages, RMSprop at 7e-4.
-    fn defaults() -> Self {
+    pub fn reference() -> Self {
         let ppo = OnPolicySettings::defaults();
         Self {
             on_policy: OnPolicySettings {
@@ -56,15 +48,6 @@ impl AlgorithmSettings for A2cSettings {
             vfcn_coeff: 0.5,
         }
     }
-
-    fn optional_tables() -> &'static [&'static str] {
-        &["icm"]
-    }
-
-    fn validate(&self) -> Result<(), SettingsError> {
-        self.on_policy.validate()?;
-        Ok(self.config()?.validate()?)
-    }
 }
 
-settings_common!(A2cSettings, on_policy.run);
+online_settings!(A2cSettings, on_policy, A2c::new);

@@ -3,10 +3,7 @@
 use cinder_offpolicy::{Ddpg, DdpgConfig, ExplorationNoise};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    AlgorithmSettings, AnyAlgorithm, Build, OffPolicySettings, SettingsError, activation,
-    grad_clip, settings_common,
-};
+use super::{OffPolicySettings, SettingsError, activation, grad_clip, online_settings};
 
 /// Every setting of a DDPG run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,15 +56,9 @@ impl DdpgSettings {
         })
     }
 
-    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        self.off_policy.build(b, self.config()?, Ddpg::new)
-    }
-}
-
-impl AlgorithmSettings for DdpgSettings {
     /// Tianshou's defaults: lr 1e-3, τ = 0.005, Gaussian noise σ = 0.1, scaled and clipped
     /// actions.
-    fn defaults() -> Self {
+    pub fn reference() -> Self {
         let ddpg = DdpgConfig::default();
         Self {
             off_policy: OffPolicySettings {
@@ -80,15 +71,6 @@ impl AlgorithmSettings for DdpgSettings {
             action_bound_method: "clip".into(),
         }
     }
-
-    fn optional_tables() -> &'static [&'static str] {
-        &["icm"]
-    }
-
-    fn validate(&self) -> Result<(), SettingsError> {
-        self.off_policy.validate()?;
-        Ok(self.config()?.validate()?)
-    }
 }
 
-settings_common!(DdpgSettings, off_policy.run);
+online_settings!(DdpgSettings, off_policy, Ddpg::new);

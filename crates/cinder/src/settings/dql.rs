@@ -4,8 +4,7 @@ use cinder_offpolicy::{Dql, DqlConfig};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AlgorithmSettings, AnyAlgorithm, Build, OffPolicySettings, RunSettings, SettingsError,
-    activation, grad_clip, schedule, settings_common,
+    OffPolicySettings, RunSettings, SettingsError, activation, grad_clip, online_settings, schedule,
 };
 
 /// Every setting of a DQL run.
@@ -46,15 +45,9 @@ impl DqlSettings {
         })
     }
 
-    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        self.off_policy.build(b, self.config()?, Dql::new)
-    }
-}
-
-impl AlgorithmSettings for DqlSettings {
     /// Pyrado's `DQL` defaults (64-64 Q-network, lr 5e-4, target copy every 5 updates,
     /// gradient clip 0.5), evaluated every 100 iterations.
-    fn defaults() -> Self {
+    pub fn reference() -> Self {
         let dql = DqlConfig::default();
         let base = OffPolicySettings::defaults();
         Self {
@@ -77,15 +70,6 @@ impl AlgorithmSettings for DqlSettings {
             action_mask: dql.action_mask,
         }
     }
-
-    fn optional_tables() -> &'static [&'static str] {
-        &["icm"]
-    }
-
-    fn validate(&self) -> Result<(), SettingsError> {
-        self.off_policy.validate()?;
-        Ok(self.config()?.validate()?)
-    }
 }
 
-settings_common!(DqlSettings, off_policy.run);
+online_settings!(DqlSettings, off_policy, Dql::new);

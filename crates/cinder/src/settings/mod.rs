@@ -26,11 +26,11 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use burn::tensor::Device;
-use cinder_agent::AgentError;
+use cinder_agent::{AgentError, Setup};
 use cinder_core::{EnvError, VecEnv};
 use cinder_envs::EnvSpec;
 use cinder_nn::{Activation, Schedule};
-use cinder_train::{Algorithm, SnapshotMode, TrainConfig, XAxis};
+use cinder_train::{Algorithm, Every, SnapshotMode, TrainConfig, XAxis};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +86,10 @@ pub type AnyAlgorithm = Box<dyn Algorithm<Error = AgentError>>;
 /// What building an algorithm gives.
 pub type BuildResult = Result<AnyAlgorithm, SettingsError>;
 
+/// A learner's constructor (`Ppo::new`, `Sac::new`, `Bc::new`, …): every learner is built
+/// from its config and a [`Setup`].
+pub type NewLearner<C, L> = fn(C, &Setup) -> Result<L, AgentError>;
+
 /// A resolved, checked settings table of one algorithm, behind one interface.
 pub trait Settings: Debug {
     /// The settings as the flat table `config.toml` stores.
@@ -113,6 +117,13 @@ pub struct Build<'a> {
     pub act: &'a Device,
     /// Seed of the algorithm's own random streams (minibatches, exploration).
     pub seed: u64,
+}
+
+impl Build<'_> {
+    /// The learners' setup: the environments' spaces, the devices, the seed.
+    pub fn setup(&self) -> Setup {
+        Setup::new(&self.envs, self.learn, self.act, self.seed)
+    }
 }
 
 /// What an algorithm's settings type provides beyond [`Settings`]: its defaults and the
@@ -303,6 +314,29 @@ fn one_line(message: &str) -> String {
 /// The most threads that may step environments (each is an OS thread).
 const MAX_WORKERS: usize = 256;
 
+/// What a run's `eval_every` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EvalUnit {
+    /// Iterations of the algorithm.
+    Iterations,
+    /// Environment steps.
+    Steps,
+    /// Gradient updates.
+    Updates,
+}
+
+impl EvalUnit {
+    /// Every `n` of this unit.
+    pub fn every(self, n: usize) -> Every {
+        match self {
+            EvalUnit::Iterations => Every::Iterations(n),
+            EvalUnit::Steps => Every::Steps(n),
+            EvalUnit::Updates => Every::Updates(n),
+        }
+    }
+}
+
 /// Budget, evaluation and environment settings of every run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSettings {
@@ -319,8 +353,11 @@ pub struct RunSettings {
     pub n_envs: usize,
     /// Threads stepping them.
     pub num_workers: usize,
-    /// Evaluate every this many iterations (0: only at the end).
+    /// Evaluate (and snapshot) every this many `eval_unit`s (0: only at the end).
     pub eval_every: usize,
+    /// What `eval_every` counts: `iterations` (the default; one step of an off-policy run, a
+    /// rollout of an on-policy one), `steps` or `updates`.
+    pub eval_unit: EvalUnit,
     /// Episodes per evaluation.
     pub eval_episodes: usize,
     /// Stop when the evaluation mean reaches this (absent: never).
@@ -348,6 +385,7 @@ impl RunSettings {
             n_envs,
             num_workers: 1,
             eval_every,
+            eval_unit: EvalUnit::Iterations,
             eval_episodes: 10,
             return_threshold: None,
             snapshot_mode: SnapshotMode::Latest,
@@ -362,7 +400,7 @@ impl RunSettings {
             total_steps: self.total_steps,
             max_updates: self.max_updates,
             return_threshold: self.return_threshold,
-            eval_every: self.eval_every,
+            eval_every: self.eval_unit.every(self.eval_every),
             eval_episodes: self.eval_episodes,
             snapshot_mode: self.snapshot_mode,
             x_axis: self.x_axis,
@@ -451,3 +489,38 @@ macro_rules! settings_common {
     };
 }
 pub(crate) use settings_common;
+
+/// The [`Settings`] and [`AlgorithmSettings`] of an online algorithm's settings type: its
+/// shared group (`$($group).+`, an [`OnPolicySettings`] or [`OffPolicySettings`]) is checked
+/// first and builds the learner `$new` from `self.config()`, which is checked too; its
+/// defaults are `Self::reference()`; its optional table is `icm`.
+macro_rules! online_settings {
+    ($ty:ty, $($group:ident).+, $new:path) => {
+        impl $ty {
+            fn build_algorithm(
+                &self,
+                b: $crate::settings::Build<'_>,
+            ) -> $crate::settings::BuildResult {
+                self.$($group).+.build(b, self.config()?, $new)
+            }
+        }
+
+        impl $crate::settings::AlgorithmSettings for $ty {
+            fn defaults() -> Self {
+                Self::reference()
+            }
+
+            fn optional_tables() -> &'static [&'static str] {
+                &["icm"]
+            }
+
+            fn validate(&self) -> Result<(), $crate::settings::SettingsError> {
+                self.$($group).+.validate()?;
+                Ok(self.config()?.validate()?)
+            }
+        }
+
+        $crate::settings::settings_common!($ty, $($group).+.run);
+    };
+}
+pub(crate) use online_settings;

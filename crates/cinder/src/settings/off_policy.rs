@@ -1,20 +1,12 @@
 //! The settings DQL, DDPG and SAC share: the replay loop (Pyrado's `ValueBased`) and the
 //! networks' shape and optimisation.
 
-use burn::tensor::Device;
-use cinder_agent::AgentError;
-use cinder_core::Space;
 use cinder_data::PrioritizedConfig;
 use cinder_explore::Icm;
 use cinder_offpolicy::{OffPolicy, ReplayConfig, ReplayLearner};
 use serde::{Deserialize, Serialize};
 
-use super::{Build, BuildResult, IcmSettings, RunSettings, SettingsError, activation};
-use crate::burn;
-
-/// A learner's constructor: config, observation size, action space, learning and acting
-/// devices, seed.
-pub type NewLearner<C, L> = fn(C, usize, &Space, &Device, &Device, u64) -> Result<L, AgentError>;
+use super::{Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, activation};
 
 /// Settings of every off-policy run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,29 +111,20 @@ impl OffPolicySettings {
         Ok(self.replay().validate()?)
     }
 
-    /// The learner `new(config, observation size, action space, learning device, acting
-    /// device, seed)` builds (`Dql::new`, `Sac::new`, …), in the replay loop over the
+    /// The learner `new` builds (`Dql::new`, `Sac::new`, …), in the replay loop over the
     /// environments.
     pub fn build<C, L>(&self, b: Build<'_>, config: C, new: NewLearner<C, L>) -> BuildResult
     where
         L: ReplayLearner + 'static,
     {
-        let space = b.envs.action_space().clone();
-        let learner = new(
-            config,
-            b.envs.observation_dim(),
-            &space,
-            b.learn,
-            b.act,
-            b.seed,
-        )?;
+        let setup = b.setup();
+        let learner = new(config, &setup)?;
         let replay = self.replay();
         Ok(match &self.icm {
-            None => Box::new(OffPolicy::new(learner, b.envs, replay, b.seed)?),
+            None => Box::new(OffPolicy::new(learner, b.envs, replay, &setup)?),
             Some(icm) => {
-                let observations = b.envs.observation_space().clone();
-                let learner = Icm::new(learner, icm.config()?, &observations, &space, b.learn)?;
-                Box::new(OffPolicy::new(learner, b.envs, replay, b.seed)?)
+                let learner = Icm::new(learner, icm.config()?, &setup)?;
+                Box::new(OffPolicy::new(learner, b.envs, replay, &setup)?)
             }
         })
     }

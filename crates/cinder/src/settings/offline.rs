@@ -4,20 +4,13 @@
 
 use std::path::Path;
 
-use burn::tensor::Device;
 use cinder_agent::AgentError;
-use cinder_core::Space;
 use cinder_offline::{Offline, OfflineConfig, ReplayLearner, minari};
 use serde::{Deserialize, Serialize};
 
-use super::{Build, BuildResult, RunSettings, SettingsError, activation, grad_clip};
-use crate::burn;
+use super::{Build, BuildResult, NewLearner, RunSettings, SettingsError, activation, grad_clip};
 use cinder_nn::Activation;
 use cinder_train::XAxis;
-
-/// A learner's constructor: config, observation size, action space, learning and acting
-/// devices, seed.
-pub type NewLearner<C, L> = fn(C, usize, &Space, &Device, &Device, u64) -> Result<L, AgentError>;
 
 /// Settings of every offline run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,14 +113,8 @@ impl OfflineSettings {
         dataset
             .check_spaces(b.envs.observation_space(), b.envs.action_space())
             .map_err(|e| AgentError::from(e.in_file(&self.dataset)))?;
-        let learner = new(
-            config,
-            b.envs.observation_dim(),
-            b.envs.action_space(),
-            b.learn,
-            b.act,
-            b.seed,
-        )?;
-        Ok(Box::new(Offline::new(learner, &dataset, sampling, b.seed)?))
+        let setup = b.setup();
+        let learner = new(config, &setup)?;
+        Ok(Box::new(Offline::new(learner, &dataset, sampling, &setup)?))
     }
 }

@@ -1,22 +1,16 @@
 //! The settings A2C, PPO and PPO2 share: rollouts, the GAE critic, the policy network and its
 //! optimisation (Pyrado's names; SB3's defaults).
 
-use burn::tensor::Device;
-use cinder_agent::{AgentError, PolicyConfig};
-use cinder_core::Space;
+use cinder_agent::PolicyConfig;
 use cinder_data::Budget;
 use cinder_explore::Icm;
-use cinder_pg::{Gae, GaeConfig, OnPolicy, OnPolicyLearner};
+use cinder_pg::{GaeConfig, OnPolicy, OnPolicyLearner};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Build, BuildResult, IcmSettings, RunSettings, SettingsError, activation, at_least_one,
-    grad_clip, schedule,
+    Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, activation,
+    at_least_one, grad_clip, schedule,
 };
-use crate::burn;
-
-/// A learner's constructor: config, critic, observation and action space, device, seed.
-pub type NewLearner<C, L> = fn(C, Gae, &Space, &Space, &Device, u64) -> Result<L, AgentError>;
 
 /// Settings of every on-policy run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,24 +108,20 @@ impl OnPolicySettings {
         })
     }
 
-    /// The learner `new(config, critic, observation space, action space, device, seed)`
-    /// builds (`Ppo::new`, `A2c::new`, …), in its on-policy iteration over the environments.
+    /// The learner `new` builds (`Ppo::new`, `A2c::new`, …), in its on-policy iteration over
+    /// the environments.
     pub fn build<C, L>(&self, b: Build<'_>, config: C, new: NewLearner<C, L>) -> BuildResult
     where
         L: OnPolicyLearner + 'static,
     {
-        let (obs, actions) = (
-            b.envs.observation_space().clone(),
-            b.envs.action_space().clone(),
-        );
-        let critic = Gae::new(self.critic()?, &obs, b.learn)?;
-        let learner = new(config, critic, &obs, &actions, b.learn, b.seed)?;
+        let setup = b.setup();
+        let learner = new(config, &setup)?;
         let budget = self.budget();
         Ok(match &self.icm {
-            None => Box::new(OnPolicy::new(learner, b.envs, b.seed, budget, b.act)),
+            None => Box::new(OnPolicy::new(learner, b.envs, budget, &setup)?),
             Some(icm) => {
-                let learner = Icm::new(learner, icm.config()?, &obs, &actions, b.learn)?;
-                Box::new(OnPolicy::new(learner, b.envs, b.seed, budget, b.act))
+                let learner = Icm::new(learner, icm.config()?, &setup)?;
+                Box::new(OnPolicy::new(learner, b.envs, budget, &setup)?)
             }
         })
     }

@@ -3,10 +3,7 @@
 use cinder_pg::{Ppo, PpoConfig};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    AlgorithmSettings, AnyAlgorithm, Build, OnPolicySettings, SettingsError, schedule,
-    settings_common,
-};
+use super::{OnPolicySettings, SettingsError, online_settings, schedule};
 
 /// Every setting of a PPO run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,7 +21,7 @@ pub struct PpoSettings {
 
 impl PpoSettings {
     /// The learner's config.
-    pub fn ppo(&self) -> Result<PpoConfig, SettingsError> {
+    pub fn config(&self) -> Result<PpoConfig, SettingsError> {
         let s = &self.on_policy;
         Ok(PpoConfig {
             num_epoch: self.num_epoch,
@@ -36,16 +33,12 @@ impl PpoSettings {
             max_grad_norm: s.grad_clip(),
             entropy_coeff: s.entropy_coeff,
             policy: s.policy()?,
+            critic: s.critic()?,
         })
     }
 
-    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        self.on_policy.build(b, self.ppo()?, Ppo::new)
-    }
-}
-
-impl AlgorithmSettings for PpoSettings {
-    fn defaults() -> Self {
+    /// The reference library's defaults.
+    pub fn reference() -> Self {
         Self {
             on_policy: OnPolicySettings::defaults(),
             num_epoch: 10,
@@ -53,15 +46,6 @@ impl AlgorithmSettings for PpoSettings {
             clip_schedule: "constant".into(),
         }
     }
-
-    fn optional_tables() -> &'static [&'static str] {
-        &["icm"]
-    }
-
-    fn validate(&self) -> Result<(), SettingsError> {
-        self.on_policy.validate()?;
-        Ok(self.ppo()?.validate()?)
-    }
 }
 
-settings_common!(PpoSettings, on_policy.run);
+online_settings!(PpoSettings, on_policy, Ppo::new);

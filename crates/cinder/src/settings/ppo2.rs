@@ -3,7 +3,7 @@
 use cinder_pg::{Ppo2, Ppo2Config};
 use serde::{Deserialize, Serialize};
 
-use super::{AlgorithmSettings, AnyAlgorithm, Build, PpoSettings, SettingsError, settings_common};
+use super::{PpoSettings, SettingsError, online_settings};
 
 /// Every setting of a PPO2 run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,32 +18,18 @@ pub struct Ppo2Settings {
 impl Ppo2Settings {
     fn config(&self) -> Result<Ppo2Config, SettingsError> {
         Ok(Ppo2Config {
-            ppo: self.ppo.ppo()?,
+            ppo: self.ppo.config()?,
             vfcn_coeff: self.vfcn_coeff,
         })
     }
 
-    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        self.ppo.on_policy.build(b, self.config()?, Ppo2::new)
-    }
-}
-
-impl AlgorithmSettings for Ppo2Settings {
-    fn defaults() -> Self {
+    /// The reference library's defaults.
+    pub fn reference() -> Self {
         Self {
-            ppo: PpoSettings::defaults(),
+            ppo: PpoSettings::reference(),
             vfcn_coeff: 0.5,
         }
     }
-
-    fn optional_tables() -> &'static [&'static str] {
-        &["icm"]
-    }
-
-    fn validate(&self) -> Result<(), SettingsError> {
-        self.ppo.on_policy.validate()?;
-        Ok(self.config()?.validate()?)
-    }
 }
 
-settings_common!(Ppo2Settings, ppo.on_policy.run);
+online_settings!(Ppo2Settings, ppo.on_policy, Ppo2::new);

@@ -5,10 +5,7 @@
 use cinder_offpolicy::{Sac, SacConfig};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    AlgorithmSettings, AnyAlgorithm, Build, OffPolicySettings, SettingsError, activation,
-    grad_clip, schedule, settings_common,
-};
+use super::{OffPolicySettings, SettingsError, activation, grad_clip, online_settings, schedule};
 
 /// Every setting of a SAC run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,15 +45,9 @@ impl SacSettings {
         })
     }
 
-    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        self.off_policy.build(b, self.config()?, Sac::new)
-    }
-}
-
-impl AlgorithmSettings for SacSettings {
     /// Pyrado's `SAC` defaults (τ = 0.005 in Cinder's convention, α₀ = 0.2 learned,
     /// standardised rewards, gradient clip 5).
-    fn defaults() -> Self {
+    pub fn reference() -> Self {
         let sac = SacConfig::default();
         Self {
             off_policy: OffPolicySettings {
@@ -72,15 +63,6 @@ impl AlgorithmSettings for SacSettings {
             rew_scale: sac.rew_scale,
         }
     }
-
-    fn optional_tables() -> &'static [&'static str] {
-        &["icm"]
-    }
-
-    fn validate(&self) -> Result<(), SettingsError> {
-        self.off_policy.validate()?;
-        Ok(self.config()?.validate()?)
-    }
 }
 
-settings_common!(SacSettings, off_policy.run);
+online_settings!(SacSettings, off_policy, Sac::new);

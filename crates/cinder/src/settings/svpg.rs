@@ -3,10 +3,10 @@
 //! learner's settings, its own environments (`n_envs` each) and its own seed; `total_steps`
 //! counts the steps of all particles.
 
-use cinder_agent::{AgentError, OnPolicyAgent, OnPolicyLearner};
+use cinder_agent::{AgentError, OnPolicyAgent, OnPolicyLearner, Setup};
 use cinder_explore::svgd::Kernel;
 use cinder_explore::{Svpg, SvpgConfig};
-use cinder_pg::{A2c, Gae, Ppo};
+use cinder_pg::{A2c, Ppo};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -60,52 +60,42 @@ impl SvpgSettings {
         }
     }
 
-    /// `num_particles` particles, each `new(critic, seed)` with its own environments (the
-    /// first gets `b`'s).
+    /// `num_particles` particles, each `new(setup)` with its own environments (the first
+    /// gets `b`'s) and seed.
     fn particles<L: OnPolicyLearner>(
         &self,
         b: Build<'_>,
-        new: impl Fn(Gae, u64) -> Result<L, AgentError>,
+        new: impl Fn(&Setup) -> Result<L, AgentError>,
     ) -> Result<Vec<OnPolicyAgent<L>>, SettingsError> {
         let s = &self.ppo.on_policy;
-        let observations = b.envs.observation_space().clone();
+        let setup = b.setup();
         let mut given = Some(b.envs);
         (0..self.num_particles)
             .map(|i| {
                 // Particle i's environments get seeds seed + i·n_envs + j: all distinct.
-                let seed = b.seed.wrapping_add((i * s.run.n_envs) as u64);
+                let setup = setup.with_seed(b.seed.wrapping_add((i * s.run.n_envs) as u64));
                 let envs = match given.take() {
                     Some(envs) => envs,
                     None => vec_env(b.spec, s.run.n_envs, s.run.num_workers)
                         .map_err(AgentError::from)?,
                 };
-                let critic = Gae::new(s.critic()?, &observations, b.learn)?;
-                let learner = new(critic, seed)?;
-                Ok(OnPolicyAgent::new(learner, envs, seed, s.budget(), b.act))
+                let learner = new(&setup)?;
+                Ok(OnPolicyAgent::new(learner, envs, s.budget(), &setup)?)
             })
             .collect()
     }
 
     fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
         let config = self.config()?;
-        let (obs, act) = (
-            b.envs.observation_space().clone(),
-            b.envs.action_space().clone(),
-        );
-        let learn = b.learn.clone();
         Ok(match self.particle.as_str() {
             "a2c" => {
                 let a2c = self.a2c().config()?;
-                let particles = self.particles(b, |critic, seed| {
-                    A2c::new(a2c.clone(), critic, &obs, &act, &learn, seed)
-                })?;
+                let particles = self.particles(b, |setup| A2c::new(a2c.clone(), setup))?;
                 Box::new(Svpg::new(particles, config)?)
             }
             "ppo" => {
-                let ppo = self.ppo.ppo()?;
-                let particles = self.particles(b, |critic, seed| {
-                    Ppo::new(ppo.clone(), critic, &obs, &act, &learn, seed)
-                })?;
+                let ppo = self.ppo.config()?;
+                let particles = self.particles(b, |setup| Ppo::new(ppo.clone(), setup))?;
                 Box::new(Svpg::new(particles, config)?)
             }
             other => return Err(particle_error(other)),
@@ -122,12 +112,12 @@ fn particle_error(particle: &str) -> SettingsError {
 impl AlgorithmSettings for SvpgSettings {
     /// A2C particles with A2C's defaults, 8 of them at temperature 1.
     fn defaults() -> Self {
-        let a2c = A2cSettings::defaults();
+        let a2c = A2cSettings::reference();
         let config = SvpgConfig::default();
         Self {
             ppo: PpoSettings {
                 on_policy: a2c.on_policy,
-                ..PpoSettings::defaults()
+                ..PpoSettings::reference()
             },
             vfcn_coeff: a2c.vfcn_coeff,
             particle: "a2c".into(),
@@ -143,7 +133,7 @@ impl AlgorithmSettings for SvpgSettings {
         self.config()?;
         match self.particle.as_str() {
             "a2c" => Ok(self.a2c().config()?.validate()?),
-            "ppo" => Ok(self.ppo.ppo()?.validate()?),
+            "ppo" => Ok(self.ppo.config()?.validate()?),
             other => Err(particle_error(other)),
         }
     }

@@ -3,7 +3,7 @@
 use cinder_offpolicy::{Td3, Td3Config};
 use serde::{Deserialize, Serialize};
 
-use super::{AlgorithmSettings, AnyAlgorithm, Build, DdpgSettings, SettingsError, settings_common};
+use super::{DdpgSettings, SettingsError, online_settings};
 
 /// Every setting of a TD3 run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,32 +30,17 @@ impl Td3Settings {
         })
     }
 
-    fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
-        self.ddpg.off_policy.build(b, self.config()?, Td3::new)
-    }
-}
-
-impl AlgorithmSettings for Td3Settings {
     /// Tianshou's (and SB3's) defaults: DDPG's, σ̃ = 0.2 clipped at 0.5, a policy update every
     /// second critic update.
-    fn defaults() -> Self {
+    pub fn reference() -> Self {
         let td3 = Td3Config::default();
         Self {
-            ddpg: DdpgSettings::defaults(),
+            ddpg: DdpgSettings::reference(),
             policy_noise: td3.policy_noise,
             noise_clip: td3.noise_clip,
             update_actor_freq: td3.update_actor_freq,
         }
     }
-
-    fn optional_tables() -> &'static [&'static str] {
-        &["icm"]
-    }
-
-    fn validate(&self) -> Result<(), SettingsError> {
-        self.ddpg.off_policy.validate()?;
-        Ok(self.config()?.validate()?)
-    }
 }
 
-settings_common!(Td3Settings, ddpg.off_policy.run);
+online_settings!(Td3Settings, ddpg.off_policy, Td3::new);
