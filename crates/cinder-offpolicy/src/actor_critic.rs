@@ -11,13 +11,17 @@
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
-use cinder_agent::{ActionScale, AgentError, Setup};
+use cinder_agent::batch::continuous_actions;
+use cinder_agent::{ActionScale, AgentError, BatchTensors, Learned, Setup};
 use cinder_core::Snapshot;
 use cinder_core::seeding::{EnvRng, rng_from_seed};
+use cinder_data::ReplayBatch;
 use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
 use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
+use cinder_nn::tensors::matrix;
 use cinder_nn::{
-    Descent, EnsembleMlp, Half, Mlp, adam, descend_halves, descend_halves_beside, soft_update,
+    Descent, EnsembleMlp, Half, Mlp, adam, add_up, descend_halves, descend_halves_beside,
+    soft_update,
 };
 
 /// A critic network of the skeleton and the snapshot files it and its target are saved in.
@@ -57,6 +61,41 @@ impl Critics for EnsembleMlp {
 pub fn min_over_members(q: Tensor<2>) -> Tensor<1> {
     let rows = q.dims()[1];
     q.min_dim(0).reshape([rows])
+}
+
+/// What the critics' loss on one half of a minibatch gives back: the loss (the half's rows'
+/// sum divided by `half.total`), `Q_j(s, a)` and the TD errors, both `[members, rows]`.
+pub struct CriticLoss {
+    /// The loss to differentiate.
+    pub loss: Tensor<1>,
+    /// The critics' values of the stored actions.
+    pub q: Tensor<2>,
+    /// `Q_j(s, a) − y`.
+    pub td: Tensor<2>,
+}
+
+/// A critic step's statistics over the whole minibatch, detached.
+pub struct CriticStats {
+    /// The critics' loss.
+    pub loss: Tensor<1>,
+    /// The mean of `Q_j(s, a)` over members and rows.
+    pub q_mean: Tensor<1>,
+    /// `|δ|` per row, averaged over the members (prioritized replay's priorities).
+    pub td_errors: Tensor<1>,
+}
+
+impl CriticStats {
+    /// The update's [`Learned`]: the critics' loss, then `others`, then the mean Q (the order
+    /// of the learner's `stat_names`).
+    pub fn learned(self, others: Vec<Tensor<1>>) -> Learned {
+        let mut stats = vec![self.loss];
+        stats.extend(others);
+        stats.push(self.q_mean);
+        Learned {
+            stats: Tensor::cat(stats, 0),
+            td_errors: Some(self.td_errors),
+        }
+    }
 }
 
 /// The networks: what a loss reads.
@@ -122,19 +161,35 @@ impl<P: Module + Sync, C: Critics> ActorCritic<P, C> {
         })
     }
 
-    /// One critic step: `loss(nets, critics, half)` of each half of a `rows`-row minibatch
-    /// (the half's rows' sum divided by `half.total`), differentiated with respect to the
-    /// critics' fork it is given; returns the halves' extras.
-    pub fn critic_step<S, F>(
+    /// The minibatch's tensors and its stored actions in the policy's `[-1, 1]` units (mapped
+    /// from the action box when `scaled`, else as stored); `learner` is named in errors.
+    pub fn minibatch(
+        &self,
+        learner: &str,
+        batch: &ReplayBatch,
+        scaled: bool,
+    ) -> Result<(BatchTensors, Tensor<2>), AgentError> {
+        let actions = continuous_actions(batch, learner)?;
+        let tensors = BatchTensors::new(batch, &self.device);
+        let unit = if scaled {
+            self.scale.env_to_unit(actions)
+        } else {
+            actions.to_vec()
+        };
+        Ok((tensors, matrix(&unit, batch.len(), &self.device)))
+    }
+
+    /// One critic step: `loss(nets, critics, half)` of each half of a `rows`-row minibatch,
+    /// differentiated with respect to the critics' fork it is given.
+    pub fn critic_step<F>(
         &mut self,
         rows: usize,
         lr: f64,
         max_grad_norm: Option<f64>,
         loss: F,
-    ) -> Result<Vec<S>, AgentError>
+    ) -> Result<CriticStats, AgentError>
     where
-        S: Send,
-        F: Fn(&Nets<P, C>, C, &Half) -> (Tensor<1>, S) + Sync,
+        F: Fn(&Nets<P, C>, C, &Half) -> CriticLoss + Sync,
     {
         let nets = &self.nets;
         let descent = Descent {
@@ -142,18 +197,29 @@ impl<P: Module + Sync, C: Critics> ActorCritic<P, C> {
             lr,
             max_grad_norm,
         };
-        let (critics, extras) =
+        let (critics, parts) =
             descend_halves(nets.critics.clone(), &self.device, rows, descent, |c, h| {
-                loss(nets, c, h)
+                let CriticLoss { loss, q, td } = loss(nets, c, h);
+                let members = q.dims()[0];
+                let q_mean = q.sum().div_scalar((members * h.total) as f64);
+                let stats = Tensor::cat(vec![loss.clone(), q_mean], 0).detach().inner();
+                (loss, (stats, td.detach().inner()))
             })?;
         self.nets.critics = critics;
-        Ok(extras)
+        let (stats, td): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+        let stats = add_up(stats);
+        Ok(CriticStats {
+            loss: stats.clone().narrow(0, 0, 1),
+            q_mean: stats.narrow(0, 1, 1),
+            td_errors: Tensor::cat(td, 1).abs().mean_dim(0).reshape([rows]),
+        })
     }
 
     /// One policy step through the critics (held fixed): `loss(critics, policy, half)` as in
-    /// [`ActorCritic::critic_step`]. With `move_targets`, the critics' targets move by `tau`
-    /// on another thread while the policy steps, then the policy's target (if any) follows the
-    /// stepped policy.
+    /// [`ActorCritic::critic_step`], with whatever else the half gives back. With
+    /// `move_targets`, the critics' targets move by `tau` on another thread while the policy
+    /// steps, then the policy's target (if any) follows the stepped policy. Returns the
+    /// policy's loss and the halves' extras.
     pub fn policy_step<S, F>(
         &mut self,
         rows: usize,
@@ -161,7 +227,7 @@ impl<P: Module + Sync, C: Critics> ActorCritic<P, C> {
         max_grad_norm: Option<f64>,
         (move_targets, tau): (bool, f64),
         loss: F,
-    ) -> Result<Vec<S>, AgentError>
+    ) -> Result<(Tensor<1>, Vec<S>), AgentError>
     where
         S: Send,
         F: Fn(&C, P, &Half) -> (Tensor<1>, S) + Sync,
@@ -173,12 +239,15 @@ impl<P: Module + Sync, C: Critics> ActorCritic<P, C> {
             lr,
             max_grad_norm,
         };
-        let (policy, extras, critic_targets) = descend_halves_beside(
+        let (policy, parts, critic_targets) = descend_halves_beside(
             nets.policy.clone(),
             &self.device,
             rows,
             descent,
-            |p, h| loss(&critics, p, h),
+            |p, h| {
+                let (loss, extra) = loss(&critics, p, h);
+                (loss.clone(), (loss.detach().inner(), extra))
+            },
             || {
                 move_targets
                     .then(|| soft_update(nets.critic_targets.clone(), &nets.critics.valid(), tau))
@@ -193,7 +262,8 @@ impl<P: Module + Sync, C: Critics> ActorCritic<P, C> {
                 self.nets.policy_target = Some(soft_update(target, &trained, tau)?);
             }
         }
-        Ok(extras)
+        let (losses, extras): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+        Ok((add_up(losses), extras))
     }
 
     /// The device the acting copy lives on.

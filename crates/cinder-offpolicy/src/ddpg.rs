@@ -12,17 +12,13 @@
 //! exploration noise, bounded and scaled onto the action box ([`NoisyActing`]). Tianshou
 //! calls the policy network the "actor"; here it is the `policy`.
 
-use burn::tensor::Tensor;
-use cinder_agent::batch::continuous_actions;
 use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_agent::{AgentError, BatchTensors, DeterministicPolicy, Learned, ReplayLearner, Setup};
+use cinder_agent::{AgentError, DeterministicPolicy, Learned, ReplayLearner, Setup};
 use cinder_core::{ActMode, Acted, Actor, Snapshot};
 use cinder_data::ReplayBatch;
-use cinder_nn::add_up;
-use cinder_nn::tensors::matrix;
 use cinder_nn::{Activation, Mlp, MlpConfig};
 
-use crate::actor_critic::{ActorCritic, Critics};
+use crate::actor_critic::{ActorCritic, CriticLoss, Critics};
 use crate::noise::{ExplorationNoise, NoisyActing};
 
 /// DDPG's own hyper-parameters (the replay loop's, `gamma` and `estimation_step` among them,
@@ -123,15 +119,17 @@ impl Actor for Ddpg {
 
 impl ReplayLearner for Ddpg {
     fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, AgentError> {
-        let actions = continuous_actions(batch, "DDPG")?;
-        let t = BatchTensors::new(batch, &self.ac.device);
-        let rows = batch.len();
-        let unit_actions = self.acting.policy_units(&self.ac, actions);
-        let buffer_actions = matrix(&unit_actions, rows, &self.ac.device);
-        let (lr, clip) = (self.config.critic_lr, self.config.max_grad_norm);
+        let (t, buffer_actions) = self
+            .ac
+            .minibatch("DDPG", batch, self.config.action_scaling)?;
+        let (rows, lr, clip) = (
+            batch.len(),
+            self.config.critic_lr,
+            self.config.max_grad_norm,
+        );
 
         // Critic: y = R + γ^k (1 − d) Q'(s', μ'(s')), loss mean(w (Q(s, a) − y)²).
-        let critic_parts = self.ac.critic_step(rows, lr, clip, |nets, critic, half| {
+        let critic = self.ac.critic_step(rows, lr, clip, |nets, critic, half| {
             let t = t.half(half);
             let policy_target = nets
                 .policy_target
@@ -142,48 +140,27 @@ impl ReplayLearner for Ddpg {
                 .critic_targets
                 .q_values(t.next_observations.clone(), next_actions);
             let target = t.td_target(next_q.reshape([half.len()]));
-            let q = critic
-                .q_values(t.observations, half.of(&buffer_actions))
-                .reshape([half.len()]);
-            let td = q.clone() - target.autodiff();
-            let loss = (td.clone().powi_scalar(2) * t.weights)
+            let q = critic.q_values(t.observations, half.of(&buffer_actions));
+            let td = q.clone() - target.autodiff().unsqueeze::<2>();
+            let loss = (td.clone().powi_scalar(2) * t.weights.unsqueeze::<2>())
                 .sum()
                 .div_scalar(half.total as f64);
-            let q_mean = q.sum().div_scalar(half.total as f64);
-            let stats = Tensor::cat(vec![loss.clone(), q_mean], 0).detach().inner();
-            (loss, (stats, td.detach().inner()))
+            CriticLoss { loss, q, td }
         })?;
 
         // Policy: −mean(Q(s, μ(s))) through the updated critic; targets every interval.
         let moves = (self.ac.updates + 1).is_multiple_of(self.config.target_update_intvl);
         let (lr, targets) = (self.config.policy_lr, (moves, self.config.tau));
-        let policy_losses =
+        let (policy_loss, _) =
             self.ac
                 .policy_step(rows, lr, clip, targets, |critic, policy, half| {
                     let observations = half.of(&t.observations);
                     let actions = policy.forward(observations.clone());
-                    let loss = critic
-                        .q_values(observations, actions)
-                        .sum()
-                        .div_scalar(half.total as f64)
-                        .neg();
-                    (loss.clone(), loss.detach().inner())
+                    let q = critic.q_values(observations, actions);
+                    (q.sum().div_scalar(half.total as f64).neg(), ())
                 })?;
         self.ac.updates += 1;
-
-        let (critic_stats, td): (Vec<_>, Vec<_>) = critic_parts.into_iter().unzip();
-        let critic_stats = add_up(critic_stats);
-        Ok(Learned {
-            stats: Tensor::cat(
-                vec![
-                    critic_stats.clone().narrow(0, 0, 1),
-                    add_up(policy_losses),
-                    critic_stats.narrow(0, 1, 1),
-                ],
-                0,
-            ),
-            td_errors: Some(Tensor::cat(td, 0).abs()),
-        })
+        Ok(critic.learned(vec![policy_loss]))
     }
 
     fn stat_names(&self) -> Vec<&'static str> {

@@ -187,19 +187,6 @@ impl NoisyActing {
         Ok(Acted::actions(ActionBatch::Continuous(actions)))
     }
 
-    /// Stored env actions back in the policy's units.
-    pub fn policy_units<C: Critics>(
-        &self,
-        ac: &ActorCritic<DeterministicPolicy, C>,
-        actions: &[f32],
-    ) -> Vec<f32> {
-        if self.action_scaling {
-            ac.scale.env_to_unit(actions)
-        } else {
-            actions.to_vec()
-        }
-    }
-
     /// Adds the noise's running state to `snapshot`.
     pub fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
         Ok(save_json(snapshot, NOISE_FILE, self.noise.state())?)

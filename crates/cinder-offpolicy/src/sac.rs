@@ -21,18 +21,17 @@
 use burn::module::{Module, Param};
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Tensor;
-use cinder_agent::batch::continuous_actions;
 use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_agent::{AgentError, BatchTensors, Learned, ReplayLearner, Setup, SquashedPolicy};
+use cinder_agent::{AgentError, Learned, ReplayLearner, Setup, SquashedPolicy};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::distributions::standard_normal;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{Activation, EnsembleMlp, EnsembleMlpConfig, Schedule, adam, add_up, descend};
+use cinder_nn::{Activation, EnsembleMlp, EnsembleMlpConfig, Schedule, adam, descend};
 use cinder_train::Metric;
 
-use crate::actor_critic::{ActorCritic, Critics, min_over_members};
+use crate::actor_critic::{ActorCritic, CriticLoss, Critics, min_over_members};
 
 /// SAC's own hyper-parameters (the replay loop's are in [`ReplayConfig`](crate::ReplayConfig)).
 /// Defaults are Pyrado's, with `tau` in Cinder's convention.
@@ -202,15 +201,12 @@ impl Actor for Sac {
 
 impl ReplayLearner for Sac {
     fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {
-        let actions = continuous_actions(batch, "SAC")?;
-        let device = self.ac.device.clone();
-        let t = BatchTensors::new(batch, &device);
-        let rows = batch.len();
+        let (t, buffer_actions) = self.ac.minibatch("SAC", batch, true)?;
+        let (rows, device) = (batch.len(), self.ac.device.clone());
         let (lr, clip) = (self.lr(progress), self.config.max_grad_norm);
         let log_alpha = self.log_alpha.value.val().inner();
         let alpha = log_alpha.clone().exp();
         let returns = self.shaped_returns(t.returns.clone());
-        let buffer_actions = matrix(&self.ac.scale.env_to_unit(actions), rows, &device);
         // Drawn here, for the whole minibatch, so that the halves use the generator in a fixed
         // order whichever thread runs them.
         let next_noise = standard_normal([rows, self.ac.scale.dim()], &device);
@@ -218,7 +214,7 @@ impl ReplayLearner for Sac {
         // Critics: y = R + γ^k (1 − d) (min_j Q'_j(s', a') − α log π(a'|s')), a' ~ π(·|s');
         // loss ½ Σ_j mean(w (Q_j(s, a) − y)²).
         let policy = self.ac.nets.policy.valid();
-        let critic_parts = self.ac.critic_step(rows, lr, clip, |nets, critics, half| {
+        let critic = self.ac.critic_step(rows, lr, clip, |nets, critics, half| {
             let t = t.half(half);
             let dist = policy.distribution(t.next_observations.clone());
             let (next_actions, next_log_probs) =
@@ -230,21 +226,18 @@ impl ReplayLearner for Sac {
             let soft_value = next_q - next_log_probs * alpha.clone();
             let target = half.of(&returns) + t.discounts * soft_value;
             let q = critics.q_values(t.observations, half.of(&buffer_actions));
-            let members = q.dims()[0];
             let td = q.clone() - target.autodiff().unsqueeze::<2>();
             let loss = (td.clone().powi_scalar(2) * t.weights.unsqueeze::<2>())
                 .sum()
                 .mul_scalar(0.5 / half.total as f64);
-            let q_mean = q.sum().div_scalar((members * half.total) as f64);
-            let stats = Tensor::cat(vec![loss.clone(), q_mean], 0).detach().inner();
-            (loss, (stats, td.detach().inner()))
+            CriticLoss { loss, q, td }
         })?;
 
         // Policy: mean(α log π(a|s) − min_j Q_j(s, a)) through the updated critics.
         let policy_noise = standard_normal([rows, self.ac.scale.dim()], &device);
         let moves = (self.ac.updates + 1).is_multiple_of(self.config.target_update_intvl);
         let targets = (moves, self.config.tau);
-        let policy_parts =
+        let (policy_loss, log_probs) =
             self.ac
                 .policy_step(rows, lr, clip, targets, |critics, policy, half| {
                     let observations = half.of(&t.observations);
@@ -255,12 +248,8 @@ impl ReplayLearner for Sac {
                     let loss = (log_probs.clone() * alpha.clone().autodiff() - q_pi)
                         .sum()
                         .div_scalar(half.total as f64);
-                    (
-                        loss.clone(),
-                        (loss.detach().inner(), log_probs.detach().inner()),
-                    )
+                    (loss, log_probs.detach().inner())
                 })?;
-        let (policy_losses, log_probs): (Vec<_>, Vec<_>) = policy_parts.into_iter().unzip();
         let log_probs = Tensor::cat(log_probs, 0);
 
         // Entropy coefficient (eq. 18): −mean(log α · (log π(a|s) + H̄)).
@@ -278,21 +267,8 @@ impl ReplayLearner for Sac {
         }
         self.ac.updates += 1;
 
-        let (critic_stats, td): (Vec<_>, Vec<_>) = critic_parts.into_iter().unzip();
-        let critic_stats = add_up(critic_stats);
-        Ok(Learned {
-            stats: Tensor::cat(
-                vec![
-                    critic_stats.clone().narrow(0, 0, 1),
-                    add_up(policy_losses),
-                    alpha,
-                    log_probs.mean().neg(),
-                    critic_stats.narrow(0, 1, 1),
-                ],
-                0,
-            ),
-            td_errors: Some(Tensor::cat(td, 1).abs().mean_dim(0).reshape([rows])),
-        })
+        let entropy = log_probs.mean().neg();
+        Ok(critic.learned(vec![policy_loss, alpha, entropy]))
     }
 
     fn stat_names(&self) -> Vec<&'static str> {

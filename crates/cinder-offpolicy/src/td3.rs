@@ -16,17 +16,16 @@
 //! the first).
 
 use burn::tensor::Tensor;
-use cinder_agent::batch::continuous_actions;
 use cinder_agent::error::check;
-use cinder_agent::{AgentError, BatchTensors, DeterministicPolicy, Learned, ReplayLearner, Setup};
+use cinder_agent::{AgentError, DeterministicPolicy, Learned, ReplayLearner, Setup};
 use cinder_core::{ActMode, Acted, Actor, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::distributions::standard_normal;
 use cinder_nn::persist::{load_json, save_json};
-use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{EnsembleMlp, EnsembleMlpConfig, add_up};
+use cinder_nn::tensors::read_floats;
+use cinder_nn::{EnsembleMlp, EnsembleMlpConfig};
 
-use crate::actor_critic::{ActorCritic, Critics, min_over_members};
+use crate::actor_critic::{ActorCritic, CriticLoss, Critics, min_over_members};
 use crate::ddpg::DdpgConfig;
 use crate::noise::NoisyActing;
 
@@ -122,12 +121,9 @@ impl Actor for Td3 {
 
 impl ReplayLearner for Td3 {
     fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, AgentError> {
-        let actions = continuous_actions(batch, "TD3")?;
-        let t = BatchTensors::new(batch, &self.ac.device);
-        let rows = batch.len();
-        let unit_actions = self.acting.policy_units(&self.ac, actions);
-        let buffer_actions = matrix(&unit_actions, rows, &self.ac.device);
         let (c, d) = (self.config.noise_clip, &self.config.ddpg);
+        let (t, buffer_actions) = self.ac.minibatch("TD3", batch, d.action_scaling)?;
+        let rows = batch.len();
         // Drawn for the whole minibatch, so the halves use the generator in a fixed order.
         let mut smoothing = standard_normal([rows, self.ac.scale.dim()], &self.ac.device)
             .mul_scalar(self.config.policy_noise);
@@ -136,65 +132,43 @@ impl ReplayLearner for Td3 {
         }
 
         // Critics: y = R + γ^k (1 − d) min_j Q'_j(s', a'), loss Σ_j mean(w (Q_j(s, a) − y)²).
-        let critic_parts =
-            self.ac
-                .critic_step(rows, d.critic_lr, d.max_grad_norm, |nets, critics, half| {
-                    let t = t.half(half);
-                    let policy_target = nets
-                        .policy_target
-                        .as_ref()
-                        .expect("TD3 has a policy target");
-                    let next_actions = (policy_target.forward(t.next_observations.clone())
-                        + half.of(&smoothing))
-                    .clamp(-1.0, 1.0);
-                    let next_q = nets
-                        .critic_targets
-                        .q_values(t.next_observations.clone(), next_actions);
-                    let target = t.td_target(min_over_members(next_q));
-                    let q = critics.q_values(t.observations, half.of(&buffer_actions));
-                    let members = q.dims()[0];
-                    let td = q.clone() - target.autodiff().unsqueeze::<2>();
-                    let loss = (td.clone().powi_scalar(2) * t.weights.unsqueeze::<2>())
-                        .sum()
-                        .div_scalar(half.total as f64);
-                    let q_mean = q.sum().div_scalar((members * half.total) as f64);
-                    let stats = Tensor::cat(vec![loss.clone(), q_mean], 0).detach().inner();
-                    (loss, (stats, td.detach().inner()))
-                })?;
+        let (lr, clip) = (d.critic_lr, d.max_grad_norm);
+        let critic = self.ac.critic_step(rows, lr, clip, |nets, critics, half| {
+            let t = t.half(half);
+            let policy_target = nets
+                .policy_target
+                .as_ref()
+                .expect("TD3 has a policy target");
+            let next_actions = (policy_target.forward(t.next_observations.clone())
+                + half.of(&smoothing))
+            .clamp(-1.0, 1.0);
+            let next_q = nets
+                .critic_targets
+                .q_values(t.next_observations.clone(), next_actions);
+            let target = t.td_target(min_over_members(next_q));
+            let q = critics.q_values(t.observations, half.of(&buffer_actions));
+            let td = q.clone() - target.autodiff().unsqueeze::<2>();
+            let loss = (td.clone().powi_scalar(2) * t.weights.unsqueeze::<2>())
+                .sum()
+                .div_scalar(half.total as f64);
+            CriticLoss { loss, q, td }
+        })?;
 
         // Delayed policy: −mean(Q_1(s, μ(s))) through the updated critics, then every target.
         if (self.ac.updates + 1).is_multiple_of(self.config.update_actor_freq) {
-            let targets = (true, d.tau);
-            let losses = self.ac.policy_step(
-                rows,
-                d.policy_lr,
-                d.max_grad_norm,
-                targets,
-                |critics, policy, half| {
-                    let observations = half.of(&t.observations);
-                    let actions = policy.forward(observations.clone());
-                    let q1 = critics.q_values(observations, actions).narrow(0, 0, 1);
-                    let loss = q1.sum().div_scalar(half.total as f64).neg();
-                    (loss.clone(), loss.detach().inner())
-                },
-            )?;
-            self.policy_loss = add_up(losses);
+            let (lr, targets) = (d.policy_lr, (true, d.tau));
+            let (loss, _) =
+                self.ac
+                    .policy_step(rows, lr, clip, targets, |critics, policy, half| {
+                        let observations = half.of(&t.observations);
+                        let actions = policy.forward(observations.clone());
+                        let q1 = critics.q_values(observations, actions).narrow(0, 0, 1);
+                        (q1.sum().div_scalar(half.total as f64).neg(), ())
+                    })?;
+            self.policy_loss = loss;
         }
         self.ac.updates += 1;
-
-        let (critic_stats, td): (Vec<_>, Vec<_>) = critic_parts.into_iter().unzip();
-        let critic_stats = add_up(critic_stats);
-        Ok(Learned {
-            stats: Tensor::cat(
-                vec![
-                    critic_stats.clone().narrow(0, 0, 1),
-                    self.policy_loss.clone(),
-                    critic_stats.narrow(0, 1, 1),
-                ],
-                0,
-            ),
-            td_errors: Some(Tensor::cat(td, 1).abs().mean_dim(0).reshape([rows])),
-        })
+        Ok(critic.learned(vec![self.policy_loss.clone()]))
     }
 
     fn stat_names(&self) -> Vec<&'static str> {
