@@ -12,7 +12,9 @@ use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 use cinder_agent::batch::continuous_actions;
-use cinder_agent::{ActionScale, AgentError, BatchTensors, Learned, Setup};
+use cinder_agent::{
+    ActionScale, AgentError, BatchTensors, DeterministicPolicy, Learned, Setup, SquashedPolicy,
+};
 use cinder_core::Snapshot;
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_data::ReplayBatch;
@@ -20,16 +22,61 @@ use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_o
 use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::matrix;
 use cinder_nn::{
-    Descent, EnsembleMlp, Half, Mlp, adam, add_up, descend_halves, descend_halves_beside,
-    soft_update,
+    Activation, Descent, EnsembleMlp, EnsembleMlpConfig, Half, Mlp, MlpConfig, adam, add_up,
+    descend_halves, descend_halves_beside, soft_update,
 };
 
-/// A critic network of the skeleton and the snapshot files it and its target are saved in.
+/// A policy network of the skeleton: `[-1, 1]^d` actions from an MLP.
+pub trait PolicyNet: Module + Sync {
+    /// A fresh policy for `observation_dim` inputs and `action_dim` actions.
+    fn build(
+        observation_dim: usize,
+        action_dim: usize,
+        hidden: &[usize],
+        activation: Activation,
+        device: &Device,
+    ) -> Result<Self, AgentError>;
+}
+
+impl PolicyNet for DeterministicPolicy {
+    fn build(
+        observation_dim: usize,
+        action_dim: usize,
+        hidden: &[usize],
+        activation: Activation,
+        device: &Device,
+    ) -> Result<Self, AgentError> {
+        Self::new(observation_dim, action_dim, hidden, activation, device)
+    }
+}
+
+impl PolicyNet for SquashedPolicy {
+    fn build(
+        observation_dim: usize,
+        action_dim: usize,
+        hidden: &[usize],
+        activation: Activation,
+        device: &Device,
+    ) -> Result<Self, AgentError> {
+        Self::new(observation_dim, action_dim, hidden, activation, device)
+    }
+}
+
+/// The critics of the skeleton (one Q-network, or twin ones as one ensemble) and the snapshot
+/// files they and their targets are saved in.
 pub trait Critics: Module + Sync {
     /// The critics' file (`critic.bpk` for one network, `critics.bpk` for an ensemble).
     const FILE: &'static str;
     /// Their target's file.
     const TARGET_FILE: &'static str;
+
+    /// Fresh critics of `[s | a]` inputs of size `input`.
+    fn build(
+        input: usize,
+        hidden: &[usize],
+        activation: Activation,
+        device: &Device,
+    ) -> Result<Self, AgentError>;
 
     /// `Q_j(s, a)` of every member `j` → `[members, B]`.
     fn q_values(&self, observations: Tensor<2>, actions: Tensor<2>) -> Tensor<2>;
@@ -38,6 +85,17 @@ pub trait Critics: Module + Sync {
 impl Critics for Mlp {
     const FILE: &'static str = "critic.bpk";
     const TARGET_FILE: &'static str = "critic_target.bpk";
+
+    fn build(
+        input: usize,
+        hidden: &[usize],
+        activation: Activation,
+        device: &Device,
+    ) -> Result<Self, AgentError> {
+        Ok(MlpConfig::new(input, hidden.to_vec(), 1)
+            .with_activation(activation)
+            .init(device)?)
+    }
 
     fn q_values(&self, observations: Tensor<2>, actions: Tensor<2>) -> Tensor<2> {
         let rows = observations.dims()[0];
@@ -49,6 +107,18 @@ impl Critics for Mlp {
 impl Critics for EnsembleMlp {
     const FILE: &'static str = "critics.bpk";
     const TARGET_FILE: &'static str = "critic_targets.bpk";
+
+    /// Twin critics (clipped double Q).
+    fn build(
+        input: usize,
+        hidden: &[usize],
+        activation: Activation,
+        device: &Device,
+    ) -> Result<Self, AgentError> {
+        Ok(EnsembleMlpConfig::new(2, input, hidden.to_vec(), 1)
+            .with_activation(activation)
+            .init(device)?)
+    }
 
     fn q_values(&self, observations: Tensor<2>, actions: Tensor<2>) -> Tensor<2> {
         let rows = observations.dims()[0];
@@ -129,20 +199,22 @@ pub struct ActorCritic<P, C> {
     pub updates: usize,
 }
 
-impl<P: Module + Sync, C: Critics> ActorCritic<P, C> {
+impl<P: PolicyNet, C: Critics> ActorCritic<P, C> {
     /// The skeleton of `learner` (named in errors) for `setup`'s bounded box action space:
-    /// `build(observation size, action size, learning device)` makes the policy and the
-    /// critics, in that order (so the initial weights are drawn in a fixed order); the targets
-    /// start as copies. The setup's seed drives the host generator.
+    /// the policy, then the critics (the initial weights are drawn in that order), all with
+    /// `hidden` layers of `activation`; the targets start as copies. The setup's seed drives
+    /// the host generator.
     pub fn new(
         learner: &str,
         setup: &Setup,
         with_policy_target: bool,
-        build: impl FnOnce(usize, usize, &Device) -> Result<(P, C), AgentError>,
+        (hidden, activation): (&[usize], Activation),
     ) -> Result<Self, AgentError> {
         let scale = ActionScale::for_space(learner, &setup.action_space)?;
         let device = setup.device.clone().autodiff();
-        let (policy, critics) = build(setup.observation_dim(), scale.dim(), &device)?;
+        let (observations, actions) = (setup.observation_dim(), scale.dim());
+        let policy = P::build(observations, actions, hidden, activation, &device)?;
+        let critics = C::build(observations + actions, hidden, activation, &device)?;
         Ok(Self {
             acting: policy.valid().to_device(&setup.act_device),
             nets: Nets {

@@ -16,7 +16,7 @@ use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, chec
 use cinder_agent::{AgentError, DeterministicPolicy, Learned, ReplayLearner, Setup};
 use cinder_core::{ActMode, Acted, Actor, Snapshot};
 use cinder_data::ReplayBatch;
-use cinder_nn::{Activation, Mlp, MlpConfig};
+use cinder_nn::{Activation, Mlp};
 
 use crate::actor_critic::{ActorCritic, CriticLoss, Critics};
 use crate::noise::{ExplorationNoise, NoisyActing};
@@ -89,20 +89,10 @@ impl Ddpg {
     /// the noise.
     pub fn new(config: DdpgConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let (hidden, activation) = (&config.hidden, config.activation);
-        let ac = ActorCritic::new("DDPG", setup, true, |observation_dim, a, d| {
-            let policy = DeterministicPolicy::new(observation_dim, a, hidden, activation, d)?;
-            let critic = MlpConfig::new(observation_dim + a, hidden.clone(), 1)
-                .with_activation(activation)
-                .init(d)?;
-            Ok((policy, critic))
-        })?;
+        let net = (&config.hidden[..], config.activation);
+        let ac = ActorCritic::new("DDPG", setup, true, net)?;
         Ok(Self {
-            acting: NoisyActing::new(
-                config.exploration_noise,
-                config.action_scaling,
-                config.action_bound_clip,
-            ),
+            acting: NoisyActing::of(&config),
             ac,
             config,
         })

@@ -9,6 +9,7 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 
 use crate::actor_critic::{ActorCritic, Critics};
+use crate::ddpg::DdpgConfig;
 
 /// The noise added to the deterministic action `μ(s) ∈ [-1, 1]^d` before it is bounded and
 /// scaled to the action space (Tianshou adds it at the same place).
@@ -147,11 +148,12 @@ pub(crate) struct NoisyActing {
 }
 
 impl NoisyActing {
-    pub fn new(noise: ExplorationNoise, action_scaling: bool, action_bound_clip: bool) -> Self {
+    /// The acting `config` describes.
+    pub fn of(config: &DdpgConfig) -> Self {
         Self {
-            noise: NoiseProcess::new(noise),
-            action_scaling,
-            action_bound_clip,
+            noise: NoiseProcess::new(config.exploration_noise),
+            action_scaling: config.action_scaling,
+            action_bound_clip: config.action_bound_clip,
         }
     }
 

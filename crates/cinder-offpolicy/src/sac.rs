@@ -28,7 +28,7 @@ use cinder_data::ReplayBatch;
 use cinder_nn::distributions::standard_normal;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{Activation, EnsembleMlp, EnsembleMlpConfig, Schedule, adam, descend};
+use cinder_nn::{Activation, EnsembleMlp, Schedule, adam, descend};
 use cinder_train::Metric;
 
 use crate::actor_critic::{ActorCritic, CriticLoss, Critics, min_over_members};
@@ -114,14 +114,8 @@ impl Sac {
     /// random actions.
     pub fn new(config: SacConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let (hidden, activation) = (&config.hidden, config.activation);
-        let ac = ActorCritic::new("SAC", setup, false, |observation_dim, a, d| {
-            let policy = SquashedPolicy::new(observation_dim, a, hidden, activation, d)?;
-            let critics = EnsembleMlpConfig::new(2, observation_dim + a, hidden.clone(), 1)
-                .with_activation(activation)
-                .init(d)?;
-            Ok((policy, critics))
-        })?;
+        let net = (&config.hidden[..], config.activation);
+        let ac = ActorCritic::new("SAC", setup, false, net)?;
         let log_alpha = LogAlpha {
             value: Param::from_tensor(Tensor::from_floats(
                 [config.entropy_coeff_init.ln() as f32],

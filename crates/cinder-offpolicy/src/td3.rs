@@ -20,10 +20,10 @@ use cinder_agent::error::check;
 use cinder_agent::{AgentError, DeterministicPolicy, Learned, ReplayLearner, Setup};
 use cinder_core::{ActMode, Acted, Actor, Snapshot};
 use cinder_data::ReplayBatch;
+use cinder_nn::EnsembleMlp;
 use cinder_nn::distributions::standard_normal;
 use cinder_nn::persist::{load_json, save_json};
 use cinder_nn::tensors::read_floats;
-use cinder_nn::{EnsembleMlp, EnsembleMlpConfig};
 
 use crate::actor_critic::{ActorCritic, CriticLoss, Critics, min_over_members};
 use crate::ddpg::DdpgConfig;
@@ -93,17 +93,10 @@ impl Td3 {
     /// the noise.
     pub fn new(config: Td3Config, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let (hidden, activation) = (&config.ddpg.hidden, config.ddpg.activation);
-        let ac = ActorCritic::new("TD3", setup, true, |observation_dim, a, d| {
-            let policy = DeterministicPolicy::new(observation_dim, a, hidden, activation, d)?;
-            let critics = EnsembleMlpConfig::new(2, observation_dim + a, hidden.clone(), 1)
-                .with_activation(activation)
-                .init(d)?;
-            Ok((policy, critics))
-        })?;
-        let d = &config.ddpg;
+        let net = (&config.ddpg.hidden[..], config.ddpg.activation);
+        let ac = ActorCritic::new("TD3", setup, true, net)?;
         Ok(Self {
-            acting: NoisyActing::new(d.exploration_noise, d.action_scaling, d.action_bound_clip),
+            acting: NoisyActing::of(&config.ddpg),
             policy_loss: Tensor::zeros([1], &ac.device.clone().inner()),
             ac,
             config,
