@@ -1,5 +1,5 @@
 """Gradient updates per second of Tianshou 2.0's discrete BCQ, for the side-by-side figure in
-docs/benchmarks.md (run by hand: `pip install tianshou minari[hdf5]`; never a dependency of
+docs/bench/log.md (run by hand: `pip install tianshou minari[hdf5]`; never a dependency of
 Cinder's build or tests).
 
 The same task as `cinder train bcq --env CartPole-v1` with the shipped preset: a Q-network and

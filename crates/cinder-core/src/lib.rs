@@ -7,6 +7,7 @@
 //!   `truncated` separately).
 //! - [`act`]: [`Actor`], the one acting trait every family implements ([`ActMode`]: random,
 //!   exploring or greedy).
+//! - [`actions`]: a batch's actions, borrowed ([`Actions`]) and owned ([`ActionBatch`]).
 //! - [`vec_env`]: [`VecEnv`], N environments stepped as one batch with same-step autoreset that
 //!   keeps each finished episode's final observation.
 //! - [`wrappers`]: [`TimeLimit`], [`ClipAction`], [`RescaleAction`], [`NormalizeObservation`].
@@ -20,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod act;
+pub mod actions;
 pub mod env;
 pub mod error;
 pub mod metric;

@@ -147,7 +147,7 @@ fn on_policy_icm(device: &Device, seed: u64) -> (Icm<RecordOn>, Rollout) {
         Icm::new(
             recorder,
             config(),
-            &Setup::of_spaces(&obs, &act, &device, &device, 0),
+            &Setup::of_spaces(&obs, &act, device, device, 0),
         )
         .unwrap(),
         rollout,

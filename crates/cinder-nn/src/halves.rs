@@ -5,7 +5,7 @@
 //! two single-threaded products side by side ran at 1.5-1.8x the rate of one product split in
 //! two (a gemm probe on an Intel Xeon), and everything between the products (elementwise ops,
 //! autodiff bookkeeping, allocation) runs on both cores instead of one. Whole off-policy runs
-//! gained 1.1-1.3x on an AMD EPYC and 1.2-1.3x on an Intel Xeon (docs/benchmarks.md).
+//! gained 1.1-1.3x on an AMD EPYC and 1.2-1.3x on an Intel Xeon (docs/bench/log.md).
 //!
 //! Each half differentiates its own [`fork`](Module::fork) of the module: fresh autodiff
 //! leaves with the same parameter ids, so the two graphs never merge (burn locks a graph while

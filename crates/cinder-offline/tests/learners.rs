@@ -149,7 +149,6 @@ fn learning_bc_clones_a_continuous_controller_in_env_units() {
     device.seed(12);
     let mut train_envs = envs("Pendulum-v1", 2);
     let dataset = record(&mut Swing, &mut train_envs, 4000, ActMode::Greedy, 12).unwrap();
-    let space = train_envs.action_space().clone();
     let bc = Bc::new(BcConfig::default(), &setup("Pendulum-v1", 12)).unwrap();
     let mut algorithm =
         Offline::new(bc, &dataset, offline(2000), &setup("Pendulum-v1", 12)).unwrap();

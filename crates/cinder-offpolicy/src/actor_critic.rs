@@ -38,29 +38,24 @@ pub trait PolicyNet: Module + Sync {
     ) -> Result<Self, AgentError>;
 }
 
-impl PolicyNet for DeterministicPolicy {
-    fn build(
-        observation_dim: usize,
-        action_dim: usize,
-        hidden: &[usize],
-        activation: Activation,
-        device: &Device,
-    ) -> Result<Self, AgentError> {
-        Self::new(observation_dim, action_dim, hidden, activation, device)
-    }
+/// `PolicyNet` for the agent layer's policies, whose constructors take exactly its arguments.
+macro_rules! policy_net {
+    ($($policy:ty),+) => {$(
+        impl PolicyNet for $policy {
+            fn build(
+                observation_dim: usize,
+                action_dim: usize,
+                hidden: &[usize],
+                activation: Activation,
+                device: &Device,
+            ) -> Result<Self, AgentError> {
+                Self::new(observation_dim, action_dim, hidden, activation, device)
+            }
+        }
+    )+};
 }
 
-impl PolicyNet for SquashedPolicy {
-    fn build(
-        observation_dim: usize,
-        action_dim: usize,
-        hidden: &[usize],
-        activation: Activation,
-        device: &Device,
-    ) -> Result<Self, AgentError> {
-        Self::new(observation_dim, action_dim, hidden, activation, device)
-    }
-}
+policy_net!(DeterministicPolicy, SquashedPolicy);
 
 /// The critics of the skeleton (one Q-network, or twin ones as one ensemble) and the snapshot
 /// files they and their targets are saved in.

@@ -41,14 +41,18 @@ fn replay(batch_size: usize) -> ReplayConfig {
     }
 }
 
-fn dql(envs: &VecEnv, config: DqlConfig) -> Dql {
+/// Learners of `envs`' spaces on the test device, seed 0.
+fn test_setup(envs: &VecEnv) -> Setup {
     let device = test_device();
-    Dql::new(config, &Setup::new(&envs, &device, &device, 0)).unwrap()
+    Setup::new(envs, &device, &device, 0)
+}
+
+fn dql(envs: &VecEnv, config: DqlConfig) -> Dql {
+    Dql::new(config, &test_setup(envs)).unwrap()
 }
 
 fn sac(envs: &VecEnv, config: SacConfig) -> Sac {
-    let device = test_device();
-    Sac::new(config, &Setup::new(&envs, &device, &device, 0)).unwrap()
+    Sac::new(config, &test_setup(envs)).unwrap()
 }
 
 /// One iteration, checking that every metric is finite and that it made `num_updates_per_iter`
@@ -77,29 +81,28 @@ fn every_learner_updates_on_the_test_device() {
     let mut config = replay(32);
     config.estimation_step = 3;
     config.prioritized = Some(Default::default());
-    let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+    let setup = test_setup(&envs);
     let mut algorithm = OffPolicy::new(learner, envs, config, &setup).unwrap();
     let metrics = finite_metrics(&mut algorithm);
     assert!(metrics.iter().any(|(n, _)| n == "q_loss"), "{metrics:?}");
 
     let envs = VecEnv::from_fn(1, |_| make("Pendulum-v1")).unwrap();
     let learner = sac(&envs, SacConfig::default());
-    let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+    let setup = test_setup(&envs);
     let mut algorithm = OffPolicy::new(learner, envs, replay(32), &setup).unwrap();
     let metrics = finite_metrics(&mut algorithm);
     assert!(metrics.iter().any(|(n, _)| n == "entropy_coeff"));
 
     let envs = VecEnv::from_fn(1, |_| make("MountainCarContinuous-v0")).unwrap();
-    let device = test_device();
     let learner = Ddpg::new(
         DdpgConfig {
             exploration_noise: cinder_offpolicy::ExplorationNoise::parse("ou").unwrap(),
             ..DdpgConfig::default()
         },
-        &Setup::new(&envs, &device, &device, 0),
+        &test_setup(&envs),
     )
     .unwrap();
-    let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+    let setup = test_setup(&envs);
     let mut algorithm = OffPolicy::new(learner, envs, replay(32), &setup).unwrap();
     let metrics = finite_metrics(&mut algorithm);
     assert!(metrics.iter().any(|(n, _)| n == "policy_loss"));
@@ -168,7 +171,7 @@ fn masked_actions_are_never_chosen() {
             ..DqlConfig::default()
         },
     );
-    let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+    let setup = test_setup(&envs);
     let mut algorithm = OffPolicy::new(learner, envs, replay(32), &setup).unwrap();
     // Random filling, ε-greedy exploration and greedy evaluation all go through the env's
     // assertion; updates use masked targets.
@@ -267,7 +270,7 @@ fn the_memory_is_filled_with_random_actions_or_with_the_exploring_policy() {
             use_trained_policy_for_refill,
             ..replay(32)
         };
-        let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+        let setup = test_setup(&envs);
         let mut algorithm = OffPolicy::new(learner, envs, config, &setup).unwrap();
         algorithm.iterate(0.0).unwrap();
         let taken = taken.lock().unwrap();
@@ -295,7 +298,7 @@ fn the_entropy_coefficient_targets_minus_the_action_dimension() {
     );
     assert_eq!(learner.target_entropy(), -1.0);
     assert!((learner.entropy_coeff().unwrap() - 0.5).abs() < 1e-6);
-    let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+    let setup = test_setup(&envs);
     let mut algorithm = OffPolicy::new(learner, envs, replay(32), &setup).unwrap();
     // A fresh policy has std ≈ 1: its entropy (≈ 0.9 nats for one tanh-squashed dimension) is
     // above the target −1, so the loss −log α · (log π + H̄) pushes α down.
@@ -331,7 +334,7 @@ fn snapshots_restore_weights_and_the_replay_memory() {
         let mut config = replay(32);
         config.save_buffer = save_buffer;
         config.prioritized = Some(Default::default());
-        let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+        let setup = test_setup(&envs);
         OffPolicy::new(learner, envs, config, &setup).unwrap()
     };
     let mut trained = make_algorithm(true);
@@ -404,7 +407,7 @@ fn bad_input_is_an_error_naming_the_parameter_or_step() {
     let build = |config: ReplayConfig| {
         let envs = envs();
         let learner = dql(&envs, DqlConfig::default());
-        let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+        let setup = test_setup(&envs);
         OffPolicy::new(learner, envs, config, &setup).err().unwrap()
     };
     let err = build(ReplayConfig {
@@ -465,7 +468,7 @@ fn bad_input_is_an_error_naming_the_parameter_or_step() {
     let nan_envs =
         VecEnv::from_fn(1, |_| Ok(Box::new(NanReward { t: 0 }) as Box<dyn Env>)).unwrap();
     let learner = dql(&nan_envs, DqlConfig::default());
-    let setup = Setup::new(&nan_envs, &test_device(), &test_device(), 0);
+    let setup = test_setup(&nan_envs);
     let mut algorithm = OffPolicy::new(learner, nan_envs, replay(32), &setup).unwrap();
     let err = algorithm.iterate(0.0).unwrap_err();
     assert!(
@@ -486,7 +489,7 @@ fn learn<L: ReplayLearner>(
     bar: Option<f64>,
 ) -> TrainSummary {
     let envs = VecEnv::from_fn(1, |_| make(env)).unwrap();
-    let setup = Setup::new(&envs, &test_device(), &test_device(), 0);
+    let setup = test_setup(&envs);
     let mut algorithm = OffPolicy::new(learner, envs, config, &setup).unwrap();
     let mut eval_envs = VecEnv::from_fn(5, |_| make(env)).unwrap();
     train(

@@ -213,10 +213,16 @@ fn on_policy_run_killed_and_resumed_is_bit_identical() {
     assert_same_run(&whole, &resumed);
 }
 
-/// SAC on Pendulum with small networks for `steps` steps, a snapshot every 400, and `extra`.
-fn short_sac(steps: &'static str, extra: &[&'static str]) -> Vec<&'static str> {
+/// `algo` on Pendulum with small networks for `steps` steps, a snapshot every `every`
+/// iterations, and `extra`.
+fn short_pendulum(
+    algo: &'static str,
+    steps: &'static str,
+    every: &'static str,
+    extra: &[&'static str],
+) -> Vec<&'static str> {
     let mut args = vec![
-        "sac",
+        algo,
         "--env",
         "Pendulum-v1",
         "--steps",
@@ -228,12 +234,17 @@ fn short_sac(steps: &'static str, extra: &[&'static str]) -> Vec<&'static str> {
         "--set",
         "hidden=[16, 16]",
         "--set",
-        "eval_every=400",
+        every,
         "--set",
         "eval_episodes=1",
     ];
     args.extend_from_slice(extra);
     args
+}
+
+/// SAC on Pendulum with small networks for `steps` steps, a snapshot every 400, and `extra`.
+fn short_sac(steps: &'static str, extra: &[&'static str]) -> Vec<&'static str> {
+    short_pendulum("sac", steps, "eval_every=400", extra)
 }
 
 #[test]
@@ -268,26 +279,12 @@ fn td3_run_killed_and_resumed_is_bit_identical() {
     // TD3 draws its target smoothing noise on the device, explores with Ornstein-Uhlenbeck
     // noise on the host and logs the latest delayed policy loss: snapshots fall between
     // policy updates (odd intervals) and must carry all three.
-    let td3 = [
-        "td3",
-        "--env",
-        "Pendulum-v1",
-        "--steps",
-        "6000",
-        "--set",
-        "num_init_memory_steps=200",
-        "--set",
-        "batch_size=32",
-        "--set",
-        "hidden=[16, 16]",
-        "--set",
-        "eval_every=401",
-        "--set",
-        "eval_episodes=1",
+    let ou = [
         "--set",
         "exploration_noise=ou:0.15,0.5,1.0",
         "--save-buffer",
     ];
+    let td3 = short_pendulum("td3", "6000", "eval_every=401", &ou);
     let (whole, resumed, _) = uninterrupted_and_resumed(&td3, 802);
     assert_same_run(&whole, &resumed);
 }

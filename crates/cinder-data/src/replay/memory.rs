@@ -3,7 +3,8 @@
 use cinder_core::ActionBatch;
 use cinder_core::seeding::EnvRng;
 
-use super::buffer::{Lookahead, ReplayBatch, ReplayBuffer, ReplayError};
+use super::batch::ReplayBatch;
+use super::buffer::{Lookahead, ReplayBuffer, ReplayError};
 use super::prioritized::{PrioritizedConfig, PrioritizedReplay};
 
 /// Uniform or prioritized replay over the same ring storage.

@@ -11,13 +11,15 @@
 //! to stream `k % S`, and its successor in the same stream is `k + S` (modulo the capacity). The
 //! buffer never mixes the streams, so n-step windows follow one environment's episode.
 
+mod batch;
 mod buffer;
 mod codec;
 mod memory;
 mod prioritized;
 mod segment_tree;
 
-pub use buffer::{Lookahead, ReplayBatch, ReplayBuffer, ReplayError, Transition, WindowSteps};
+pub use batch::{ReplayBatch, WindowSteps};
+pub use buffer::{Lookahead, ReplayBuffer, ReplayError, Transition};
 pub use memory::Memory;
 pub use prioritized::{PrioritizedConfig, PrioritizedReplay};
 pub use segment_tree::SegmentTree;

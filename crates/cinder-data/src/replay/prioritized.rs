@@ -2,7 +2,8 @@
 
 use rand::Rng;
 
-use super::buffer::{Lookahead, ReplayBatch, ReplayBuffer, ReplayError};
+use super::batch::ReplayBatch;
+use super::buffer::{Lookahead, ReplayBuffer, ReplayError};
 use super::segment_tree::SegmentTree;
 
 /// The prioritization exponents.

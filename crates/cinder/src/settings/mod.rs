@@ -18,6 +18,7 @@ mod offline;
 mod on_policy;
 mod ppo;
 mod ppo2;
+mod run;
 mod sac;
 mod svpg;
 mod td3;
@@ -30,9 +31,9 @@ use cinder_agent::{AgentError, Setup};
 use cinder_core::{EnvError, VecEnv};
 use cinder_envs::EnvSpec;
 use cinder_nn::{Activation, Schedule};
-use cinder_train::{Algorithm, Every, SnapshotMode, TrainConfig, XAxis};
+use cinder_train::Algorithm;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 pub use a2c::A2cSettings;
 pub use bc::BcSettings;
@@ -45,6 +46,7 @@ pub use offline::OfflineSettings;
 pub use on_policy::OnPolicySettings;
 pub use ppo::PpoSettings;
 pub use ppo2::Ppo2Settings;
+pub use run::{EvalUnit, RunSettings};
 pub use sac::SacSettings;
 pub use svpg::SvpgSettings;
 pub use td3::Td3Settings;
@@ -309,117 +311,6 @@ fn parse_value(text: &str) -> toml::Value {
 
 fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The most threads that may step environments (each is an OS thread).
-const MAX_WORKERS: usize = 256;
-
-/// What a run's `eval_every` counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EvalUnit {
-    /// Iterations of the algorithm.
-    Iterations,
-    /// Environment steps.
-    Steps,
-    /// Gradient updates.
-    Updates,
-}
-
-impl EvalUnit {
-    /// Every `n` of this unit.
-    pub fn every(self, n: usize) -> Every {
-        match self {
-            EvalUnit::Iterations => Every::Iterations(n),
-            EvalUnit::Steps => Every::Steps(n),
-            EvalUnit::Updates => Every::Updates(n),
-        }
-    }
-}
-
-/// Budget, evaluation and environment settings of every run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunSettings {
-    /// Stop after this many environment steps.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub total_steps: Option<usize>,
-    /// Stop after this many iterations.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub max_iter: Option<usize>,
-    /// Stop after this many gradient updates.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub max_updates: Option<usize>,
-    /// Parallel training environments.
-    pub n_envs: usize,
-    /// Threads stepping them.
-    pub num_workers: usize,
-    /// Evaluate (and snapshot) every this many `eval_unit`s (0: only at the end).
-    pub eval_every: usize,
-    /// What `eval_every` counts: `iterations` (the default; one step of an off-policy run, a
-    /// rollout of an on-policy one), `steps` or `updates`.
-    pub eval_unit: EvalUnit,
-    /// Episodes per evaluation.
-    pub eval_episodes: usize,
-    /// Stop when the evaluation mean reaches this (absent: never).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub return_threshold: Option<f64>,
-    /// `latest`, `best` or `none`.
-    pub snapshot_mode: SnapshotMode,
-    /// What TensorBoard's step and the learning curve's x axis count: `steps` or `updates`
-    /// (`progress.csv` has both).
-    pub x_axis: XAxis,
-}
-
-impl RunSettings {
-    /// Keys that may be absent (no such budget or threshold), so are not in a serialised
-    /// default table.
-    const OPTIONAL: &[&str] = &["total_steps", "max_iter", "max_updates", "return_threshold"];
-
-    /// A run of `total_steps` steps on one environment, evaluated every `eval_every`
-    /// iterations over 10 episodes into `snapshots/latest`.
-    pub fn steps(total_steps: usize, n_envs: usize, eval_every: usize) -> Self {
-        Self {
-            total_steps: Some(total_steps),
-            max_iter: None,
-            max_updates: None,
-            n_envs,
-            num_workers: 1,
-            eval_every,
-            eval_unit: EvalUnit::Iterations,
-            eval_episodes: 10,
-            return_threshold: None,
-            snapshot_mode: SnapshotMode::Latest,
-            x_axis: XAxis::Steps,
-        }
-    }
-
-    /// The training loop's settings.
-    pub fn train_config(&self) -> TrainConfig {
-        TrainConfig {
-            max_iter: self.max_iter,
-            total_steps: self.total_steps,
-            max_updates: self.max_updates,
-            return_threshold: self.return_threshold,
-            eval_every: self.eval_unit.every(self.eval_every),
-            eval_episodes: self.eval_episodes,
-            snapshot_mode: self.snapshot_mode,
-            x_axis: self.x_axis,
-            ..TrainConfig::default()
-        }
-    }
-
-    fn validate(&self) -> Result<(), SettingsError> {
-        at_least_one(&[("n_envs", self.n_envs), ("num_workers", self.num_workers)])?;
-        if self.num_workers > MAX_WORKERS {
-            return Err(SettingsError::Invalid(format!(
-                "invalid setting `num_workers` = {}: at most {MAX_WORKERS} threads",
-                self.num_workers
-            )));
-        }
-        self.train_config()
-            .validate()
-            .map_err(|e| SettingsError::Invalid(e.to_string()))
-    }
 }
 
 /// `text` as a [`Schedule`], or an error naming `key`.
