@@ -3,6 +3,10 @@
 //! those of the replay buffer filled online; bad files and bad values are errors naming the
 //! file, episode and step.
 
+mod common;
+
+use common::{Balance, Swing, envs};
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -14,42 +18,6 @@ use serde_json::Value;
 
 fn fixtures() -> PathBuf {
     Path::new(&manifest_dir()).join("tests/fixtures/minari")
-}
-
-/// Balances the pole with a fixed linear rule (a deterministic actor: the same observations
-/// give the same actions).
-struct Balance;
-
-impl Actor for Balance {
-    type Error = std::convert::Infallible;
-
-    fn act(&mut self, obs: &[f32], n: usize, _mode: ActMode) -> Result<Acted, Self::Error> {
-        let actions = obs
-            .chunks_exact(obs.len() / n)
-            .map(|o| usize::from(o[2] + 0.3 * o[3] + 0.01 * o[1] > 0.0))
-            .collect();
-        Ok(Acted::actions(ActionBatch::Discrete(actions)))
-    }
-}
-
-/// Pushes the pendulum towards upright with a linear rule, saturating at the bounds.
-struct Swing;
-
-impl Actor for Swing {
-    type Error = std::convert::Infallible;
-
-    fn act(&mut self, obs: &[f32], n: usize, _mode: ActMode) -> Result<Acted, Self::Error> {
-        let actions = obs
-            .chunks_exact(obs.len() / n)
-            .map(|o| (-3.0 * o[1] - 0.5 * o[2]).clamp(-2.0, 2.0))
-            .collect();
-        Ok(Acted::actions(ActionBatch::Continuous(actions)))
-    }
-}
-
-fn envs(id: &str, n: usize) -> VecEnv {
-    let spec = cinder_envs::spec(id).unwrap();
-    VecEnv::from_fn(n, |_| spec.make()).unwrap()
 }
 
 fn floats(v: &Value) -> Vec<f64> {

@@ -2,35 +2,19 @@
 //! datasets of a fixed controller with noise (thresholds far below "solved"), snapshots that
 //! refuse another dataset.
 
+mod common;
+
+use common::{Balance, Swing, envs, swing};
+
 use burn::tensor::{Tensor, TensorData};
 use cinder_agent::Setup;
-use cinder_core::{ActMode, Acted, ActionBatch, Actor, VecEnv};
+use cinder_core::{ActMode, ActionBatch, Actor};
 use cinder_data::{Dataset, Noise, Noisy, record};
 use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_offline::{
     Bc, BcConfig, Bcq, BcqConfig, Offline, OfflineConfig, ReplayLearner, allowed_by_imitator,
 };
 use cinder_train::{Algorithm, evaluate};
-
-/// Balances the pole with a fixed linear rule (returns of ~500).
-struct Balance;
-
-impl Actor for Balance {
-    type Error = std::convert::Infallible;
-
-    fn act(&mut self, obs: &[f32], n: usize, _mode: ActMode) -> Result<Acted, Self::Error> {
-        let actions = obs
-            .chunks_exact(obs.len() / n)
-            .map(|o| usize::from(o[2] + 0.3 * o[3] + 0.01 * o[1] > 0.0))
-            .collect();
-        Ok(Acted::actions(ActionBatch::Discrete(actions)))
-    }
-}
-
-fn envs(id: &str, n: usize) -> VecEnv {
-    let spec = cinder_envs::spec(id).unwrap();
-    VecEnv::from_fn(n, |_| spec.make()).unwrap()
-}
 
 /// The learners' setup for environment `id` on the test device.
 fn setup(id: &str, seed: u64) -> Setup {
@@ -123,23 +107,6 @@ fn learning_bc_clones_a_discrete_controller() {
     assert!(loss < 0.6 && loss > 0.05, "NLL {loss}");
     let score = mean_return(&mut algorithm, "CartPole-v1");
     assert!(score >= 150.0, "BC mean return {score}");
-}
-
-/// A linear rule on Pendulum, saturating at the action bounds.
-struct Swing;
-
-impl Actor for Swing {
-    type Error = std::convert::Infallible;
-
-    fn act(&mut self, obs: &[f32], n: usize, _mode: ActMode) -> Result<Acted, Self::Error> {
-        Ok(Acted::actions(ActionBatch::Continuous(
-            obs.chunks_exact(obs.len() / n).map(swing).collect(),
-        )))
-    }
-}
-
-fn swing(o: &[f32]) -> f32 {
-    (-3.0 * o[1] - 0.5 * o[2]).clamp(-2.0, 2.0)
 }
 
 #[test]

@@ -421,48 +421,29 @@ fn bad_input_is_an_error_naming_the_parameter_or_step() {
     });
     assert!(err.to_string().contains("batch_size"), "{err}");
 
-    let pendulum = VecEnv::from_fn(1, |_| make("Pendulum-v1")).unwrap();
-    let device = test_device();
+    let pendulum = test_setup(&VecEnv::from_fn(1, |_| make("Pendulum-v1")).unwrap());
     for tau in [-0.1, 1.5, f64::NAN] {
-        let err = Sac::new(
+        let sac = Sac::new(
             SacConfig {
                 tau,
-                ..SacConfig::default()
+                ..Default::default()
             },
-            &Setup::of_spaces(
-                &observations(3),
-                pendulum.action_space(),
-                &device,
-                &device,
-                0,
-            ),
-        )
-        .err()
-        .unwrap();
-        assert!(err.to_string().contains("`tau`"), "{err}");
-        let err = Ddpg::new(
+            &pendulum,
+        );
+        let ddpg = Ddpg::new(
             DdpgConfig {
                 tau,
-                ..DdpgConfig::default()
+                ..Default::default()
             },
-            &Setup::of_spaces(
-                &observations(3),
-                pendulum.action_space(),
-                &device,
-                &device,
-                0,
-            ),
-        )
+            &pendulum,
+        );
+        for err in [sac.err().unwrap(), ddpg.err().unwrap()] {
+            assert!(err.to_string().contains("`tau`"), "{err}");
+        }
+    }
+    let err = Sac::new(SacConfig::default(), &test_setup(&envs()))
         .err()
         .unwrap();
-        assert!(err.to_string().contains("`tau`"), "{err}");
-    }
-    let err = Sac::new(
-        SacConfig::default(),
-        &Setup::of_spaces(&observations(4), envs().action_space(), &device, &device, 0),
-    )
-    .err()
-    .unwrap();
     assert!(matches!(err, AgentError::UnsupportedSpace(_)), "{err}");
 
     let nan_envs =

@@ -18,27 +18,24 @@ use cinder_train::{Algorithm, Snapshot};
 
 type Make = fn(&Setup, PolicyConfig, GaeConfig) -> Box<dyn OnPolicyLearner>;
 
+/// PPO with one minibatch per epoch, two epochs, a large learning rate (PPO2's base too).
+fn ppo_config(policy: PolicyConfig, critic: GaeConfig) -> PpoConfig {
+    PpoConfig {
+        batch_size: 1 << 20,
+        num_epoch: 2,
+        lr: 1e-2,
+        policy,
+        critic,
+        ..PpoConfig::default()
+    }
+}
+
 const LEARNERS: [(&str, Make); 3] = [
     ("ppo", |setup, policy, critic| {
-        let config = PpoConfig {
-            batch_size: 1 << 20,
-            num_epoch: 2,
-            lr: 1e-2,
-            policy,
-            critic,
-            ..PpoConfig::default()
-        };
-        Box::new(Ppo::new(config, setup).unwrap())
+        Box::new(Ppo::new(ppo_config(policy, critic), setup).unwrap())
     }),
     ("ppo2", |setup, policy, critic| {
-        let ppo = PpoConfig {
-            batch_size: 1 << 20,
-            num_epoch: 2,
-            lr: 1e-2,
-            policy,
-            critic,
-            ..PpoConfig::default()
-        };
+        let ppo = ppo_config(policy, critic);
         let config = Ppo2Config {
             ppo,
             vfcn_coeff: 0.5,

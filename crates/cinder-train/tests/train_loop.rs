@@ -13,7 +13,7 @@ use cinder_train::snapshot::{SnapshotMeta, write_snapshot};
 use cinder_train::tensorboard::masked_crc;
 use cinder_train::{
     Algorithm, Every, Iteration, Metric, RunCounters, RunLogger, Snapshot, SnapshotMode,
-    StopReason, TrainConfig, TrainError, XAxis, evaluate, train,
+    StopReason, TrainConfig, TrainError, TrainSummary, XAxis, evaluate, train,
 };
 
 /// An env whose episodes last `len` steps and pay the action as reward each step.
@@ -162,6 +162,11 @@ fn tf_records(path: &Path) -> Vec<Vec<u8>> {
     records
 }
 
+/// Trains `algorithm` on `envs` without logging.
+fn quiet_run(mut algorithm: Scripted, mut envs: VecEnv, config: &TrainConfig) -> TrainSummary {
+    train(&mut algorithm, &mut envs, config, &mut RunLogger::quiet()).unwrap()
+}
+
 #[test]
 fn evaluation_splits_episodes_across_envs_and_is_deterministic() {
     let mut algo = scripted(None);
@@ -249,13 +254,7 @@ fn loop_stops_at_max_iter_or_threshold() {
         eval_every: Every::Iterations(0),
         ..TrainConfig::default()
     };
-    let summary = train(
-        &mut scripted(None),
-        &mut counter_envs(1),
-        &config,
-        &mut RunLogger::quiet(),
-    )
-    .unwrap();
+    let summary = quiet_run(scripted(None), counter_envs(1), &config);
     assert_eq!(
         (summary.iterations, summary.stop_reason),
         (4, StopReason::MaxIter)
@@ -268,13 +267,7 @@ fn loop_stops_at_max_iter_or_threshold() {
         return_threshold: Some(9.5),
         ..TrainConfig::default()
     };
-    let summary = train(
-        &mut scripted(None),
-        &mut counter_envs(2),
-        &config,
-        &mut RunLogger::quiet(),
-    )
-    .unwrap();
+    let summary = quiet_run(scripted(None), counter_envs(2), &config);
     assert_eq!(
         (summary.iterations, summary.stop_reason),
         (2, StopReason::ReturnThreshold)
