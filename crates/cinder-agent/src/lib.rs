@@ -5,12 +5,13 @@
 //!   checks that produce its [`AgentError::InvalidParameter`].
 //! - [`policy`]: stochastic policies ([`Policy`]: categorical or diagonal Gaussian), the
 //!   tanh-squashed Gaussian ([`SquashedPolicy`], SAC) and the deterministic policy
-//!   ([`DeterministicPolicy`], DDPG), and [`PolicyActor`], a policy's acting copy on its own
+//!   ([`DeterministicPolicy`], DDPG, TD3), and [`PolicyActor`], a policy's acting copy on its own
 //!   device.
 //! - [`q`]: Q-network pieces DQL and discrete BCQ share: action masks carried by observations,
 //!   the (double) Q target value of the next state, the Huber loss.
-//! - [`learner`]: the learner traits of the on-policy ([`OnPolicyLearner`]) and off-policy
-//!   ([`ReplayLearner`]) families, which the family loops drive and wrappers (ICM) wrap.
+//! - [`learner`]: the learner traits, on-policy ([`OnPolicyLearner`]) and replay-based
+//!   ([`ReplayLearner`]: online off-policy and offline learners), which the family loops drive
+//!   and wrappers (ICM) wrap.
 //! - [`resume`]: the environments' and generators' files that make a resumed run go on bit for
 //!   bit.
 //! - [`setup`]: [`Setup`], what every learner and loop is built from (spaces, devices, seed).
