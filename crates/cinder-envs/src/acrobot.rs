@@ -5,28 +5,25 @@ use std::f64::consts::PI;
 
 use cinder_core::{Action, BoxSpace, Discrete, Env, EnvError, Space, StepOutcome};
 
-use crate::common::{Physics, env_boilerplate, uniform, write_observation};
+use crate::common::{Physics, env_boilerplate, env_type, uniform, write_observation};
 
-/// Two links, actuated only at the joint between them.
-///
-/// - State `[θ1, θ2, θ̇1, θ̇2]` (f64; f32-valued right after a reset, as in Gymnasium).
-/// - Observation `[cos θ1, sin θ1, cos θ2, sin θ2, θ̇1, θ̇2]` as f32.
-/// - Actions `0, 1, 2` apply torque −1, 0, +1 (no noise).
-/// - Dynamics: one classical RK4 step over dt = 0.2 of the book equations of motion, then θ1 and
-///   θ2 wrapped into [−π, π] and the velocities bounded to ±4π and ±9π.
-/// - Reward −1 per step, 0 on the terminating one; terminated when
-///   −cos θ1 − cos(θ1 + θ2) > 1 (the tip is above the bar).
-/// - Reset: every component from U(−0.1, 0.1), rounded to f32.
-#[derive(Debug, Clone)]
-pub struct Acrobot {
-    physics: Physics<4>,
-    observation_space: Space,
-    action_space: Space,
-}
+env_type!(
+    /// Two links, actuated only at the joint between them.
+    ///
+    /// - State `[θ1, θ2, θ̇1, θ̇2]` (f64; f32-valued right after a reset, as in Gymnasium).
+    /// - Observation `[cos θ1, sin θ1, cos θ2, sin θ2, θ̇1, θ̇2]` as f32.
+    /// - Actions `0, 1, 2` apply torque −1, 0, +1 (no noise).
+    /// - Dynamics: one classical RK4 step over dt = 0.2 of the book equations of motion, then θ1 and
+    ///   θ2 wrapped into [−π, π] and the velocities bounded to ±4π and ±9π.
+    /// - Reward −1 per step, 0 on the terminating one; terminated when
+    ///   −cos θ1 − cos(θ1 + θ2) > 1 (the tip is above the bar).
+    /// - Reset: every component from U(−0.1, 0.1), rounded to f32.
+    Acrobot,
+    "Acrobot-v1",
+    4
+);
 
 impl Acrobot {
-    /// The registered id.
-    pub const ID: &'static str = "Acrobot-v1";
     const DT: f64 = 0.2;
     const LINK_LENGTH_1: f64 = 1.0;
     const LINK_MASS_1: f64 = 1.0;

@@ -2,28 +2,25 @@
 
 use cinder_core::{Action, BoxSpace, Discrete, Env, EnvError, Space, StepOutcome};
 
-use crate::common::{Physics, env_boilerplate, uniform, write_observation};
+use crate::common::{Physics, env_boilerplate, env_type, uniform, write_observation};
 
-/// A pole hinged on a cart that moves along a track; push the cart left or right.
-///
-/// - State `[x, x_dot, theta, theta_dot]` (f64); observation: the state as f32.
-/// - Actions: `0` pushes with −10 N, `1` with +10 N.
-/// - Dynamics: explicit Euler with τ = 0.02 s (positions advance with the old velocities).
-/// - Reward +1 on every step, the terminating one included; 0 for steps taken after
-///   termination without a reset.
-/// - Terminated when |x| > 2.4 or |θ| > 12° on the new state (strict inequalities).
-/// - Reset: every component from U(−0.05, 0.05).
-#[derive(Debug, Clone)]
-pub struct CartPole {
-    physics: Physics<4>,
-    steps_beyond_terminated: Option<usize>,
-    observation_space: Space,
-    action_space: Space,
-}
+env_type!(
+    /// A pole hinged on a cart that moves along a track; push the cart left or right.
+    ///
+    /// - State `[x, x_dot, theta, theta_dot]` (f64); observation: the state as f32.
+    /// - Actions: `0` pushes with −10 N, `1` with +10 N.
+    /// - Dynamics: explicit Euler with τ = 0.02 s (positions advance with the old velocities).
+    /// - Reward +1 on every step, the terminating one included; 0 for steps taken after
+    ///   termination without a reset.
+    /// - Terminated when |x| > 2.4 or |θ| > 12° on the new state (strict inequalities).
+    /// - Reset: every component from U(−0.05, 0.05).
+    CartPole,
+    "CartPole-v1",
+    4,
+    steps_beyond_terminated: Option<usize>
+);
 
 impl CartPole {
-    /// The registered id.
-    pub const ID: &'static str = "CartPole-v1";
     const GRAVITY: f64 = 9.8;
     const MASS_CART: f64 = 1.0;
     const MASS_POLE: f64 = 0.1;

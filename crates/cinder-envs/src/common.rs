@@ -149,6 +149,27 @@ macro_rules! env_boilerplate {
 }
 pub(crate) use env_boilerplate;
 
+/// Declares an environment type with its registered `ID`: its physics of `N` state values,
+/// any further fields, and its two spaces.
+macro_rules! env_type {
+    ($(#[$meta:meta])* $name:ident, $id:literal, $n:literal $(, $field:ident: $ty:ty)* $(,)?) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            physics: Physics<$n>,
+            $($field: $ty,)*
+            observation_space: Space,
+            action_space: Space,
+        }
+
+        impl $name {
+            /// The registered id.
+            pub const ID: &'static str = $id;
+        }
+    };
+}
+pub(crate) use env_type;
+
 /// `impl Default` as `Self::new()` for each environment type.
 macro_rules! default_is_new {
     ($($env:ty),* $(,)?) => {

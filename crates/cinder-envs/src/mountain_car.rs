@@ -3,7 +3,7 @@
 
 use cinder_core::{Action, BoxSpace, Discrete, Env, EnvError, Space, StepOutcome};
 
-use crate::common::{Physics, env_boilerplate, uniform, write_observation};
+use crate::common::{Physics, env_boilerplate, env_type, uniform, write_observation};
 
 const MIN_POSITION: f64 = -1.2;
 const MAX_POSITION: f64 = 0.6;
@@ -37,21 +37,18 @@ fn start_state(physics: &mut Physics<2>, seed: Option<u64>) -> [f64; 2] {
     [uniform(physics.reset_rng(seed), -0.6, -0.4), 0.0]
 }
 
-/// The car with three discrete actions: push left, do nothing, push right.
-///
-/// - State `[position, velocity]` (f64); observation: the state as f32.
-/// - Velocity update `v + (a − 1)·0.001 − 0.0025·cos(3·position)`.
-/// - Reward −1 per step; terminated when position ≥ 0.5 and velocity ≥ 0.
-#[derive(Debug, Clone)]
-pub struct MountainCar {
-    physics: Physics<2>,
-    observation_space: Space,
-    action_space: Space,
-}
+env_type!(
+    /// The car with three discrete actions: push left, do nothing, push right.
+    ///
+    /// - State `[position, velocity]` (f64); observation: the state as f32.
+    /// - Velocity update `v + (a − 1)·0.001 − 0.0025·cos(3·position)`.
+    /// - Reward −1 per step; terminated when position ≥ 0.5 and velocity ≥ 0.
+    MountainCar,
+    "MountainCar-v0",
+    2
+);
 
 impl MountainCar {
-    /// The registered id.
-    pub const ID: &'static str = "MountainCar-v0";
     const FORCE: f64 = 0.001;
     const GOAL_POSITION: f64 = 0.5;
 
@@ -93,24 +90,21 @@ impl Env for MountainCar {
     }
 }
 
-/// The car with a continuous throttle in `[-1, 1]`.
-///
-/// - State `[position, velocity]`, rounded to f32 after every step as Gymnasium stores it;
-///   observation: the state.
-/// - Velocity update `v + clip(a, −1, 1)·0.0015 − 0.0025·cos(3·position)`; out-of-range
-///   actions are clipped for the dynamics, as Gymnasium does.
-/// - Reward `100·[goal reached] − 0.1·a²` with the *unclipped* action; terminated when
-///   position ≥ 0.45 and velocity ≥ 0.
-#[derive(Debug, Clone)]
-pub struct MountainCarContinuous {
-    physics: Physics<2>,
-    observation_space: Space,
-    action_space: Space,
-}
+env_type!(
+    /// The car with a continuous throttle in `[-1, 1]`.
+    ///
+    /// - State `[position, velocity]`, rounded to f32 after every step as Gymnasium stores it;
+    ///   observation: the state.
+    /// - Velocity update `v + clip(a, −1, 1)·0.0015 − 0.0025·cos(3·position)`; out-of-range
+    ///   actions are clipped for the dynamics, as Gymnasium does.
+    /// - Reward `100·[goal reached] − 0.1·a²` with the *unclipped* action; terminated when
+    ///   position ≥ 0.45 and velocity ≥ 0.
+    MountainCarContinuous,
+    "MountainCarContinuous-v0",
+    2
+);
 
 impl MountainCarContinuous {
-    /// The registered id.
-    pub const ID: &'static str = "MountainCarContinuous-v0";
     const POWER: f64 = 0.0015;
     const GOAL_POSITION: f64 = 0.45;
 

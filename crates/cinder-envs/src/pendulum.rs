@@ -4,27 +4,24 @@ use std::f64::consts::PI;
 
 use cinder_core::{Action, BoxSpace, Env, EnvError, Space, StepOutcome};
 
-use crate::common::{Physics, env_boilerplate, uniform, write_observation};
+use crate::common::{Physics, env_boilerplate, env_type, uniform, write_observation};
 
-/// A frictionless pendulum to swing up and hold upright with a bounded torque.
-///
-/// - State `[theta, theta_dot]` (f64; θ = 0 is upright and is never wrapped).
-/// - Observation `[cos θ, sin θ, θ̇]` as f32.
-/// - Action: torque in `[-2, 2]`; larger values are clipped, as Gymnasium does.
-/// - Dynamics: semi-implicit Euler, dt = 0.05: θ̇ ← clip(θ̇ + (3g/(2l)·sin θ + 3/(ml²)·u)·dt, ±8),
-///   then θ ← θ + θ̇·dt.
-/// - Reward on the old state: −(normalize(θ)² + 0.1·θ̇² + 0.001·u²). Never terminates.
-/// - Reset: θ from U(−π, π), θ̇ from U(−1, 1).
-#[derive(Debug, Clone)]
-pub struct Pendulum {
-    physics: Physics<2>,
-    observation_space: Space,
-    action_space: Space,
-}
+env_type!(
+    /// A frictionless pendulum to swing up and hold upright with a bounded torque.
+    ///
+    /// - State `[theta, theta_dot]` (f64; θ = 0 is upright and is never wrapped).
+    /// - Observation `[cos θ, sin θ, θ̇]` as f32.
+    /// - Action: torque in `[-2, 2]`; larger values are clipped, as Gymnasium does.
+    /// - Dynamics: semi-implicit Euler, dt = 0.05: θ̇ ← clip(θ̇ + (3g/(2l)·sin θ + 3/(ml²)·u)·dt, ±8),
+    ///   then θ ← θ + θ̇·dt.
+    /// - Reward on the old state: −(normalize(θ)² + 0.1·θ̇² + 0.001·u²). Never terminates.
+    /// - Reset: θ from U(−π, π), θ̇ from U(−1, 1).
+    Pendulum,
+    "Pendulum-v1",
+    2
+);
 
 impl Pendulum {
-    /// The registered id.
-    pub const ID: &'static str = "Pendulum-v1";
     const MAX_SPEED: f64 = 8.0;
     const MAX_TORQUE: f64 = 2.0;
     const DT: f64 = 0.05;
