@@ -23,6 +23,17 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.noise import NormalActionNoise
 
+# The Zoo's DDPG (and TD3) entry for Pendulum-v1.
+PENDULUM_DDPG = dict(
+    gamma=0.98,
+    buffer_size=200_000,
+    learning_starts=10_000,
+    gradient_steps=1,
+    train_freq=1,
+    learning_rate=1e-3,
+    policy_kwargs=dict(net_arch=[400, 300]),
+)
+
 # (class, environment copies, steps, keyword arguments): the Zoo's entries.
 ZOO = {
     ("ppo", "CartPole-v1"): (
@@ -60,36 +71,10 @@ ZOO = {
         ),
     ),
     ("sac", "Pendulum-v1"): (SAC, 1, 20_000, dict(learning_rate=1e-3)),
-    ("ddpg", "Pendulum-v1"): (
-        DDPG,
-        1,
-        20_000,
-        dict(
-            gamma=0.98,
-            buffer_size=200_000,
-            learning_starts=10_000,
-            gradient_steps=1,
-            train_freq=1,
-            learning_rate=1e-3,
-            policy_kwargs=dict(net_arch=[400, 300]),
-        ),
-    ),
+    ("ddpg", "Pendulum-v1"): (DDPG, 1, 20_000, PENDULUM_DDPG),
     # The Zoo's td3.yml entry is DDPG's; policy_delay 2 and the smoothing noise (0.2, clipped
     # at 0.5) are SB3's defaults.
-    ("td3", "Pendulum-v1"): (
-        TD3,
-        1,
-        20_000,
-        dict(
-            gamma=0.98,
-            buffer_size=200_000,
-            learning_starts=10_000,
-            gradient_steps=1,
-            train_freq=1,
-            learning_rate=1e-3,
-            policy_kwargs=dict(net_arch=[400, 300]),
-        ),
-    ),
+    ("td3", "Pendulum-v1"): (TD3, 1, 20_000, PENDULUM_DDPG),
 }
 
 
@@ -102,6 +87,7 @@ def main():
     if (args.algo, args.env) not in ZOO:
         parser.error(f"no Zoo entry for {args.algo} on {args.env}")
     cls, n_envs, steps, kwargs = ZOO[(args.algo, args.env)]
+    kwargs = dict(kwargs)  # the entries are shared; this run adds its own noise
     torch.set_num_threads(2)
     env = make_vec_env(args.env, n_envs=n_envs, seed=args.seed)
     if cls in (DDPG, TD3):

@@ -139,6 +139,22 @@ pub struct CriticLoss {
     pub td: Tensor<2>,
 }
 
+impl CriticLoss {
+    /// The importance-weighted squared TD loss of critics valued `q` (`[members, rows]`)
+    /// against the target `y` (`[rows]`): `scale(Σ_j Σ_rows w (Q_j − y)²)`, where `scale`
+    /// makes the sum a mean over the whole minibatch (and any factor of the algorithm's).
+    pub fn squared(
+        q: Tensor<2>,
+        target: Tensor<1>,
+        weights: Tensor<1>,
+        scale: impl FnOnce(Tensor<1>) -> Tensor<1>,
+    ) -> Self {
+        let td = q.clone() - target.autodiff().unsqueeze::<2>();
+        let loss = scale((td.clone().powi_scalar(2) * weights.unsqueeze::<2>()).sum());
+        Self { loss, q, td }
+    }
+}
+
 /// A critic step's statistics over the whole minibatch, detached.
 pub struct CriticStats {
     /// The critics' loss.

@@ -131,11 +131,9 @@ impl ReplayLearner for Ddpg {
                 .q_values(t.next_observations.clone(), next_actions);
             let target = t.td_target(next_q.reshape([half.len()]));
             let q = critic.q_values(t.observations, half.of(&buffer_actions));
-            let td = q.clone() - target.autodiff().unsqueeze::<2>();
-            let loss = (td.clone().powi_scalar(2) * t.weights.unsqueeze::<2>())
-                .sum()
-                .div_scalar(half.total as f64);
-            CriticLoss { loss, q, td }
+            CriticLoss::squared(q, target, t.weights, |sum| {
+                sum.div_scalar(half.total as f64)
+            })
         })?;
 
         // Policy: −mean(Q(s, μ(s))) through the updated critic; targets every interval.

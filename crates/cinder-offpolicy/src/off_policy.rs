@@ -267,11 +267,13 @@ impl<L: ReplayLearner> Algorithm for OffPolicy<L> {
                 )?;
                 let learned = self.learner.update(&batch, progress)?;
                 if self.memory.wants_td_errors() {
-                    let td = learned.td_errors.ok_or(AgentError::InvalidParameter {
-                        name: "prioritized",
-                        value: "true".into(),
-                        expected: "false for a learner without TD errors",
-                    })?;
+                    let td = learned
+                        .td_errors
+                        .ok_or_else(|| AgentError::InvalidParameter {
+                            name: "prioritized",
+                            value: "true".into(),
+                            expected: "false for a learner without TD errors",
+                        })?;
                     self.memory
                         .update_priorities(&batch.indices, &read_floats(td)?)?;
                 }

@@ -220,11 +220,9 @@ impl ReplayLearner for Sac {
             let soft_value = next_q - next_log_probs * alpha.clone();
             let target = half.of(&returns) + t.discounts * soft_value;
             let q = critics.q_values(t.observations, half.of(&buffer_actions));
-            let td = q.clone() - target.autodiff().unsqueeze::<2>();
-            let loss = (td.clone().powi_scalar(2) * t.weights.unsqueeze::<2>())
-                .sum()
-                .mul_scalar(0.5 / half.total as f64);
-            CriticLoss { loss, q, td }
+            CriticLoss::squared(q, target, t.weights, |sum| {
+                sum.mul_scalar(0.5 / half.total as f64)
+            })
         })?;
 
         // Policy: mean(α log π(a|s) − min_j Q_j(s, a)) through the updated critics.

@@ -140,11 +140,9 @@ impl ReplayLearner for Td3 {
                 .q_values(t.next_observations.clone(), next_actions);
             let target = t.td_target(min_over_members(next_q));
             let q = critics.q_values(t.observations, half.of(&buffer_actions));
-            let td = q.clone() - target.autodiff().unsqueeze::<2>();
-            let loss = (td.clone().powi_scalar(2) * t.weights.unsqueeze::<2>())
-                .sum()
-                .div_scalar(half.total as f64);
-            CriticLoss { loss, q, td }
+            CriticLoss::squared(q, target, t.weights, |sum| {
+                sum.div_scalar(half.total as f64)
+            })
         })?;
 
         // Delayed policy: −mean(Q_1(s, μ(s))) through the updated critics, then every target.
