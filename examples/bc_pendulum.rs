@@ -13,7 +13,7 @@ use cinder::agent::Setup;
 use cinder::core::{ActMode, VecEnv};
 use cinder::data::{Dataset, Noise, Noisy, record};
 use cinder::envs::make;
-use cinder::nn::parse_device;
+use cinder::nn::{Activation, NetConfig, parse_device};
 use cinder::offline::{Bc, BcConfig, Offline, OfflineConfig, minari};
 use cinder::offpolicy::{OffPolicy, ReplayConfig, Sac, SacConfig};
 use cinder::train::{Every, RunLogger, TrainConfig, train};
@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let setup = Setup::new(&eval, &device, &device, 0);
     let bc = Bc::new(
         BcConfig {
-            hidden: vec![256, 256],
+            net: NetConfig::new(&[256, 256], Activation::Relu),
             ..BcConfig::default()
         },
         &setup,

@@ -13,7 +13,7 @@ use cinder::agent::Setup;
 use cinder::core::{ActMode, VecEnv};
 use cinder::data::{Dataset, Noise, Noisy, record};
 use cinder::envs::make;
-use cinder::nn::{Schedule, parse_device};
+use cinder::nn::{Activation, NetConfig, Schedule, parse_device};
 use cinder::offline::{Bcq, BcqConfig, Offline, OfflineConfig, minari};
 use cinder::offpolicy::{Dql, DqlConfig, OffPolicy, ReplayConfig};
 use cinder::train::{Every, RunLogger, TrainConfig, train};
@@ -61,7 +61,7 @@ fn collect(device: &cinder::burn::tensor::Device) -> Result<Dataset, Box<dyn std
     let setup = Setup::new(&envs, device, device, 0);
     let dql = Dql::new(
         DqlConfig {
-            hidden: vec![256, 256],
+            net: NetConfig::new(&[256, 256], Activation::Relu),
             eps_schedule_gamma: 0.9,
             eps_final: 0.04,
             target_update_intvl: 128,

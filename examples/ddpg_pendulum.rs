@@ -7,7 +7,7 @@
 use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::envs::make;
-use cinder::nn::parse_device;
+use cinder::nn::{Activation, NetConfig, parse_device};
 use cinder::offpolicy::{Ddpg, DdpgConfig, OffPolicy, ReplayConfig};
 use cinder::train::{Every, RunLogger, TrainConfig, train};
 
@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = TrainConfig::steps(20_000, Every::Iterations(5000));
     let ddpg = Ddpg::new(
         DdpgConfig {
-            hidden: vec![400, 300],
+            net: NetConfig::new(&[400, 300], Activation::Relu),
             ..DdpgConfig::default()
         },
         &setup,

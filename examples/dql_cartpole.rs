@@ -8,8 +8,8 @@
 use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::envs::make;
-use cinder::nn::Schedule;
 use cinder::nn::parse_device;
+use cinder::nn::{Activation, NetConfig, Schedule};
 use cinder::offpolicy::{Dql, DqlConfig, OffPolicy, ReplayConfig};
 use cinder::train::{Every, RunLogger, TrainConfig, train};
 
@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = TrainConfig::steps(50_000, Every::Iterations(40));
     let dql = Dql::new(
         DqlConfig {
-            hidden: vec![256, 256],
+            net: NetConfig::new(&[256, 256], Activation::Relu),
             eps_init: 1.0,
             eps_schedule_gamma: 0.9,
             eps_final: 0.04,

@@ -9,7 +9,7 @@ use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::envs::make;
 use cinder::explore::{Icm, IcmConfig};
-use cinder::nn::{Schedule, parse_device};
+use cinder::nn::{Activation, NetConfig, Schedule, parse_device};
 use cinder::offpolicy::{Dql, DqlConfig, OffPolicy, ReplayConfig};
 use cinder::train::{Every, RunLogger, TrainConfig, train};
 
@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut eval = VecEnv::from_fn(10, |_| make("CartPole-v1"))?;
     let dql = Dql::new(
         DqlConfig {
-            hidden: vec![256, 256],
+            net: NetConfig::new(&[256, 256], Activation::Relu),
             eps_init: 1.0,
             eps_schedule_gamma: 0.9,
             eps_final: 0.04,

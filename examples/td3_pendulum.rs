@@ -8,7 +8,7 @@
 use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::envs::make;
-use cinder::nn::parse_device;
+use cinder::nn::{Activation, NetConfig, parse_device};
 use cinder::offpolicy::{DdpgConfig, OffPolicy, ReplayConfig, Td3, Td3Config};
 use cinder::train::{Every, RunLogger, TrainConfig, train};
 
@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let td3 = Td3::new(
         Td3Config {
             ddpg: DdpgConfig {
-                hidden: vec![400, 300],
+                net: NetConfig::new(&[400, 300], Activation::Relu),
                 ..DdpgConfig::default()
             },
             ..Td3Config::default()

@@ -81,6 +81,11 @@ pub fn check_positive(name: &'static str, value: f64) -> Result<(), AgentError> 
     check(name, value, value > 0.0, "positive")
 }
 
+/// `value` ≥ 0.
+pub fn check_non_negative(name: &'static str, value: f64) -> Result<(), AgentError> {
+    check(name, value, value >= 0.0, "non-negative")
+}
+
 /// `value` ∈ [0, 1].
 pub fn check_unit_interval(name: &'static str, value: f64) -> Result<(), AgentError> {
     check(name, value, (0.0..=1.0).contains(&value), "in [0, 1]")

@@ -14,7 +14,7 @@ use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Space};
-use cinder_nn::{Activation, Categorical, DiagGaussian, Mlp, MlpConfig, TanhGaussian};
+use cinder_nn::{Activation, Categorical, DiagGaussian, Mlp, NetConfig, TanhGaussian};
 
 use crate::error::{AgentError, check_positive};
 use cinder_nn::tensors::{indices, matrix, read_floats, read_indices};
@@ -108,10 +108,8 @@ impl ActionDistribution {
 /// How a policy network is shaped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyConfig {
-    /// Hidden layer sizes (SB3's default for PPO: 64-64).
-    pub hidden: Vec<usize>,
-    /// Non-linearity between hidden layers.
-    pub activation: Activation,
+    /// Hidden layers (SB3's default for PPO: 64-64 of tanh).
+    pub net: NetConfig,
     /// Initial standard deviation of the Gaussian exploration noise (continuous actions).
     pub std_init: f64,
 }
@@ -119,8 +117,7 @@ pub struct PolicyConfig {
 impl Default for PolicyConfig {
     fn default() -> Self {
         Self {
-            hidden: vec![64, 64],
-            activation: Activation::Tanh,
+            net: NetConfig::new(&[64, 64], Activation::Tanh),
             std_init: 1.0,
         }
     }
@@ -152,8 +149,8 @@ impl Policy {
                 (b.flat_dim(), Some(Param::from_tensor(log_std)))
             }
         };
-        let net = MlpConfig::new(observation_dim, config.hidden.clone(), output)
-            .with_activation(config.activation)
+        let net = (config.net)
+            .mlp(observation_dim, output)
             .with_output_gain(0.01)
             .init(device)?;
         Ok(Self { net, log_std })
@@ -255,11 +252,10 @@ impl SquashedPolicy {
     pub fn new(
         observation_dim: usize,
         action_dim: usize,
-        hidden: &[usize],
-        activation: Activation,
+        net: &NetConfig,
         device: &Device,
     ) -> Result<Self, AgentError> {
-        let net = mlp(observation_dim, hidden, 2 * action_dim, activation, device)?;
+        let net = net.mlp(observation_dim, 2 * action_dim).init(device)?;
         Ok(Self { net })
     }
 
@@ -288,30 +284,15 @@ impl DeterministicPolicy {
     pub fn new(
         observation_dim: usize,
         action_dim: usize,
-        hidden: &[usize],
-        activation: Activation,
+        net: &NetConfig,
         device: &Device,
     ) -> Result<Self, AgentError> {
-        Ok(Self {
-            net: mlp(observation_dim, hidden, action_dim, activation, device)?,
-        })
+        let net = net.mlp(observation_dim, action_dim).init(device)?;
+        Ok(Self { net })
     }
 
     /// `μ(s)` of each row of `observations`.
     pub fn forward(&self, observations: Tensor<2>) -> Tensor<2> {
         self.net.forward(observations).tanh()
     }
-}
-
-/// An MLP `input → hidden → output` with `activation` (orthogonal init, unit output gain).
-fn mlp(
-    input: usize,
-    hidden: &[usize],
-    output: usize,
-    activation: Activation,
-    device: &Device,
-) -> Result<Mlp, AgentError> {
-    Ok(MlpConfig::new(input, hidden.to_vec(), output)
-        .with_activation(activation)
-        .init(device)?)
 }

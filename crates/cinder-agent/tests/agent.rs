@@ -14,7 +14,7 @@ use cinder_core::{ActMode, ActionBatch, Actor, Space};
 use cinder_data::{ReplayBatch, WindowSteps};
 use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_nn::tensors::{matrix, read_floats, vector};
-use cinder_nn::{Activation, MlpConfig};
+use cinder_nn::{Activation, MlpConfig, NetConfig};
 
 /// Whether `got` equals `expected` to 1e-5 (relative to each expected value's size).
 fn close(got: &[f32], expected: &[f32]) -> bool {
@@ -160,14 +160,16 @@ fn squashed_and_deterministic_policies_stay_in_the_unit_cube() {
     let obs: Vec<f32> = (0..40)
         .map(|i| ((i * 7) as f32 * 0.37).sin() * 5.0)
         .collect();
-    let squashed = SquashedPolicy::new(4, 2, &[16], Activation::Relu, &device).unwrap();
+    let squashed =
+        SquashedPolicy::new(4, 2, &NetConfig::new(&[16], Activation::Relu), &device).unwrap();
     let dist = squashed.distribution(matrix(&obs, 10, &device));
     let (sample, log_prob) = dist.rsample_with_log_prob();
     let sample = read_floats(sample).unwrap();
     assert_eq!(sample.len(), 20);
     assert!(sample.iter().all(|a| (-1.0..=1.0).contains(a)));
     assert!(read_floats(log_prob).unwrap().iter().all(|l| l.is_finite()));
-    let deterministic = DeterministicPolicy::new(4, 2, &[16], Activation::Relu, &device).unwrap();
+    let deterministic =
+        DeterministicPolicy::new(4, 2, &NetConfig::new(&[16], Activation::Relu), &device).unwrap();
     let mu = read_floats(deterministic.forward(matrix(&obs, 10, &device))).unwrap();
     assert!(mu.iter().all(|a| (-1.0..=1.0).contains(a)));
     // The acting copy computes the same actions without autodiff.

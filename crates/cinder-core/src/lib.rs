@@ -39,5 +39,5 @@ pub use metric::Metric;
 pub use running_stats::RunningMeanStd;
 pub use snapshot::Snapshot;
 pub use space::{BoxSpace, Discrete, OwnedAction, Space};
-pub use vec_env::{ActionBatch, Actions, EpisodeRecord, VecEnv, VecStep};
+pub use vec_env::{ActionBatch, Actions, EpisodeRecord, VecEnv, VecStep, join_all};
 pub use wrappers::{ClipAction, NormalizeObservation, RescaleAction, TimeLimit};

@@ -53,6 +53,23 @@ pub struct VecStep<'a> {
     pub finished_episodes: &'a [EpisodeRecord],
 }
 
+impl VecStep<'_> {
+    /// Writes each environment's true next observation into `next` (`num_envs × obs_dim`):
+    /// the final observation where its episode ended, else the one to act on next.
+    pub fn next_observations_into(&self, next: &mut [f32]) {
+        let dim = self.observations.len() / self.rewards.len().max(1);
+        for (i, row) in next.chunks_exact_mut(dim.max(1)).enumerate() {
+            let ended = self.terminated[i] || self.truncated[i];
+            let source = if ended {
+                self.final_observations
+            } else {
+                self.observations
+            };
+            row.copy_from_slice(&source[i * dim..(i + 1) * dim]);
+        }
+    }
+}
+
 /// One environment and the bookkeeping of its running episode.
 struct Slot {
     env: Box<dyn Env>,
@@ -266,13 +283,7 @@ impl VecEnv {
                         },
                     )
                     .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                    })
-                    .collect()
+                join_all(handles)
             });
             for records in results {
                 self.finished.extend(records?);
@@ -451,4 +462,17 @@ impl Slice<'_> {
         }
         Ok(())
     }
+}
+
+/// The results of scoped threads, in order; a thread's panic resumes on the caller.
+pub fn join_all<'scope, T, C: FromIterator<T>>(
+    handles: impl IntoIterator<Item = std::thread::ScopedJoinHandle<'scope, T>>,
+) -> C {
+    handles
+        .into_iter()
+        .map(|h| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+        .collect()
 }

@@ -10,7 +10,7 @@
 use cinder_core::{ActionBatch, Space};
 use thiserror::Error;
 
-use crate::replay::{ReplayBuffer, ReplayError};
+use crate::replay::{ReplayBuffer, ReplayError, Transitions};
 
 /// What is wrong with a dataset: each names the episode and step where one is at fault (a
 /// reader adds the file with [`DatasetError::File`]).
@@ -343,14 +343,14 @@ impl Dataset {
                 };
                 let terminated = episode.terminations[t];
                 let truncated = episode.truncations[t] || (t == last && !terminated);
-                buffer.push(
-                    &episode.observations[t * dim..(t + 1) * dim],
-                    &action,
-                    &[(episode.rewards[t] - mean) / std],
-                    &episode.observations[(t + 1) * dim..(t + 2) * dim],
-                    &[terminated],
-                    &[truncated],
-                )?;
+                buffer.push(Transitions {
+                    observations: &episode.observations[t * dim..(t + 1) * dim],
+                    actions: &action,
+                    rewards: &[(episode.rewards[t] - mean) / std],
+                    next_observations: &episode.observations[(t + 1) * dim..(t + 2) * dim],
+                    terminated: &[terminated],
+                    truncated: &[truncated],
+                })?;
             }
         }
         Ok(buffer)

@@ -21,7 +21,7 @@ pub use dataset::{Dataset, DatasetError, Episode, Provenance, ReturnStats};
 pub use record::{Noise, Noisy, record};
 pub use replay::{
     Lookahead, Memory, PrioritizedConfig, PrioritizedReplay, ReplayBatch, ReplayBuffer,
-    ReplayError, WindowSteps,
+    ReplayError, Transitions, WindowSteps,
 };
 pub use rollout::Rollout;
 pub use sampler::{Budget, SampleError, Sampler};

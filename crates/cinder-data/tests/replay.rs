@@ -8,7 +8,9 @@ use cinder_core::ActionBatch;
 use cinder_core::seeding::rng_from_seed;
 use cinder_core::space::{BoxSpace, Discrete, Space};
 use cinder_data::replay::SegmentTree;
-use cinder_data::{Lookahead, PrioritizedConfig, PrioritizedReplay, ReplayBuffer, ReplayError};
+use cinder_data::{
+    Lookahead, PrioritizedConfig, PrioritizedReplay, ReplayBuffer, ReplayError, Transitions,
+};
 use common::{flags, floats, reference};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -31,14 +33,14 @@ fn push_codes(
 ) {
     let next: Vec<f32> = codes.iter().map(|c| c + 0.5).collect();
     buffer
-        .push(
-            codes,
-            &ActionBatch::Discrete(vec![0; codes.len()]),
+        .push(Transitions {
+            observations: codes,
+            actions: &ActionBatch::Discrete(vec![0; codes.len()]),
             rewards,
-            &next,
+            next_observations: &next,
             terminated,
             truncated,
-        )
+        })
         .unwrap();
 }
 
@@ -83,14 +85,14 @@ fn store_case(
         term[stream] = terminated[t];
         trunc[stream] = truncated[t];
         let first = buffer
-            .push(
-                &codes,
-                &ActionBatch::Discrete(vec![1; streams]),
-                &r,
-                &codes,
-                &term,
-                &trunc,
-            )
+            .push(Transitions {
+                observations: &codes,
+                actions: &ActionBatch::Discrete(vec![1; streams]),
+                rewards: &r,
+                next_observations: &codes,
+                terminated: &term,
+                truncated: &trunc,
+            })
             .unwrap();
         positions.push(first + stream);
     }
@@ -192,26 +194,26 @@ fn bad_input_is_an_error_naming_the_cause() {
     assert!(err.unwrap_err().to_string().contains("batch_size 2"));
 
     let err = buffer
-        .push(
-            &[0.0],
-            &ActionBatch::Discrete(vec![0]),
-            &[f64::NAN],
-            &[0.0],
-            &[false],
-            &[false],
-        )
+        .push(Transitions {
+            observations: &[0.0],
+            actions: &ActionBatch::Discrete(vec![0]),
+            rewards: &[f64::NAN],
+            next_observations: &[0.0],
+            terminated: &[false],
+            truncated: &[false],
+        })
         .unwrap_err();
     assert!(err.to_string().contains("non-finite reward"), "{err}");
     assert_eq!(buffer.len(), 1, "a refused step writes nothing");
     let err = buffer
-        .push(
-            &[0.0],
-            &ActionBatch::Continuous(vec![0.0]),
-            &[0.0],
-            &[0.0],
-            &[false],
-            &[false],
-        )
+        .push(Transitions {
+            observations: &[0.0],
+            actions: &ActionBatch::Continuous(vec![0.0]),
+            rewards: &[0.0],
+            next_observations: &[0.0],
+            terminated: &[false],
+            truncated: &[false],
+        })
         .unwrap_err();
     assert!(matches!(err, ReplayError::Shape(_)));
 
@@ -237,14 +239,14 @@ fn buffers_round_trip_through_bytes_and_refuse_foreign_ones() {
     for step in 0..7 {
         let s = step as f32;
         buffer
-            .push(
-                &[s, s, s + 0.1, s],
-                &ActionBatch::Discrete(vec![step % 3, 2]),
-                &[f64::from(s), -1.0],
-                &[s + 1.0, s, s + 1.1, s],
-                &[step == 3, false],
-                &[false, step == 5],
-            )
+            .push(Transitions {
+                observations: &[s, s, s + 0.1, s],
+                actions: &ActionBatch::Discrete(vec![step % 3, 2]),
+                rewards: &[f64::from(s), -1.0],
+                next_observations: &[s + 1.0, s, s + 1.1, s],
+                terminated: &[step == 3, false],
+                truncated: &[false, step == 5],
+            })
             .unwrap();
     }
     let mut copy = ReplayBuffer::new(8, 2, 2, &space).unwrap();
@@ -277,6 +279,20 @@ fn buffers_round_trip_through_bytes_and_refuse_foreign_ones() {
     assert!(prioritized.load_bytes(&buffer.to_bytes()).is_err());
 }
 
+/// Pushes one transition from observation `code` with reward 0.
+fn push_zero_reward(replay: &mut PrioritizedReplay, code: f32) {
+    replay
+        .push(Transitions {
+            observations: &[code],
+            actions: &ActionBatch::Discrete(vec![0]),
+            rewards: &[0.0],
+            next_observations: &[0.0],
+            terminated: &[false],
+            truncated: &[false],
+        })
+        .unwrap();
+}
+
 #[test]
 fn prioritized_sampling_follows_priorities_and_weights_are_closed_form() {
     let space = Space::Discrete(Discrete::new(2).unwrap());
@@ -291,16 +307,7 @@ fn prioritized_sampling_follows_priorities_and_weights_are_closed_form() {
     )
     .unwrap();
     for t in 0..n {
-        replay
-            .push(
-                &[t as f32],
-                &ActionBatch::Discrete(vec![0]),
-                &[0.0],
-                &[0.0],
-                &[false],
-                &[false],
-            )
-            .unwrap();
+        push_zero_reward(&mut replay, t as f32);
     }
     let td: Vec<f32> = (0..n).map(|i| i as f32 * 0.5).collect();
     let indices: Vec<usize> = (0..n).collect();
@@ -343,16 +350,7 @@ fn prioritized_sampling_follows_priorities_and_weights_are_closed_form() {
     }
     assert!(counts[0] < draws / 1000, "priority ε only: {}", counts[0]);
     // New transitions get the maximal priority.
-    replay
-        .push(
-            &[9.0],
-            &ActionBatch::Discrete(vec![0]),
-            &[0.0],
-            &[0.0],
-            &[false],
-            &[false],
-        )
-        .unwrap();
+    push_zero_reward(&mut replay, 9.0);
     assert!((replay.priority(0) - replay.max_priority()).abs() < 1e-9);
     assert!((replay.max_priority() - 3.500001).abs() < 1e-9);
 }

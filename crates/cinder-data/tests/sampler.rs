@@ -128,15 +128,17 @@ fn truncated_steps_bootstrap_from_their_final_observation() {
     );
 }
 
-struct Broken;
+/// An actor that always takes the one-dimensional continuous action `.0` with log-probability
+/// `.1`.
+struct Constant(f32, f32);
 
-impl Actor for Broken {
+impl Actor for Constant {
     type Error = Infallible;
 
     fn act(&mut self, _: &[f32], n: usize, _: ActMode) -> Result<Acted, Infallible> {
         Ok(Acted {
-            actions: ActionBatch::Continuous(vec![0.0; n]),
-            log_probs: Some(vec![0.0; n]),
+            actions: ActionBatch::Continuous(vec![self.0; n]),
+            log_probs: Some(vec![self.1; n]),
         })
     }
 }
@@ -144,28 +146,19 @@ impl Actor for Broken {
 #[test]
 fn a_malformed_actor_batch_is_an_error() {
     let mut s = sampler("CartPole-v1", 2, 1, 0);
-    let err = s.collect(&mut Broken, Budget::MinSteps(10)).unwrap_err();
+    let err = s
+        .collect(&mut Constant(0.0, 0.0), Budget::MinSteps(10))
+        .unwrap_err();
     assert!(matches!(err, SampleError::BadBatch(_)), "{err}");
     assert!(err.to_string().contains("Discrete(2)"), "{err}");
-}
-
-struct Wild;
-
-impl Actor for Wild {
-    type Error = Infallible;
-
-    fn act(&mut self, _: &[f32], n: usize, _: ActMode) -> Result<Acted, Infallible> {
-        Ok(Acted {
-            actions: ActionBatch::Continuous(vec![7.5; n]),
-            log_probs: Some(vec![-1.0; n]),
-        })
-    }
 }
 
 #[test]
 fn continuous_actions_are_stored_raw_and_clipped_for_the_env() {
     let mut s = sampler("MountainCarContinuous-v0", 2, 1, 0);
-    let rollout = s.collect(&mut Wild, Budget::MinSteps(2)).unwrap();
+    let rollout = s
+        .collect(&mut Constant(7.5, -1.0), Budget::MinSteps(2))
+        .unwrap();
     assert_eq!(rollout.actions, ActionBatch::Continuous(vec![7.5, 7.5]));
     // The env saw a = 1 (clipped): its reward is -0.1·1², not -0.1·7.5².
     assert!(

@@ -3,9 +3,12 @@
 
 use std::f64::consts::PI;
 
-use cinder_core::{Action, BoxSpace, Discrete, Env, EnvError, Space, StepOutcome};
+use cinder_core::{Action, Env, Space, StepOutcome};
 
-use crate::common::{Physics, env_boilerplate, env_type, uniform, write_observation};
+use crate::common::{
+    Physics, Stepped, discrete, env_boilerplate, env_type, symmetric_box, uniform,
+    write_observation,
+};
 
 env_type!(
     /// Two links, actuated only at the joint between them.
@@ -18,9 +21,9 @@ env_type!(
     /// - Reward −1 per step, 0 on the terminating one; terminated when
     ///   −cos θ1 − cos(θ1 + θ2) > 1 (the tip is above the bar).
     /// - Reset: every component from U(−0.1, 0.1), rounded to f32.
-    Acrobot,
-    "Acrobot-v1",
-    4
+    Acrobot, "Acrobot-v1", ["theta1", "theta2", "dtheta1", "dtheta2"];
+    symmetric_box(&[1.0, 1.0, 1.0, 1.0, Self::MAX_VEL_1 as f32, Self::MAX_VEL_2 as f32]),
+    discrete(3),
 );
 
 impl Acrobot {
@@ -34,24 +37,6 @@ impl Acrobot {
     const MAX_VEL_1: f64 = 4.0 * PI;
     const MAX_VEL_2: f64 = 9.0 * PI;
     const AVAIL_TORQUE: [f64; 3] = [-1.0, 0.0, 1.0];
-
-    /// A new environment; call `reset` before stepping.
-    pub fn new() -> Self {
-        let high = vec![
-            1.0,
-            1.0,
-            1.0,
-            1.0,
-            Self::MAX_VEL_1 as f32,
-            Self::MAX_VEL_2 as f32,
-        ];
-        let low = high.iter().map(|h| -h).collect();
-        Self {
-            physics: Physics::new(Self::ID, ["theta1", "theta2", "dtheta1", "dtheta2"]),
-            observation_space: Space::Box(BoxSpace::new(low, high).expect("static bounds")),
-            action_space: Space::Discrete(Discrete::new(3).expect("n > 0")),
-        }
-    }
 
     fn write_obs(observation: &mut [f32], [t1, t2, dt1, dt2]: [f64; 4]) {
         write_observation(
@@ -116,11 +101,7 @@ impl Env for Acrobot {
         Self::write_obs(observation, state);
     }
 
-    fn step_into(
-        &mut self,
-        action: Action<'_>,
-        observation: &mut [f32],
-    ) -> Result<StepOutcome, EnvError> {
+    fn step_into(&mut self, action: Action<'_>, observation: &mut [f32]) -> Stepped {
         let index = self.action_space.discrete_index(Self::ID, action)?;
         let state = self.physics.current()?;
         let [t1, t2, dt1, dt2] = Self::rk4(state, Self::AVAIL_TORQUE[index]);

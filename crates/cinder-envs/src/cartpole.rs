@@ -1,8 +1,11 @@
 //! CartPole-v1: balance a pole on a cart (Barto, Sutton & Anderson 1983), as in Gymnasium 1.4.
 
-use cinder_core::{Action, BoxSpace, Discrete, Env, EnvError, Space, StepOutcome};
+use cinder_core::{Action, Env, EnvError, Space, StepOutcome};
 
-use crate::common::{Physics, env_boilerplate, env_type, uniform, write_observation};
+use crate::common::{
+    Physics, Stepped, discrete, env_boilerplate, env_type, symmetric_box, uniform,
+    write_observation,
+};
 
 env_type!(
     /// A pole hinged on a cart that moves along a track; push the cart left or right.
@@ -14,10 +17,15 @@ env_type!(
     ///   termination without a reset.
     /// - Terminated when |x| > 2.4 or |θ| > 12° on the new state (strict inequalities).
     /// - Reset: every component from U(−0.05, 0.05).
-    CartPole,
-    "CartPole-v1",
-    4,
-    steps_beyond_terminated: Option<usize>
+    CartPole, "CartPole-v1", ["x", "x_dot", "theta", "theta_dot"];
+    symmetric_box(&[
+        (Self::X_THRESHOLD * 2.0) as f32,
+        f32::INFINITY,
+        (Self::THETA_THRESHOLD_RADIANS * 2.0) as f32,
+        f32::INFINITY,
+    ]),
+    discrete(2),
+    steps_beyond_terminated: Option<usize> = None,
 );
 
 impl CartPole {
@@ -34,20 +42,6 @@ impl CartPole {
     pub const THETA_THRESHOLD_RADIANS: f64 = 12.0 * 2.0 * std::f64::consts::PI / 360.0;
     /// Cart position beyond which the episode terminates.
     pub const X_THRESHOLD: f64 = 2.4;
-
-    /// A new environment; call `reset` before stepping.
-    pub fn new() -> Self {
-        let x = (Self::X_THRESHOLD * 2.0) as f32;
-        let theta = (Self::THETA_THRESHOLD_RADIANS * 2.0) as f32;
-        let high = vec![x, f32::INFINITY, theta, f32::INFINITY];
-        let low = high.iter().map(|h| -h).collect();
-        Self {
-            physics: Physics::new(Self::ID, ["x", "x_dot", "theta", "theta_dot"]),
-            steps_beyond_terminated: None,
-            observation_space: Space::Box(BoxSpace::new(low, high).expect("static bounds")),
-            action_space: Space::Discrete(Discrete::new(2).expect("n > 0")),
-        }
-    }
 }
 
 impl Env for CartPole {
@@ -70,11 +64,7 @@ impl Env for CartPole {
         write_observation(observation, &state);
     }
 
-    fn step_into(
-        &mut self,
-        action: Action<'_>,
-        observation: &mut [f32],
-    ) -> Result<StepOutcome, EnvError> {
+    fn step_into(&mut self, action: Action<'_>, observation: &mut [f32]) -> Stepped {
         let push_right = self.action_space.discrete_index(Self::ID, action)? == 1;
         let [x, x_dot, theta, theta_dot] = self.physics.current()?;
         let force = if push_right {

@@ -1,8 +1,8 @@
 //! Pieces every classic-control environment shares.
 
-use cinder_core::EnvError;
 use cinder_core::env::{from_snapshot, to_snapshot};
 use cinder_core::seeding::{EnvRng, rng_from_entropy, rng_from_seed};
+use cinder_core::{BoxSpace, Discrete, EnvError, Space};
 use rand::Rng;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -149,14 +149,17 @@ macro_rules! env_boilerplate {
 }
 pub(crate) use env_boilerplate;
 
-/// Declares an environment type with its registered `ID`: its physics of `N` state values,
-/// any further fields, and its two spaces.
+/// Declares an environment type with its registered `ID`, its physics of `N` named state
+/// values, its two spaces and any further fields with their initial values, and `new`.
 macro_rules! env_type {
-    ($(#[$meta:meta])* $name:ident, $id:literal, $n:literal $(, $field:ident: $ty:ty)* $(,)?) => {
+    (
+        $(#[$meta:meta])* $name:ident, $id:literal, $names:expr;
+        $observation:expr, $action:expr $(, $field:ident: $ty:ty = $init:expr)* $(,)?
+    ) => {
         $(#[$meta])*
         #[derive(Debug, Clone)]
         pub struct $name {
-            physics: Physics<$n>,
+            physics: Physics<{ $names.len() }>,
             $($field: $ty,)*
             observation_space: Space,
             action_space: Space,
@@ -165,10 +168,34 @@ macro_rules! env_type {
         impl $name {
             /// The registered id.
             pub const ID: &'static str = $id;
+
+            /// A new environment; call `reset` before stepping.
+            pub fn new() -> Self {
+                Self {
+                    physics: Physics::new(Self::ID, $names),
+                    $($field: $init,)*
+                    observation_space: $observation,
+                    action_space: $action,
+                }
+            }
         }
     };
 }
 pub(crate) use env_type;
+
+/// What `Env::step_into` returns.
+pub(crate) type Stepped = Result<cinder_core::StepOutcome, EnvError>;
+
+/// The box `[-high, high]`.
+pub(crate) fn symmetric_box(high: &[f32]) -> Space {
+    let low = high.iter().map(|h| -h).collect();
+    Space::Box(BoxSpace::new(low, high.to_vec()).expect("static bounds"))
+}
+
+/// `n` discrete actions.
+pub(crate) fn discrete(n: usize) -> Space {
+    Space::Discrete(Discrete::new(n).expect("n > 0"))
+}
 
 /// `impl Default` as `Self::new()` for each environment type.
 macro_rules! default_is_new {

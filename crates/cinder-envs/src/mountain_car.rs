@@ -1,9 +1,12 @@
 //! MountainCar-v0 and MountainCarContinuous-v0: drive an underpowered car up a hill
 //! (Moore 1990), as in Gymnasium 1.4.
 
-use cinder_core::{Action, BoxSpace, Discrete, Env, EnvError, Space, StepOutcome};
+use cinder_core::{Action, BoxSpace, Env, Space, StepOutcome};
 
-use crate::common::{Physics, env_boilerplate, env_type, uniform, write_observation};
+use crate::common::{
+    Physics, Stepped, discrete, env_boilerplate, env_type, symmetric_box, uniform,
+    write_observation,
+};
 
 const MIN_POSITION: f64 = -1.2;
 const MAX_POSITION: f64 = 0.6;
@@ -43,23 +46,14 @@ env_type!(
     /// - State `[position, velocity]` (f64); observation: the state as f32.
     /// - Velocity update `v + (a − 1)·0.001 − 0.0025·cos(3·position)`.
     /// - Reward −1 per step; terminated when position ≥ 0.5 and velocity ≥ 0.
-    MountainCar,
-    "MountainCar-v0",
-    2
+    MountainCar, "MountainCar-v0", STATE_NAMES;
+    observation_space(),
+    discrete(3),
 );
 
 impl MountainCar {
     const FORCE: f64 = 0.001;
     const GOAL_POSITION: f64 = 0.5;
-
-    /// A new environment; call `reset` before stepping.
-    pub fn new() -> Self {
-        Self {
-            physics: Physics::new(Self::ID, STATE_NAMES),
-            observation_space: observation_space(),
-            action_space: Space::Discrete(Discrete::new(3).expect("n > 0")),
-        }
-    }
 }
 
 impl Env for MountainCar {
@@ -71,11 +65,7 @@ impl Env for MountainCar {
         write_observation(observation, &state);
     }
 
-    fn step_into(
-        &mut self,
-        action: Action<'_>,
-        observation: &mut [f32],
-    ) -> Result<StepOutcome, EnvError> {
+    fn step_into(&mut self, action: Action<'_>, observation: &mut [f32]) -> Stepped {
         let index = self.action_space.discrete_index(Self::ID, action)?;
         let [position, velocity] = self.physics.current()?;
         let push = (index as f64 - 1.0) * Self::FORCE;
@@ -99,23 +89,14 @@ env_type!(
     ///   actions are clipped for the dynamics, as Gymnasium does.
     /// - Reward `100·[goal reached] − 0.1·a²` with the *unclipped* action; terminated when
     ///   position ≥ 0.45 and velocity ≥ 0.
-    MountainCarContinuous,
-    "MountainCarContinuous-v0",
-    2
+    MountainCarContinuous, "MountainCarContinuous-v0", STATE_NAMES;
+    observation_space(),
+    symmetric_box(&[1.0]),
 );
 
 impl MountainCarContinuous {
     const POWER: f64 = 0.0015;
     const GOAL_POSITION: f64 = 0.45;
-
-    /// A new environment; call `reset` before stepping.
-    pub fn new() -> Self {
-        Self {
-            physics: Physics::new(Self::ID, STATE_NAMES),
-            observation_space: observation_space(),
-            action_space: Space::Box(BoxSpace::new(vec![-1.0], vec![1.0]).expect("static")),
-        }
-    }
 }
 
 /// Rounds each component to f32, as Gymnasium stores this environment's state.
@@ -132,11 +113,7 @@ impl Env for MountainCarContinuous {
         write_observation(observation, &state);
     }
 
-    fn step_into(
-        &mut self,
-        action: Action<'_>,
-        observation: &mut [f32],
-    ) -> Result<StepOutcome, EnvError> {
+    fn step_into(&mut self, action: Action<'_>, observation: &mut [f32]) -> Stepped {
         let values = self.action_space.continuous_values(Self::ID, action)?;
         let [position, velocity] = self.physics.current()?;
         let throttle = f64::from(values[0]);

@@ -2,9 +2,11 @@
 
 use std::f64::consts::PI;
 
-use cinder_core::{Action, BoxSpace, Env, EnvError, Space, StepOutcome};
+use cinder_core::{Action, Env, Space, StepOutcome};
 
-use crate::common::{Physics, env_boilerplate, env_type, uniform, write_observation};
+use crate::common::{
+    Physics, Stepped, env_boilerplate, env_type, symmetric_box, uniform, write_observation,
+};
 
 env_type!(
     /// A frictionless pendulum to swing up and hold upright with a bounded torque.
@@ -16,9 +18,9 @@ env_type!(
     ///   then θ ← θ + θ̇·dt.
     /// - Reward on the old state: −(normalize(θ)² + 0.1·θ̇² + 0.001·u²). Never terminates.
     /// - Reset: θ from U(−π, π), θ̇ from U(−1, 1).
-    Pendulum,
-    "Pendulum-v1",
-    2
+    Pendulum, "Pendulum-v1", ["theta", "theta_dot"];
+    symmetric_box(&[1.0, 1.0, Self::MAX_SPEED as f32]),
+    symmetric_box(&[Self::MAX_TORQUE as f32]),
 );
 
 impl Pendulum {
@@ -28,18 +30,6 @@ impl Pendulum {
     const G: f64 = 10.0;
     const M: f64 = 1.0;
     const L: f64 = 1.0;
-
-    /// A new environment; call `reset` before stepping.
-    pub fn new() -> Self {
-        let high = vec![1.0, 1.0, Self::MAX_SPEED as f32];
-        let low = high.iter().map(|h| -h).collect();
-        let torque = Self::MAX_TORQUE as f32;
-        Self {
-            physics: Physics::new(Self::ID, ["theta", "theta_dot"]),
-            observation_space: Space::Box(BoxSpace::new(low, high).expect("static bounds")),
-            action_space: Space::Box(BoxSpace::new(vec![-torque], vec![torque]).expect("static")),
-        }
-    }
 
     fn write_obs(observation: &mut [f32], [theta, theta_dot]: [f64; 2]) {
         write_observation(observation, &[theta.cos(), theta.sin(), theta_dot]);
@@ -62,11 +52,7 @@ impl Env for Pendulum {
         Self::write_obs(observation, [theta, theta_dot]);
     }
 
-    fn step_into(
-        &mut self,
-        action: Action<'_>,
-        observation: &mut [f32],
-    ) -> Result<StepOutcome, EnvError> {
+    fn step_into(&mut self, action: Action<'_>, observation: &mut [f32]) -> Stepped {
         let values = self.action_space.continuous_values(Self::ID, action)?;
         let [theta, theta_dot] = self.physics.current()?;
         let u = f64::from(values[0]).clamp(-Self::MAX_TORQUE, Self::MAX_TORQUE);

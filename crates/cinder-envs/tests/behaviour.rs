@@ -1,6 +1,6 @@
 //! Registry, seeding, reset distributions and bad input of the classic-control environments.
 
-use cinder_core::{Action, Env, EnvError, Space};
+use cinder_core::{Action, Env, EnvError, Space, Step};
 use cinder_envs::{REGISTRY, ids, make};
 
 fn some_action(space: &Space) -> Vec<f32> {
@@ -141,26 +141,27 @@ fn bad_actions_are_errors_naming_env_and_space() {
     }
 }
 
+/// The first step of `id` from seed 0 with action `big`, and with the bound `max`, and the
+/// two states reached.
+fn beyond_and_at_the_bound(id: &str, big: f32, max: f32) -> [(Step, Vec<f64>); 2] {
+    [big, max].map(|value| {
+        let mut env = make(id).unwrap();
+        env.reset(Some(0));
+        let step = env.step(Action::Continuous(&[value])).unwrap();
+        (step, env.state().unwrap())
+    })
+}
+
 #[test]
 fn pendulum_clips_torque_like_gymnasium() {
-    let mut a = make("Pendulum-v1").unwrap();
-    let mut b = make("Pendulum-v1").unwrap();
-    a.reset(Some(0));
-    b.reset(Some(0));
-    let big = a.step(Action::Continuous(&[50.0])).unwrap();
-    let max = b.step(Action::Continuous(&[2.0])).unwrap();
+    let [(big, big_state), (max, max_state)] = beyond_and_at_the_bound("Pendulum-v1", 50.0, 2.0);
     assert_eq!(big, max);
-    assert_eq!(a.state().unwrap(), b.state().unwrap());
+    assert_eq!(big_state, max_state);
 }
 
 #[test]
 fn mountaincar_continuous_clips_force_but_pays_for_the_raw_action() {
-    let mut a = make("MountainCarContinuous-v0").unwrap();
-    let mut b = make("MountainCarContinuous-v0").unwrap();
-    a.reset(Some(0));
-    b.reset(Some(0));
-    let big = a.step(Action::Continuous(&[3.0])).unwrap();
-    let max = b.step(Action::Continuous(&[1.0])).unwrap();
+    let [(big, _), (max, _)] = beyond_and_at_the_bound("MountainCarContinuous-v0", 3.0, 1.0);
     assert_eq!(big.observation, max.observation);
     assert!((big.reward - -0.9).abs() < 1e-12, "{}", big.reward);
     assert!((max.reward - -0.1).abs() < 1e-12, "{}", max.reward);

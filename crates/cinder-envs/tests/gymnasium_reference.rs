@@ -188,29 +188,22 @@ fn check_env(name: &str, rollout_state_tol: f64, rollout_reward_tol: f64) {
     }
 }
 
-#[test]
-fn cartpole_matches_gymnasium() {
-    check_env("cartpole", STATE_TOL, STATE_TOL);
+/// One test per environment: its reference file's name and its two tolerances.
+macro_rules! matches_gymnasium {
+    ($($test:ident: $name:literal, $state_tol:expr, $reward_tol:expr;)+) => {$(
+        #[test]
+        fn $test() {
+            check_env($name, $state_tol, $reward_tol);
+        }
+    )+};
 }
 
-#[test]
-fn pendulum_matches_gymnasium() {
-    check_env("pendulum", 1e-7, 1e-9);
-}
-
-#[test]
-fn mountaincar_matches_gymnasium() {
-    check_env("mountaincar", STATE_TOL, STATE_TOL);
-}
-
-#[test]
-fn mountaincar_continuous_matches_gymnasium() {
-    check_env("mountaincar_continuous", 1e-7, 1e-9);
-}
-
-#[test]
-fn acrobot_matches_gymnasium() {
-    check_env("acrobot", STATE_TOL, STATE_TOL);
+matches_gymnasium! {
+    cartpole_matches_gymnasium: "cartpole", STATE_TOL, STATE_TOL;
+    pendulum_matches_gymnasium: "pendulum", 1e-7, 1e-9;
+    mountaincar_matches_gymnasium: "mountaincar", STATE_TOL, STATE_TOL;
+    mountaincar_continuous_matches_gymnasium: "mountaincar_continuous", 1e-7, 1e-9;
+    acrobot_matches_gymnasium: "acrobot", STATE_TOL, STATE_TOL;
 }
 
 /// This package's directory: the one `cargo test` names at run time. (The compile-time

@@ -29,7 +29,9 @@
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
-use cinder_agent::error::{check, check_count, check_positive, check_unit_interval, finite};
+use cinder_agent::error::{
+    check_count, check_non_negative, check_positive, check_unit_interval, finite,
+};
 use cinder_agent::{
     ActionScale, AgentError, Learned, OnPolicyLearner, Policy, PolicyGradient, ReplayLearner,
     Setup, Update,
@@ -83,12 +85,7 @@ impl IcmConfig {
     /// Checks every hyper-parameter's range.
     pub fn validate(&self) -> Result<(), AgentError> {
         check_positive("icm.lr_scale", self.lr_scale)?;
-        check(
-            "icm.reward_scale",
-            self.reward_scale,
-            self.reward_scale >= 0.0 && self.reward_scale.is_finite(),
-            "non-negative",
-        )?;
+        check_non_negative("icm.reward_scale", self.reward_scale)?;
         check_unit_interval("icm.forward_loss_weight", self.forward_loss_weight)?;
         check_positive("icm.lr", self.lr)?;
         check_count("icm.feature_dim", self.feature_dim)?;

@@ -24,12 +24,12 @@
 //! optimiser states, critic), unless they are the same; 0 never restarts. (Pyrado declares
 //! the parameter but never advances its counter.)
 
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use burn::optim::GradientsParams;
 use cinder_agent::error::{check, check_count};
 use cinder_agent::{AgentError, OnPolicyAgent, OnPolicyLearner, Policy, PolicyGradient};
-use cinder_core::{ActMode, Acted, Actor, Metric, Snapshot};
+use cinder_core::{ActMode, Acted, Actor, Metric, Snapshot, join_all};
 use cinder_nn::persist::{load_counters, load_json, save_counters, save_json};
 use cinder_nn::{flat_grads, flat_params, set_flat_grads};
 use cinder_train::{Algorithm, Iteration};
@@ -124,20 +124,28 @@ impl Exchange {
         }
     }
 
-    /// Deposits particle `i`'s parameters and objective gradient, waits for every particle,
-    /// and returns its Stein direction.
-    fn meet(&self, i: usize, params: Vec<f32>, grad: Vec<f32>) -> Result<Vec<f32>, AgentError> {
-        let mut round = self.round.lock().unwrap_or_else(PoisonError::into_inner);
-        let n = round.params.len();
-        while round.serving && !round.broken {
-            round = self
-                .changed
-                .wait(round)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
+    /// Waits until `ready(round)`; an error if the round broke meanwhile.
+    fn wait_until<'a>(
+        &self,
+        round: MutexGuard<'a, Round>,
+        ready: impl Fn(&Round) -> bool,
+    ) -> Result<MutexGuard<'a, Round>, AgentError> {
+        let round = self
+            .changed
+            .wait_while(round, |r| !ready(r) && !r.broken)
+            .unwrap_or_else(PoisonError::into_inner);
         if round.broken {
             return Err(Self::broken());
         }
+        Ok(round)
+    }
+
+    /// Deposits particle `i`'s parameters and objective gradient, waits for every particle,
+    /// and returns its Stein direction.
+    fn meet(&self, i: usize, params: Vec<f32>, grad: Vec<f32>) -> Result<Vec<f32>, AgentError> {
+        let round = self.round.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = round.params.len();
+        let mut round = self.wait_until(round, |r| !r.serving)?;
         round.params[i] = params;
         round.grads[i] = grad;
         round.deposited += 1;
@@ -152,15 +160,7 @@ impl Exchange {
             }
             self.changed.notify_all();
         }
-        while !round.serving && !round.broken {
-            round = self
-                .changed
-                .wait(round)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        if round.broken {
-            return Err(Self::broken());
-        }
+        let mut round = self.wait_until(round, |r| r.serving)?;
         let direction = round.directions[i].take().ok_or_else(Self::broken)?;
         round.deposited -= 1;
         if round.deposited == 0 {
@@ -291,13 +291,7 @@ impl<L: OnPolicyLearner + Send> Svpg<L> {
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
+            join_all(handles)
         })
     }
 

@@ -12,7 +12,7 @@ use cinder_agent::{
 use cinder_core::seeding::rng_from_seed;
 use cinder_core::space::{BoxSpace, Discrete};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Metric, Snapshot, Space, VecEnv};
-use cinder_data::{Budget, Lookahead, ReplayBatch, ReplayBuffer, Rollout, Sampler};
+use cinder_data::{Budget, Lookahead, ReplayBatch, ReplayBuffer, Rollout, Sampler, Transitions};
 use cinder_envs::make;
 use cinder_explore::{Icm, IcmConfig, IcmNets};
 use cinder_nn::device::{device_stream_turn, test_device};
@@ -225,22 +225,9 @@ fn curiosity_reaches_an_off_policy_learner_per_window_step() {
     for _ in 0..200 {
         let actions = ActionBatch::sample(&act_space, n, &mut rng);
         let step = envs.step(actions.as_actions()).unwrap();
-        let mut next = step.observations.to_vec();
-        for i in 0..n {
-            if step.terminated[i] || step.truncated[i] {
-                next[i * 4..i * 4 + 4].copy_from_slice(&step.final_observations[i * 4..i * 4 + 4]);
-            }
-        }
-        buffer
-            .push(
-                &observations,
-                &actions,
-                step.rewards,
-                &next,
-                step.terminated,
-                step.truncated,
-            )
-            .unwrap();
+        let mut next = vec![0.0; observations.len()];
+        let transitions = Transitions::of_step(&observations, &actions, &step, &mut next);
+        buffer.push(transitions).unwrap();
         observations.copy_from_slice(step.observations);
     }
     let lookahead = Lookahead::new(3, 0.9).unwrap();
@@ -250,16 +237,7 @@ fn curiosity_reaches_an_off_policy_learner_per_window_step() {
         "some windows hold several steps"
     );
 
-    let recorder = RecordOff {
-        device: device.clone(),
-        seen: Vec::new(),
-    };
-    let mut icm = Icm::new(
-        recorder,
-        config(),
-        &Setup::of_spaces(&obs_space, &act_space, &device, &device, 0),
-    )
-    .unwrap();
+    let mut icm = icm_off(config(), &obs_space, &act_space, &device).unwrap();
     let nets = icm.nets().valid();
     let mut expected = vec![0.0f32; batch.len()];
     let steps = &batch.steps;
@@ -355,16 +333,7 @@ fn continuous_actions_enter_scaled() {
     device.seed(2);
     let env = make("Pendulum-v1").unwrap();
     let (obs, act) = (env.observation_space().clone(), env.action_space().clone());
-    let recorder = RecordOff {
-        device: device.clone(),
-        seen: Vec::new(),
-    };
-    let icm = Icm::new(
-        recorder,
-        config(),
-        &Setup::of_spaces(&obs, &act, &device, &device, 0),
-    )
-    .unwrap();
+    let icm = icm_off(config(), &obs, &act, &device).unwrap();
     let s = [1.0f32, 0.0, 0.5, 0.9, 0.1, -0.5];
     let next = [0.9f32, 0.1, 0.4, 0.8, 0.2, -0.4];
     let r = icm
@@ -383,15 +352,34 @@ fn continuous_actions_enter_scaled() {
     assert!(err.to_string().contains("continuous actions"), "{err}");
 }
 
+/// An off-policy ICM around a recorder, for the spaces `obs` and `act`.
+fn icm_off(
+    config: IcmConfig,
+    obs: &Space,
+    act: &Space,
+    device: &Device,
+) -> Result<Icm<RecordOff>, AgentError> {
+    let recorder = RecordOff {
+        device: device.clone(),
+        seen: Vec::new(),
+    };
+    Icm::new(
+        recorder,
+        config,
+        &Setup::of_spaces(obs, act, device, device, 0),
+    )
+}
+
+/// The error of [`icm_off`].
+fn icm_error(config: IcmConfig, obs: &Space, act: &Space, device: &Device) -> AgentError {
+    icm_off(config, obs, act, device).err().unwrap()
+}
+
 #[test]
 fn bad_input_is_an_error_naming_the_parameter() {
     let _turn = device_stream_turn();
     let device = test_device();
     let (obs, act) = cartpole_spaces();
-    let recorder = || RecordOff {
-        device: device.clone(),
-        seen: Vec::new(),
-    };
     for (weight, ok) in [
         (0.0, true),
         (1.0, true),
@@ -403,11 +391,7 @@ fn bad_input_is_an_error_naming_the_parameter() {
             forward_loss_weight: weight,
             ..IcmConfig::default()
         };
-        match Icm::new(
-            recorder(),
-            config,
-            &Setup::of_spaces(&obs, &act, &device, &device, 0),
-        ) {
+        match icm_off(config, &obs, &act, &device) {
             Ok(_) => assert!(ok, "{weight} accepted"),
             Err(e) => {
                 assert!(!ok, "{weight} refused: {e}");
@@ -433,38 +417,20 @@ fn bad_input_is_an_error_naming_the_parameter() {
             ..IcmConfig::default()
         },
     ] {
-        let err = Icm::new(
-            recorder(),
-            config,
-            &Setup::of_spaces(&obs, &act, &device, &device, 0),
-        )
-        .err()
-        .unwrap();
+        let err = icm_error(config, &obs, &act, &device);
         assert!(
             matches!(err, AgentError::InvalidParameter { name, .. } if name.starts_with("icm.")),
             "{err}"
         );
     }
     let discrete_obs = Space::Discrete(Discrete::new(16).unwrap());
-    let err = Icm::new(
-        recorder(),
-        IcmConfig::default(),
-        &Setup::of_spaces(&discrete_obs, &act, &device, &device, 0),
-    )
-    .err()
-    .unwrap();
+    let err = icm_error(IcmConfig::default(), &discrete_obs, &act, &device);
     assert!(
         matches!(err, AgentError::UnsupportedSpace(_)) && err.to_string().contains("ICM"),
         "{err}"
     );
     let unbounded =
         Space::Box(BoxSpace::new(vec![f32::NEG_INFINITY], vec![f32::INFINITY]).unwrap());
-    let err = Icm::new(
-        recorder(),
-        IcmConfig::default(),
-        &Setup::of_spaces(&obs, &unbounded, &device, &device, 0),
-    )
-    .err()
-    .unwrap();
+    let err = icm_error(IcmConfig::default(), &obs, &unbounded, &device);
     assert!(err.to_string().contains("bounded action box"), "{err}");
 }

@@ -13,7 +13,7 @@ use cinder_envs::make;
 use cinder_explore::svgd::Kernel;
 use cinder_explore::{Svpg, SvpgConfig};
 use cinder_nn::device::{device_stream_turn, test_device};
-use cinder_nn::flat_params;
+use cinder_nn::{Activation, NetConfig, flat_params};
 use cinder_pg::{A2c, A2cConfig, GaeConfig, Ppo, PpoConfig};
 use cinder_train::Algorithm;
 
@@ -36,14 +36,14 @@ fn setup(seed: u64, device: &Device) -> Setup {
 
 fn small() -> PolicyConfig {
     PolicyConfig {
-        hidden: vec![16],
+        net: NetConfig::new(&[16], Activation::Tanh),
         ..PolicyConfig::default()
     }
 }
 
 fn critic() -> GaeConfig {
     GaeConfig {
-        hidden: vec![16],
+        net: NetConfig::new(&[16], Activation::Tanh),
         ..GaeConfig::default()
     }
 }

@@ -5,6 +5,7 @@ use burn::module::{Initializer, Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, activation};
 
+use crate::ensemble::EnsembleMlpConfig;
 use crate::error::NnError;
 
 /// The non-linearity between hidden layers.
@@ -22,6 +23,41 @@ impl Activation {
             Activation::Tanh => crate::tanh::tanh(x),
             Activation::Relu => activation::relu(x),
         }
+    }
+}
+
+/// The hidden layers of a learner's networks: their sizes and the non-linearity between them.
+///
+/// Every network of a learner (policy, value function, critics, Q-function) has this shape
+/// between its own input and output.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NetConfig {
+    /// Sizes of the hidden layers.
+    pub hidden: Vec<usize>,
+    /// Non-linearity after each hidden layer.
+    pub activation: Activation,
+}
+
+impl NetConfig {
+    /// Hidden layers of `hidden` sizes with `activation` between them.
+    pub fn new(hidden: &[usize], activation: Activation) -> Self {
+        Self {
+            hidden: hidden.to_vec(),
+            activation,
+        }
+    }
+
+    /// An MLP `input → hidden → output` of this shape (orthogonal init, see [`MlpConfig`]).
+    pub fn mlp(&self, input: usize, output: usize) -> MlpConfig {
+        MlpConfig::new(input, self.hidden.clone(), output).with_activation(self.activation)
+    }
+
+    /// `members` MLPs `input → hidden → output` of this shape, as one [`EnsembleMlp`].
+    ///
+    /// [`EnsembleMlp`]: crate::EnsembleMlp
+    pub fn ensemble(&self, members: usize, input: usize, output: usize) -> EnsembleMlpConfig {
+        EnsembleMlpConfig::new(members, input, self.hidden.clone(), output)
+            .with_activation(self.activation)
     }
 }
 

@@ -18,15 +18,13 @@ use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
 use cinder_data::ReplayBatch;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{Activation, adam, descend};
+use cinder_nn::{Activation, NetConfig, adam, descend};
 
 /// BC's hyper-parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BcConfig {
     /// Hidden layer sizes of the policy.
-    pub hidden: Vec<usize>,
-    /// Its non-linearity.
-    pub activation: Activation,
+    pub net: NetConfig,
     /// Adam learning rate.
     pub lr: f64,
     /// Global gradient-norm clip, or none.
@@ -37,8 +35,7 @@ impl Default for BcConfig {
     /// Tianshou's imitation examples: two hidden layers, Adam at 1e-3.
     fn default() -> Self {
         Self {
-            hidden: vec![64, 64],
-            activation: Activation::Relu,
+            net: NetConfig::new(&[64, 64], Activation::Relu),
             lr: 1e-3,
             max_grad_norm: None,
         }
@@ -92,8 +89,7 @@ impl Bc {
         let (policy, scale) = match action_space {
             Space::Discrete(_) => {
                 let policy_config = PolicyConfig {
-                    hidden: config.hidden.clone(),
-                    activation: config.activation,
+                    net: config.net.clone(),
                     ..PolicyConfig::default()
                 };
                 let policy = Policy::new(&policy_config, observation_dim, action_space, &device)?;
@@ -101,13 +97,8 @@ impl Bc {
             }
             Space::Box(_) => {
                 let scale = ActionScale::for_space("BC", action_space)?;
-                let policy = DeterministicPolicy::new(
-                    observation_dim,
-                    scale.dim(),
-                    &config.hidden,
-                    config.activation,
-                    &device,
-                )?;
+                let policy =
+                    DeterministicPolicy::new(observation_dim, scale.dim(), &config.net, &device)?;
                 (Cloned::Continuous(policy), Some(scale))
             }
         };

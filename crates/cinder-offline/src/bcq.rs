@@ -30,7 +30,7 @@ use cinder_data::ReplayBatch;
 use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
 use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{indices, matrix, read_indices};
-use cinder_nn::{Activation, Mlp, MlpConfig, adam, descend, hard_update};
+use cinder_nn::{Activation, Mlp, NetConfig, adam, descend, hard_update};
 use rand::Rng;
 
 /// BCQ's hyper-parameters (Tianshou's names; `gamma`, `estimation_step` and
@@ -39,9 +39,7 @@ use rand::Rng;
 #[derive(Debug, Clone, PartialEq)]
 pub struct BcqConfig {
     /// Hidden layer sizes of the Q-network and of the imitator.
-    pub hidden: Vec<usize>,
-    /// Their non-linearity.
-    pub activation: Activation,
+    pub net: NetConfig,
     /// Adam learning rate (one optimiser over both networks, as in Tianshou).
     pub lr: f64,
     /// Updates between two copies of the Q-network into its target; 0: no target network.
@@ -66,8 +64,7 @@ impl Default for BcqConfig {
     /// 0.01, double Q) with its CartPole test's networks (two hidden layers of 64) and lr.
     fn default() -> Self {
         Self {
-            hidden: vec![64, 64],
-            activation: Activation::Relu,
+            net: NetConfig::new(&[64, 64], Activation::Relu),
             lr: 1e-3,
             target_update_freq: 8000,
             eval_eps: 0.001,
@@ -150,11 +147,7 @@ impl Bcq {
         let num_actions = discrete_action_count("discrete BCQ", setup, false)?;
         let observation_dim = setup.observation_dim();
         let device = setup.device.clone().autodiff();
-        let net = || {
-            MlpConfig::new(observation_dim, config.hidden.clone(), num_actions)
-                .with_activation(config.activation)
-                .init(&device)
-        };
+        let net = || (config.net).mlp(observation_dim, num_actions).init(&device);
         let nets = BcqNets {
             q: net()?,
             imitator: net()?,

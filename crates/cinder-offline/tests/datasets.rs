@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use cinder_core::wrappers::TimeLimit;
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Space, VecEnv};
-use cinder_data::{Dataset, DatasetError, Lookahead, ReplayBuffer, record};
+use cinder_data::{Dataset, DatasetError, Lookahead, ReplayBuffer, Transitions, record};
 use cinder_offline::minari;
 use serde_json::Value;
 
@@ -169,26 +169,8 @@ fn n_step_targets_from_a_dataset_equal_the_replay_buffers() {
     for _ in 0..steps / n {
         let actions = Lean.act(&obs, n, ActMode::Greedy).unwrap().actions;
         let step = vec_env.step(actions.as_actions()).unwrap();
-        for i in 0..n {
-            let row = i * dim..(i + 1) * dim;
-            let ended = step.terminated[i] || step.truncated[i];
-            let source = if ended {
-                step.final_observations
-            } else {
-                step.observations
-            };
-            next[row.clone()].copy_from_slice(&source[row]);
-        }
-        online
-            .push(
-                &obs,
-                &actions,
-                step.rewards,
-                &next,
-                step.terminated,
-                step.truncated,
-            )
-            .unwrap();
+        let transitions = Transitions::of_step(&obs, &actions, &step, &mut next);
+        online.push(transitions).unwrap();
         obs.copy_from_slice(step.observations);
     }
     assert_eq!(online.len(), from_dataset.len());

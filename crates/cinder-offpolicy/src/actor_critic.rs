@@ -22,8 +22,8 @@ use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_o
 use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::matrix;
 use cinder_nn::{
-    Activation, Descent, EnsembleMlp, EnsembleMlpConfig, Half, Mlp, MlpConfig, adam, add_up,
-    descend_halves, descend_halves_beside, soft_update,
+    Descent, EnsembleMlp, Half, Mlp, NetConfig, adam, add_up, descend_halves,
+    descend_halves_beside, soft_update,
 };
 
 /// A policy network of the skeleton: `[-1, 1]^d` actions from an MLP.
@@ -32,8 +32,7 @@ pub trait PolicyNet: Module + Sync {
     fn build(
         observation_dim: usize,
         action_dim: usize,
-        hidden: &[usize],
-        activation: Activation,
+        net: &NetConfig,
         device: &Device,
     ) -> Result<Self, AgentError>;
 }
@@ -45,11 +44,10 @@ macro_rules! policy_net {
             fn build(
                 observation_dim: usize,
                 action_dim: usize,
-                hidden: &[usize],
-                activation: Activation,
+                net: &NetConfig,
                 device: &Device,
             ) -> Result<Self, AgentError> {
-                Self::new(observation_dim, action_dim, hidden, activation, device)
+                Self::new(observation_dim, action_dim, net, device)
             }
         }
     )+};
@@ -66,12 +64,7 @@ pub trait Critics: Module + Sync {
     const TARGET_FILE: &'static str;
 
     /// Fresh critics of `[s | a]` inputs of size `input`.
-    fn build(
-        input: usize,
-        hidden: &[usize],
-        activation: Activation,
-        device: &Device,
-    ) -> Result<Self, AgentError>;
+    fn build(input: usize, net: &NetConfig, device: &Device) -> Result<Self, AgentError>;
 
     /// `Q_j(s, a)` of every member `j` → `[members, B]`.
     fn q_values(&self, observations: Tensor<2>, actions: Tensor<2>) -> Tensor<2>;
@@ -81,15 +74,8 @@ impl Critics for Mlp {
     const FILE: &'static str = "critic.bpk";
     const TARGET_FILE: &'static str = "critic_target.bpk";
 
-    fn build(
-        input: usize,
-        hidden: &[usize],
-        activation: Activation,
-        device: &Device,
-    ) -> Result<Self, AgentError> {
-        Ok(MlpConfig::new(input, hidden.to_vec(), 1)
-            .with_activation(activation)
-            .init(device)?)
+    fn build(input: usize, net: &NetConfig, device: &Device) -> Result<Self, AgentError> {
+        Ok(net.mlp(input, 1).init(device)?)
     }
 
     fn q_values(&self, observations: Tensor<2>, actions: Tensor<2>) -> Tensor<2> {
@@ -104,15 +90,8 @@ impl Critics for EnsembleMlp {
     const TARGET_FILE: &'static str = "critic_targets.bpk";
 
     /// Twin critics (clipped double Q).
-    fn build(
-        input: usize,
-        hidden: &[usize],
-        activation: Activation,
-        device: &Device,
-    ) -> Result<Self, AgentError> {
-        Ok(EnsembleMlpConfig::new(2, input, hidden.to_vec(), 1)
-            .with_activation(activation)
-            .init(device)?)
+    fn build(input: usize, net: &NetConfig, device: &Device) -> Result<Self, AgentError> {
+        Ok(net.ensemble(2, input, 1).init(device)?)
     }
 
     fn q_values(&self, observations: Tensor<2>, actions: Tensor<2>) -> Tensor<2> {
@@ -213,19 +192,19 @@ pub struct ActorCritic<P, C> {
 impl<P: PolicyNet, C: Critics> ActorCritic<P, C> {
     /// The skeleton of `learner` (named in errors) for `setup`'s bounded box action space:
     /// the policy, then the critics (the initial weights are drawn in that order), all with
-    /// `hidden` layers of `activation`; the targets start as copies. The setup's seed drives
+    /// the hidden layers of `net`; the targets start as copies. The setup's seed drives
     /// the host generator.
     pub fn new(
         learner: &str,
         setup: &Setup,
         with_policy_target: bool,
-        (hidden, activation): (&[usize], Activation),
+        net: &NetConfig,
     ) -> Result<Self, AgentError> {
         let scale = ActionScale::for_space(learner, &setup.action_space)?;
         let device = setup.device.clone().autodiff();
         let (observations, actions) = (setup.observation_dim(), scale.dim());
-        let policy = P::build(observations, actions, hidden, activation, &device)?;
-        let critics = C::build(observations + actions, hidden, activation, &device)?;
+        let policy = P::build(observations, actions, net, &device)?;
+        let critics = C::build(observations + actions, net, &device)?;
         Ok(Self {
             acting: policy.valid().to_device(&setup.act_device),
             nets: Nets {

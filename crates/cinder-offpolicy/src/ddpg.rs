@@ -14,21 +14,19 @@
 
 use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
 use cinder_agent::{AgentError, DeterministicPolicy, Learned, ReplayLearner, Setup};
-use cinder_core::{ActMode, Acted, Actor, Snapshot};
+use cinder_core::Snapshot;
 use cinder_data::ReplayBatch;
-use cinder_nn::{Activation, Mlp};
+use cinder_nn::{Activation, Mlp, NetConfig};
 
 use crate::actor_critic::{ActorCritic, CriticLoss, Critics};
-use crate::noise::{ExplorationNoise, NoisyActing};
+use crate::noise::{ExplorationNoise, NoisyActing, noisy_actor};
 
 /// DDPG's own hyper-parameters (the replay loop's, `gamma` and `estimation_step` among them,
 /// are in [`ReplayConfig`](crate::ReplayConfig)). Defaults are Tianshou's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DdpgConfig {
     /// Hidden layers of policy and critic.
-    pub hidden: Vec<usize>,
-    /// Non-linearity of both networks.
-    pub activation: Activation,
+    pub net: NetConfig,
     /// Weight of the trained networks in the target update.
     pub tau: f64,
     /// Exploration noise (Gaussian σ = 0.1 by default).
@@ -51,8 +49,7 @@ pub struct DdpgConfig {
 impl Default for DdpgConfig {
     fn default() -> Self {
         Self {
-            hidden: vec![256, 256],
-            activation: Activation::Relu,
+            net: NetConfig::new(&[256, 256], Activation::Relu),
             tau: 0.005,
             exploration_noise: ExplorationNoise::Gaussian { sigma: 0.1 },
             action_scaling: true,
@@ -89,8 +86,7 @@ impl Ddpg {
     /// the noise.
     pub fn new(config: DdpgConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let net = (&config.hidden[..], config.activation);
-        let ac = ActorCritic::new("DDPG", setup, true, net)?;
+        let ac = ActorCritic::new("DDPG", setup, true, &config.net)?;
         Ok(Self {
             acting: NoisyActing::of(&config),
             ac,
@@ -99,13 +95,7 @@ impl Ddpg {
     }
 }
 
-impl Actor for Ddpg {
-    type Error = AgentError;
-
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.acting.act(&mut self.ac, obs, num_envs, mode)
-    }
-}
+noisy_actor!(Ddpg);
 
 impl ReplayLearner for Ddpg {
     fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, AgentError> {

@@ -35,7 +35,7 @@ use cinder_nn::halves::{Descent, add_up, descend_halves};
 use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
 use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{indices, matrix, read_floats};
-use cinder_nn::{Activation, Mlp, MlpConfig, Schedule, adam, hard_update};
+use cinder_nn::{Activation, Mlp, NetConfig, Schedule, adam, hard_update};
 use cinder_train::Metric;
 use rand::Rng;
 
@@ -44,9 +44,7 @@ use rand::Rng;
 #[derive(Debug, Clone, PartialEq)]
 pub struct DqlConfig {
     /// Hidden layer sizes of the Q-network.
-    pub hidden: Vec<usize>,
-    /// Non-linearity of the Q-network.
-    pub activation: Activation,
+    pub net: NetConfig,
     /// Initial probability of a random action.
     pub eps_init: f64,
     /// Per-iteration decay factor of ε (1 keeps it constant).
@@ -70,8 +68,7 @@ pub struct DqlConfig {
 impl Default for DqlConfig {
     fn default() -> Self {
         Self {
-            hidden: vec![64, 64],
-            activation: Activation::Relu,
+            net: NetConfig::new(&[64, 64], Activation::Relu),
             eps_init: 1.0,
             eps_schedule_gamma: 0.99,
             eps_final: 0.05,
@@ -129,8 +126,8 @@ impl Dql {
         let observation_dim = setup.observation_dim();
         let num_actions = discrete_action_count("DQL", setup, config.action_mask)?;
         let device = setup.device.clone().autodiff();
-        let q = MlpConfig::new(observation_dim, config.hidden.clone(), num_actions)
-            .with_activation(config.activation)
+        let q = (config.net)
+            .mlp(observation_dim, num_actions)
             .init(&device)?;
         Ok(Self {
             optim: adam(),

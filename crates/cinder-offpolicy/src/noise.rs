@@ -147,6 +147,26 @@ pub(crate) struct NoisyActing {
     action_bound_clip: bool,
 }
 
+/// `Actor` for a learner whose `acting` is a [`NoisyActing`] over its skeleton `ac` (DDPG,
+/// TD3).
+macro_rules! noisy_actor {
+    ($learner:ty) => {
+        impl cinder_core::Actor for $learner {
+            type Error = AgentError;
+
+            fn act(
+                &mut self,
+                obs: &[f32],
+                num_envs: usize,
+                mode: cinder_core::ActMode,
+            ) -> Result<cinder_core::Acted, AgentError> {
+                self.acting.act(&mut self.ac, obs, num_envs, mode)
+            }
+        }
+    };
+}
+pub(crate) use noisy_actor;
+
 impl NoisyActing {
     /// The acting `config` describes.
     pub fn of(config: &DdpgConfig) -> Self {

@@ -9,7 +9,7 @@ use cinder_agent::resume::{restore_envs_then, save_envs};
 use cinder_agent::{AgentError, ReplayLearner, Setup, StatSums};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, Actor, EpisodeRecord, VecEnv};
-use cinder_data::{Lookahead, Memory, PrioritizedConfig, ReplayBuffer, ReplayError};
+use cinder_data::{Lookahead, Memory, PrioritizedConfig, ReplayBuffer, ReplayError, Transitions};
 use cinder_nn::persist::{load_json, save_json};
 use cinder_nn::tensors::read_floats;
 use cinder_train::{Algorithm, Iteration, Metric, Snapshot};
@@ -191,29 +191,18 @@ impl<L: ReplayLearner> OffPolicy<L> {
         episodes: &mut Vec<EpisodeRecord>,
     ) -> Result<usize, AgentError> {
         let n = self.envs.num_envs();
-        let dim = self.envs.observation_dim();
         for _ in 0..lockstep {
             self.observations.copy_from_slice(self.envs.observations());
             let actions = self.learner.act(&self.observations, n, mode)?.actions;
             let step = self.envs.step(actions.as_actions())?;
-            for i in 0..n {
-                let row = i * dim..(i + 1) * dim;
-                let source = if step.terminated[i] || step.truncated[i] {
-                    &step.final_observations[row.clone()]
-                } else {
-                    &step.observations[row.clone()]
-                };
-                self.next_observations[row].copy_from_slice(source);
-            }
+            let next = &mut self.next_observations;
             self.memory
-                .push(
+                .push(Transitions::of_step(
                     &self.observations,
                     &actions,
-                    step.rewards,
-                    &self.next_observations,
-                    step.terminated,
-                    step.truncated,
-                )
+                    &step,
+                    next,
+                ))
                 .map_err(|source| AgentError::Transition {
                     step: self.env_steps,
                     source,

@@ -28,7 +28,7 @@ use cinder_data::ReplayBatch;
 use cinder_nn::distributions::standard_normal;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{Activation, EnsembleMlp, Schedule, adam, descend};
+use cinder_nn::{Activation, EnsembleMlp, NetConfig, Schedule, adam, descend};
 use cinder_train::Metric;
 
 use crate::actor_critic::{ActorCritic, CriticLoss, Critics, min_over_members};
@@ -38,9 +38,7 @@ use crate::actor_critic::{ActorCritic, CriticLoss, Critics, min_over_members};
 #[derive(Debug, Clone, PartialEq)]
 pub struct SacConfig {
     /// Hidden layers of the policy and of each Q-function.
-    pub hidden: Vec<usize>,
-    /// Non-linearity of all networks.
-    pub activation: Activation,
+    pub net: NetConfig,
     /// Weight of the trained critics in the target update (Pyrado's 0.995 is 1 − tau).
     pub tau: f64,
     /// Initial entropy coefficient α (Pyrado's `ent_coeff_init`).
@@ -64,8 +62,7 @@ pub struct SacConfig {
 impl Default for SacConfig {
     fn default() -> Self {
         Self {
-            hidden: vec![256, 256],
-            activation: Activation::Relu,
+            net: NetConfig::new(&[256, 256], Activation::Relu),
             tau: 0.005,
             entropy_coeff_init: 0.2,
             learn_entropy_coeff: true,
@@ -114,8 +111,7 @@ impl Sac {
     /// random actions.
     pub fn new(config: SacConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let net = (&config.hidden[..], config.activation);
-        let ac = ActorCritic::new("SAC", setup, false, net)?;
+        let ac = ActorCritic::new("SAC", setup, false, &config.net)?;
         let log_alpha = LogAlpha {
             value: Param::from_tensor(Tensor::from_floats(
                 [config.entropy_coeff_init.ln() as f32],

@@ -16,9 +16,9 @@
 //! the first).
 
 use burn::tensor::Tensor;
-use cinder_agent::error::check;
+use cinder_agent::error::{check, check_non_negative};
 use cinder_agent::{AgentError, DeterministicPolicy, Learned, ReplayLearner, Setup};
-use cinder_core::{ActMode, Acted, Actor, Snapshot};
+use cinder_core::Snapshot;
 use cinder_data::ReplayBatch;
 use cinder_nn::EnsembleMlp;
 use cinder_nn::distributions::standard_normal;
@@ -27,7 +27,7 @@ use cinder_nn::tensors::read_floats;
 
 use crate::actor_critic::{ActorCritic, CriticLoss, Critics, min_over_members};
 use crate::ddpg::DdpgConfig;
-use crate::noise::NoisyActing;
+use crate::noise::{NoisyActing, noisy_actor};
 
 /// TD3's hyper-parameters: DDPG's and three of its own. Defaults are Tianshou's (and SB3's).
 #[derive(Debug, Clone, PartialEq)]
@@ -65,12 +65,7 @@ impl Td3Config {
             ("policy_noise", self.policy_noise),
             ("noise_clip", self.noise_clip),
         ] {
-            check(
-                name,
-                value,
-                value.is_finite() && value >= 0.0,
-                "non-negative",
-            )?;
+            check_non_negative(name, value)?;
         }
         let freq = self.update_actor_freq;
         check("update_actor_freq", freq as f64, freq > 0, "at least 1")
@@ -93,8 +88,7 @@ impl Td3 {
     /// the noise.
     pub fn new(config: Td3Config, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let net = (&config.ddpg.hidden[..], config.ddpg.activation);
-        let ac = ActorCritic::new("TD3", setup, true, net)?;
+        let ac = ActorCritic::new("TD3", setup, true, &config.ddpg.net)?;
         Ok(Self {
             acting: NoisyActing::of(&config.ddpg),
             policy_loss: Tensor::zeros([1], &ac.device.clone().inner()),
@@ -104,13 +98,7 @@ impl Td3 {
     }
 }
 
-impl Actor for Td3 {
-    type Error = AgentError;
-
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.acting.act(&mut self.ac, obs, num_envs, mode)
-    }
-}
+noisy_actor!(Td3);
 
 impl ReplayLearner for Td3 {
     fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, AgentError> {

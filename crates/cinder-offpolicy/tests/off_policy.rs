@@ -9,6 +9,7 @@ use cinder_core::space::{BoxSpace, Discrete, Space};
 use cinder_core::{ActMode, Action, Actor, Env, EnvError, StepOutcome, VecEnv};
 use cinder_envs::make;
 use cinder_nn::device::{device_stream_turn, test_device};
+use cinder_nn::{Activation, NetConfig};
 use cinder_offpolicy::{
     Ddpg, DdpgConfig, Dql, DqlConfig, OffPolicy, ReplayConfig, ReplayLearner, Sac, SacConfig,
 };
@@ -291,7 +292,7 @@ fn the_entropy_coefficient_targets_minus_the_action_dimension() {
         &envs,
         SacConfig {
             entropy_coeff_init: 0.5,
-            hidden: vec![32, 32],
+            net: NetConfig::new(&[32, 32], Activation::Relu),
             lr: 1e-2,
             ..SacConfig::default()
         },
@@ -496,7 +497,7 @@ fn learning_dql_cartpole_reaches_150_within_20k_steps() {
     let learner = dql(
         &envs,
         DqlConfig {
-            hidden: vec![64, 64],
+            net: NetConfig::new(&[64, 64], Activation::Relu),
             eps_schedule_gamma: 0.9,
             eps_final: 0.04,
             target_update_intvl: 128,
@@ -535,7 +536,7 @@ fn learning_sac_pendulum_beats_random_within_4k_steps() {
     let learner = sac(
         &envs,
         SacConfig {
-            hidden: vec![64, 64],
+            net: NetConfig::new(&[64, 64], Activation::Relu),
             lr: 1e-3,
             entropy_coeff_init: 1.0,
             standardize_rew: false,

@@ -12,7 +12,9 @@
 
 use burn::optim::{GradientsParams, ModuleOptimizer, RmsPropConfig};
 use burn::tensor::Device;
-use cinder_agent::error::{check, check_count, check_max_grad_norm, check_positive, finite};
+use cinder_agent::error::{
+    check, check_count, check_max_grad_norm, check_non_negative, check_positive, finite,
+};
 use cinder_agent::{
     AgentError, OnPolicyLearner, Policy, PolicyConfig, PolicyGradient, Setup, Update,
 };
@@ -68,12 +70,7 @@ impl Default for A2cConfig {
 impl A2cConfig {
     /// Checks every hyper-parameter's range.
     pub fn validate(&self) -> Result<(), AgentError> {
-        check(
-            "vfcn_coeff",
-            self.vfcn_coeff,
-            self.vfcn_coeff >= 0.0,
-            "non-negative",
-        )?;
+        check_non_negative("vfcn_coeff", self.vfcn_coeff)?;
         check("entropy_coeff", self.entropy_coeff, true, "finite")?;
         check_positive("lr", self.lr)?;
         check_count("batch_size", self.batch_size)?;

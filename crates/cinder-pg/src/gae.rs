@@ -16,7 +16,7 @@ use cinder_core::Snapshot;
 use cinder_data::Rollout;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{Activation, Mlp, MlpConfig, Schedule, adam, descend};
+use cinder_nn::{Activation, Mlp, NetConfig, Schedule, adam, descend};
 
 /// Hyper-parameters of the GAE critic (Pyrado's `GAE` names; SB3 defaults where Pyrado has
 /// none).
@@ -35,9 +35,7 @@ pub struct GaeConfig {
     /// How the learning rate changes over training.
     pub lr_schedule: Schedule,
     /// Hidden layers of the value network.
-    pub hidden: Vec<usize>,
-    /// Its non-linearity.
-    pub activation: Activation,
+    pub net: NetConfig,
 }
 
 impl Default for GaeConfig {
@@ -49,8 +47,7 @@ impl Default for GaeConfig {
             max_grad_norm: None,
             lr: 5e-4,
             lr_schedule: Schedule::Constant,
-            hidden: vec![64, 64],
-            activation: Activation::Tanh,
+            net: NetConfig::new(&[64, 64], Activation::Tanh),
         }
     }
 }
@@ -94,9 +91,7 @@ impl Gae {
     pub fn new(config: GaeConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
         let device = setup.device.clone().autodiff();
-        let vfcn = MlpConfig::new(setup.observation_dim(), config.hidden.clone(), 1)
-            .with_activation(config.activation)
-            .init(&device)?;
+        let vfcn = (config.net).mlp(setup.observation_dim(), 1).init(&device)?;
         Ok(Self {
             vfcn,
             optim: adam(),

@@ -7,7 +7,7 @@
 //! L        = L_clip − entropy_coeff · mean(H) + vfcn_coeff · L_V,  one optimiser for policy and V
 //! ```
 
-use cinder_agent::error::check;
+use cinder_agent::error::check_non_negative;
 use cinder_agent::{AgentError, OnPolicyLearner, Policy, PolicyGradient, Setup, Update};
 use cinder_core::Snapshot;
 use cinder_data::Rollout;
@@ -36,12 +36,7 @@ impl Default for Ppo2Config {
 impl Ppo2Config {
     /// Checks every hyper-parameter's range.
     pub fn validate(&self) -> Result<(), AgentError> {
-        check(
-            "vfcn_coeff",
-            self.vfcn_coeff,
-            self.vfcn_coeff >= 0.0,
-            "non-negative",
-        )?;
+        check_non_negative("vfcn_coeff", self.vfcn_coeff)?;
         self.ppo.validate()
     }
 }

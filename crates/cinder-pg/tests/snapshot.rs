@@ -10,6 +10,7 @@ use cinder_data::{Budget, Rollout, Sampler};
 use cinder_envs::make;
 use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_nn::tensors::{matrix, read_floats};
+use cinder_nn::{Activation, NetConfig};
 use cinder_pg::{
     A2c, A2cConfig, GaeConfig, OnPolicy, OnPolicyLearner, Ppo, Ppo2, Ppo2Config, PpoConfig,
 };
@@ -64,11 +65,11 @@ fn learner(
     device.seed(seed);
     let envs = VecEnv::from_fn(1, |_| make(id)).unwrap();
     let critic = GaeConfig {
-        hidden: hidden.clone(),
+        net: NetConfig::new(&hidden, Activation::Tanh),
         ..GaeConfig::default()
     };
     let policy = PolicyConfig {
-        hidden,
+        net: NetConfig::new(&hidden, Activation::Tanh),
         ..PolicyConfig::default()
     };
     make_learner(&Setup::new(&envs, &device, &device, 0), policy, critic)
@@ -93,15 +94,20 @@ fn greedy_log_probs_and_actions(learner: &dyn OnPolicyLearner, obs: &[f32]) -> (
     (log_probs, format!("{:?}", mode.to_batch().unwrap()))
 }
 
+/// The metadata of a snapshot after one iteration of `total_steps`.
+fn first_iteration(total_steps: usize) -> SnapshotMeta {
+    SnapshotMeta {
+        iteration: 1,
+        total_steps,
+        eval_mean: 0.0,
+        ..SnapshotMeta::default()
+    }
+}
+
 fn round_trip(snapshot: &Snapshot) -> Snapshot {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("latest");
-    let meta = SnapshotMeta {
-        iteration: 1,
-        total_steps: 64,
-        eval_mean: 0.0,
-        ..SnapshotMeta::default()
-    };
+    let meta = first_iteration(64);
     write_snapshot(&path, snapshot, meta.clone()).unwrap();
     // Overwriting keeps exactly one complete snapshot.
     write_snapshot(&path, snapshot, meta).unwrap();
@@ -162,13 +168,7 @@ fn corrupt_and_mismatched_snapshots_are_errors_naming_the_file() {
     // A flipped byte on disk is caught by the checksum.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("latest");
-    let meta = SnapshotMeta {
-        iteration: 1,
-        total_steps: 1,
-        eval_mean: 0.0,
-        ..SnapshotMeta::default()
-    };
-    write_snapshot(&path, &snapshot, meta).unwrap();
+    write_snapshot(&path, &snapshot, first_iteration(1)).unwrap();
     let file = path.join("policy.bpk");
     let mut bytes = std::fs::read(&file).unwrap();
     let last = bytes.len() - 1;

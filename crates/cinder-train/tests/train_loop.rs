@@ -135,6 +135,28 @@ fn scripted(nan_at: Option<usize>) -> Scripted {
     }
 }
 
+/// A fresh run directory and its logger.
+fn run_dir() -> (tempfile::TempDir, RunLogger) {
+    let dir = tempfile::tempdir().unwrap();
+    let logger = RunLogger::create(dir.path(), serde_json::Value::Null, false).unwrap();
+    (dir, logger)
+}
+
+/// Training `algorithm` with `config` is refused as an invalid config naming `name`.
+fn assert_refused<A: Algorithm>(algorithm: &mut A, config: &TrainConfig, name: &str) {
+    let err = train(
+        algorithm,
+        &mut counter_envs(1),
+        config,
+        &mut RunLogger::quiet(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, TrainError::InvalidConfig { name: n, .. } if *n == name),
+        "{err}"
+    );
+}
+
 fn counter_envs(n: usize) -> VecEnv {
     VecEnv::from_fn(
         n,
@@ -276,8 +298,7 @@ fn loop_stops_at_max_iter_or_threshold() {
 
 #[test]
 fn nan_metric_stops_naming_the_iteration_and_keeps_the_last_good_snapshot() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut logger = RunLogger::create(dir.path(), serde_json::Value::Null, false).unwrap();
+    let (dir, mut logger) = run_dir();
     let config = TrainConfig {
         total_steps: Some(10_000),
         eval_every: Every::Iterations(2),
@@ -312,8 +333,7 @@ fn nan_metric_stops_naming_the_iteration_and_keeps_the_last_good_snapshot() {
 
 #[test]
 fn best_mode_writes_only_improvements() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut logger = RunLogger::create(dir.path(), serde_json::Value::Null, false).unwrap();
+    let (dir, mut logger) = run_dir();
     let config = TrainConfig {
         max_iter: Some(6),
         total_steps: None,
@@ -369,17 +389,7 @@ fn loop_settings_that_cannot_work_are_errors() {
             "eval_episodes",
         ),
     ] {
-        let err = train(
-            &mut scripted(None),
-            &mut counter_envs(1),
-            &config,
-            &mut RunLogger::quiet(),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, TrainError::InvalidConfig { name: n, .. } if n == name),
-            "{err}"
-        );
+        assert_refused(&mut scripted(None), &config, name);
     }
 }
 
@@ -458,27 +468,12 @@ fn a_resumed_run_goes_on_from_its_snapshot_counters_and_log() {
     assert_eq!((meta.iteration, meta.total_episodes), (10, 10));
 
     // A budget the snapshot has already used up is an error, not one more iteration.
-    let err = train(
-        &mut resumed,
-        &mut counter_envs(1),
-        &TrainConfig {
-            total_steps: Some(600),
-            start,
-            ..config
-        },
-        &mut RunLogger::quiet(),
-    )
-    .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrainError::InvalidConfig {
-                name: "total_steps",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    let spent = TrainConfig {
+        total_steps: Some(600),
+        start,
+        ..config
+    };
+    assert_refused(&mut resumed, &spent, "total_steps");
 }
 
 /// Reads the `step` field (protobuf field 2, a varint) of a TensorBoard `Event` record.
@@ -499,8 +494,7 @@ fn event_step(record: &[u8]) -> u64 {
 
 #[test]
 fn an_offline_algorithm_stops_on_updates_and_logs_against_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut logger = RunLogger::create(dir.path(), serde_json::Value::Null, false).unwrap();
+    let (dir, mut logger) = run_dir();
     let config = TrainConfig {
         total_steps: None,
         max_updates: Some(55),
@@ -560,27 +554,12 @@ fn an_offline_algorithm_stops_on_updates_and_logs_against_them() {
     assert_eq!((meta.iteration, meta.total_updates), (6, 60));
 
     // Resuming with the update budget already spent is an error.
-    let err = train(
-        &mut algo,
-        &mut counter_envs(1),
-        &TrainConfig {
-            start: RunCounters::from_snapshot(&meta),
-            max_updates: Some(60),
-            ..config
-        },
-        &mut RunLogger::quiet(),
-    )
-    .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TrainError::InvalidConfig {
-                name: "max_updates",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    let spent = TrainConfig {
+        start: RunCounters::from_snapshot(&meta),
+        max_updates: Some(60),
+        ..config
+    };
+    assert_refused(&mut algo, &spent, "max_updates");
 }
 
 #[test]

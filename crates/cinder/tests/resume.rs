@@ -99,6 +99,13 @@ fn snapshot_iteration(dir: &Path) -> Option<u64> {
     })
 }
 
+/// A run killed after its snapshot of iteration `kill_after` and resumed ends as the
+/// uninterrupted one did.
+fn assert_resume_is_identical(args: &[&str], kill_after: u64) {
+    let (whole, resumed, _) = uninterrupted_and_resumed(args, kill_after);
+    assert_same_run(&whole, &resumed);
+}
+
 /// Trains with `args` once without interruption, and once killed with SIGKILL some time after
 /// its snapshot of iteration `kill_after` and resumed; returns both run directories and the
 /// iteration the second one resumed from.
@@ -209,8 +216,7 @@ fn on_policy_run_killed_and_resumed_is_bit_identical() {
         "--seed",
         "11",
     ];
-    let (whole, resumed, _) = uninterrupted_and_resumed(&args, 8);
-    assert_same_run(&whole, &resumed);
+    assert_resume_is_identical(&args, 8);
 }
 
 /// `algo` on Pendulum with small networks for `steps` steps, a snapshot every `every`
@@ -251,8 +257,7 @@ fn short_sac(steps: &'static str, extra: &[&'static str]) -> Vec<&'static str> {
 fn off_policy_runs_killed_and_resumed_with_their_memory_are_bit_identical() {
     // SAC draws reparameterisation noise on the device; DQL explores with its host generator.
     let sac = short_sac("6000", &["--save-buffer"]);
-    let (whole, resumed, _) = uninterrupted_and_resumed(&sac, 800);
-    assert_same_run(&whole, &resumed);
+    assert_resume_is_identical(&sac, 800);
 
     let dql = [
         "dql",
@@ -270,8 +275,7 @@ fn off_policy_runs_killed_and_resumed_with_their_memory_are_bit_identical() {
         "eval_episodes=2",
         "--save-buffer",
     ];
-    let (whole, resumed, _) = uninterrupted_and_resumed(&dql, 8);
-    assert_same_run(&whole, &resumed);
+    assert_resume_is_identical(&dql, 8);
 }
 
 #[test]
@@ -285,8 +289,7 @@ fn td3_run_killed_and_resumed_is_bit_identical() {
         "--save-buffer",
     ];
     let td3 = short_pendulum("td3", "6000", "eval_every=401", &ou);
-    let (whole, resumed, _) = uninterrupted_and_resumed(&td3, 802);
-    assert_same_run(&whole, &resumed);
+    assert_resume_is_identical(&td3, 802);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The uniform ring replay buffer and n-step targets.
 
-use cinder_core::{ActionBatch, Space};
+use cinder_core::{ActionBatch, Space, VecStep};
 use rand::Rng;
 use thiserror::Error;
 
@@ -193,19 +193,17 @@ impl ReplayBuffer {
         floats * 4 + actions + self.terminated.len() + self.truncated.len()
     }
 
-    /// Stores one lockstep step of every stream: `observations` and `next_observations` are
-    /// `num_streams × obs_dim`, `next_observations` being the real last observation where an
-    /// episode ended. Returns the row's first index. A non-finite reward is refused (and
-    /// nothing is written).
-    pub fn push(
-        &mut self,
-        observations: &[f32],
-        actions: &ActionBatch,
-        rewards: &[f64],
-        next_observations: &[f32],
-        terminated: &[bool],
-        truncated: &[bool],
-    ) -> Result<usize, ReplayError> {
+    /// Stores one lockstep step of every stream and returns the row's first index. A
+    /// non-finite reward is refused (and nothing is written).
+    pub fn push(&mut self, transitions: Transitions<'_>) -> Result<usize, ReplayError> {
+        let Transitions {
+            observations,
+            actions,
+            rewards,
+            next_observations,
+            terminated,
+            truncated,
+        } = transitions;
         let s = self.num_streams;
         let width = s * self.obs_dim;
         let action_values = match actions {
@@ -414,6 +412,44 @@ impl ReplayBuffer {
             terminated: self.terminated[index],
             truncated: self.truncated[index],
         })
+    }
+}
+
+/// One lockstep step of every stream, as [`ReplayBuffer::push`] takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Transitions<'a> {
+    /// `s_t` of every stream, `num_streams × obs_dim`.
+    pub observations: &'a [f32],
+    /// `a_t` of every stream.
+    pub actions: &'a ActionBatch,
+    /// `r_t` of every stream.
+    pub rewards: &'a [f64],
+    /// `s_{t+1}` of every stream: the real final observation where an episode ended.
+    pub next_observations: &'a [f32],
+    /// Whether each `s_{t+1}` is terminal.
+    pub terminated: &'a [bool],
+    /// Whether each episode was cut after this step.
+    pub truncated: &'a [bool],
+}
+
+impl<'a> Transitions<'a> {
+    /// The transitions of `step`, taken from `observations` with `actions`; `next` receives
+    /// each stream's true next observation (see [`VecStep::next_observations_into`]).
+    pub fn of_step(
+        observations: &'a [f32],
+        actions: &'a ActionBatch,
+        step: &VecStep<'a>,
+        next: &'a mut [f32],
+    ) -> Self {
+        step.next_observations_into(next);
+        Self {
+            observations,
+            actions,
+            rewards: step.rewards,
+            next_observations: next,
+            terminated: step.terminated,
+            truncated: step.truncated,
+        }
     }
 }
 

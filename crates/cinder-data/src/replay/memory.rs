@@ -1,10 +1,9 @@
 //! The replay memory a learner owns: uniform or prioritized, behind one type.
 
-use cinder_core::ActionBatch;
 use cinder_core::seeding::EnvRng;
 
 use super::batch::ReplayBatch;
-use super::buffer::{Lookahead, ReplayBuffer, ReplayError};
+use super::buffer::{Lookahead, ReplayBuffer, ReplayError, Transitions};
 use super::prioritized::{PrioritizedConfig, PrioritizedReplay};
 
 /// Uniform or prioritized replay over the same ring storage.
@@ -47,32 +46,10 @@ impl Memory {
     }
 
     /// Stores one lockstep step (see [`ReplayBuffer::push`]).
-    pub fn push(
-        &mut self,
-        observations: &[f32],
-        actions: &ActionBatch,
-        rewards: &[f64],
-        next_observations: &[f32],
-        terminated: &[bool],
-        truncated: &[bool],
-    ) -> Result<(), ReplayError> {
+    pub fn push(&mut self, transitions: Transitions<'_>) -> Result<(), ReplayError> {
         match self {
-            Memory::Uniform(buffer) => buffer.push(
-                observations,
-                actions,
-                rewards,
-                next_observations,
-                terminated,
-                truncated,
-            ),
-            Memory::Prioritized(replay) => replay.push(
-                observations,
-                actions,
-                rewards,
-                next_observations,
-                terminated,
-                truncated,
-            ),
+            Memory::Uniform(buffer) => buffer.push(transitions),
+            Memory::Prioritized(replay) => replay.push(transitions),
         }
         .map(|_| ())
     }

@@ -19,7 +19,7 @@ mod prioritized;
 mod segment_tree;
 
 pub use batch::{ReplayBatch, WindowSteps};
-pub use buffer::{Lookahead, ReplayBuffer, ReplayError, Transition};
+pub use buffer::{Lookahead, ReplayBuffer, ReplayError, Transition, Transitions};
 pub use memory::Memory;
 pub use prioritized::{PrioritizedConfig, PrioritizedReplay};
 pub use segment_tree::SegmentTree;

@@ -3,7 +3,7 @@
 use rand::Rng;
 
 use super::batch::ReplayBatch;
-use super::buffer::{Lookahead, ReplayBuffer, ReplayError};
+use super::buffer::{Lookahead, ReplayBuffer, ReplayError, Transitions};
 use super::segment_tree::SegmentTree;
 
 /// The prioritization exponents.
@@ -123,23 +123,8 @@ impl PrioritizedReplay {
     }
 
     /// Stores a step like [`ReplayBuffer::push`], with the maximal priority.
-    pub fn push(
-        &mut self,
-        observations: &[f32],
-        actions: &cinder_core::ActionBatch,
-        rewards: &[f64],
-        next_observations: &[f32],
-        terminated: &[bool],
-        truncated: &[bool],
-    ) -> Result<usize, ReplayError> {
-        let first = self.buffer.push(
-            observations,
-            actions,
-            rewards,
-            next_observations,
-            terminated,
-            truncated,
-        )?;
+    pub fn push(&mut self, transitions: Transitions<'_>) -> Result<usize, ReplayError> {
+        let first = self.buffer.push(transitions)?;
         for i in first..first + self.buffer.num_streams() {
             self.set_priority(i, self.max_priority);
         }

@@ -19,8 +19,7 @@ impl BcSettings {
     fn config(&self) -> Result<BcConfig, SettingsError> {
         let s = &self.offline;
         Ok(BcConfig {
-            hidden: s.hidden.clone(),
-            activation: s.activation()?,
+            net: s.net()?,
             lr: s.lr,
             max_grad_norm: s.max_grad_norm()?,
         })

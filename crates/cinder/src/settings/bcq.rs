@@ -37,8 +37,7 @@ impl BcqSettings {
     fn config(&self) -> Result<BcqConfig, SettingsError> {
         let s = &self.offline;
         Ok(BcqConfig {
-            hidden: s.hidden.clone(),
-            activation: s.activation()?,
+            net: s.net()?,
             lr: s.lr,
             target_update_freq: self.target_update_freq,
             eval_eps: self.eval_eps,
@@ -65,7 +64,7 @@ impl AlgorithmSettings for BcqSettings {
         Self {
             offline: OfflineSettings {
                 lr: bcq.lr,
-                hidden: bcq.hidden,
+                hidden: bcq.net.hidden,
                 ..OfflineSettings::defaults()
             },
             gamma: 0.99,

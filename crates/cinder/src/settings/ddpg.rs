@@ -3,7 +3,7 @@
 use cinder_offpolicy::{Ddpg, DdpgConfig, ExplorationNoise};
 use serde::{Deserialize, Serialize};
 
-use super::{OffPolicySettings, SettingsError, activation, grad_clip, online_settings};
+use super::{OffPolicySettings, SettingsError, grad_clip, online_settings};
 
 /// Every setting of a DDPG run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,8 +43,7 @@ impl DdpgSettings {
             }
         };
         Ok(DdpgConfig {
-            hidden: s.hidden.clone(),
-            activation: activation(&s.activation)?,
+            net: s.net()?,
             tau: self.tau,
             exploration_noise,
             action_scaling: self.action_scaling,

@@ -3,9 +3,7 @@
 use cinder_offpolicy::{Dql, DqlConfig};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    OffPolicySettings, RunSettings, SettingsError, activation, grad_clip, online_settings, schedule,
-};
+use super::{OffPolicySettings, RunSettings, SettingsError, grad_clip, online_settings, schedule};
 
 /// Every setting of a DQL run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,8 +29,7 @@ impl DqlSettings {
     fn config(&self) -> Result<DqlConfig, SettingsError> {
         let s = &self.off_policy;
         Ok(DqlConfig {
-            hidden: s.hidden.clone(),
-            activation: activation(&s.activation)?,
+            net: s.net()?,
             eps_init: self.eps_init,
             eps_schedule_gamma: self.eps_schedule_gamma,
             eps_final: self.eps_final,
@@ -58,7 +55,7 @@ impl DqlSettings {
                 },
                 lr: dql.lr,
                 max_grad_norm: dql.max_grad_norm.unwrap_or(0.0),
-                hidden: dql.hidden,
+                hidden: dql.net.hidden,
                 target_update_intvl: dql.target_update_intvl,
                 ..base
             },

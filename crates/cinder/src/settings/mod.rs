@@ -30,7 +30,7 @@ use burn::tensor::Device;
 use cinder_agent::{AgentError, Setup};
 use cinder_core::{EnvError, VecEnv};
 use cinder_envs::EnvSpec;
-use cinder_nn::{Activation, Schedule};
+use cinder_nn::{Activation, NetConfig, Schedule};
 use cinder_train::Algorithm;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -322,15 +322,18 @@ fn schedule(key: &str, text: &str) -> Result<Schedule, SettingsError> {
     })
 }
 
-/// `text` as an [`Activation`].
-fn activation(text: &str) -> Result<Activation, SettingsError> {
-    match text {
-        "tanh" => Ok(Activation::Tanh),
-        "relu" => Ok(Activation::Relu),
-        other => Err(SettingsError::Invalid(format!(
-            "invalid setting `activation` = \"{other}\": expected tanh or relu"
-        ))),
-    }
+/// The settings `hidden` and `activation` (`tanh` or `relu`) as a network shape.
+fn net(hidden: &[usize], activation: &str) -> Result<NetConfig, SettingsError> {
+    let activation = match activation {
+        "tanh" => Activation::Tanh,
+        "relu" => Activation::Relu,
+        other => {
+            return Err(SettingsError::Invalid(format!(
+                "invalid setting `activation` = \"{other}\": expected tanh or relu"
+            )));
+        }
+    };
+    Ok(NetConfig::new(hidden, activation))
 }
 
 /// Checks that each named count is at least 1.

@@ -6,7 +6,8 @@ use cinder_explore::Icm;
 use cinder_offpolicy::{OffPolicy, ReplayConfig, ReplayLearner};
 use serde::{Deserialize, Serialize};
 
-use super::{Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, activation};
+use super::{Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, net};
+use cinder_nn::NetConfig;
 
 /// Settings of every off-policy run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,9 +103,14 @@ impl OffPolicySettings {
         }
     }
 
+    /// The networks' shape.
+    pub fn net(&self) -> Result<NetConfig, SettingsError> {
+        net(&self.hidden, &self.activation)
+    }
+
     /// Checks the replay loop's parameters and the network's activation.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        activation(&self.activation)?;
+        self.net()?;
         if let Some(icm) = &self.icm {
             icm.config()?;
         }

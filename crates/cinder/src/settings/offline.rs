@@ -8,8 +8,8 @@ use cinder_agent::AgentError;
 use cinder_offline::{Offline, OfflineConfig, ReplayLearner, minari};
 use serde::{Deserialize, Serialize};
 
-use super::{Build, BuildResult, NewLearner, RunSettings, SettingsError, activation, grad_clip};
-use cinder_nn::Activation;
+use super::{Build, BuildResult, NewLearner, RunSettings, SettingsError, grad_clip, net};
+use cinder_nn::NetConfig;
 use cinder_train::XAxis;
 
 /// Settings of every offline run.
@@ -57,9 +57,9 @@ impl OfflineSettings {
         }
     }
 
-    /// The network's non-linearity.
-    pub fn activation(&self) -> Result<Activation, SettingsError> {
-        activation(&self.activation)
+    /// The networks' shape.
+    pub fn net(&self) -> Result<NetConfig, SettingsError> {
+        net(&self.hidden, &self.activation)
     }
 
     /// The optional gradient clip.
@@ -69,7 +69,7 @@ impl OfflineSettings {
 
     /// Checks what can be checked without reading the dataset.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        self.activation()?;
+        self.net()?;
         self.max_grad_norm()?;
         if self.dataset.is_empty() {
             return Err(SettingsError::Invalid(

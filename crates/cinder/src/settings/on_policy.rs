@@ -4,12 +4,13 @@
 use cinder_agent::PolicyConfig;
 use cinder_data::Budget;
 use cinder_explore::Icm;
+use cinder_nn::NetConfig;
 use cinder_pg::{GaeConfig, OnPolicy, OnPolicyLearner};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, activation,
-    at_least_one, grad_clip, schedule,
+    Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, at_least_one,
+    grad_clip, net, schedule,
 };
 
 /// Settings of every on-policy run.
@@ -73,18 +74,22 @@ impl OnPolicySettings {
         at_least_one(&[("n_steps", self.n_steps)])?;
         grad_clip(self.max_grad_norm)?;
         schedule("lr_schedule", &self.lr_schedule)?;
-        activation(&self.activation)?;
+        self.net()?;
         if let Some(icm) = &self.icm {
             icm.config()?;
         }
         Ok(())
     }
 
+    /// The networks' shape.
+    pub fn net(&self) -> Result<NetConfig, SettingsError> {
+        net(&self.hidden, &self.activation)
+    }
+
     /// The policy network's shape.
     pub fn policy(&self) -> Result<PolicyConfig, SettingsError> {
         Ok(PolicyConfig {
-            hidden: self.hidden.clone(),
-            activation: activation(&self.activation)?,
+            net: self.net()?,
             std_init: self.std_init,
         })
     }
@@ -103,8 +108,7 @@ impl OnPolicySettings {
             max_grad_norm: self.grad_clip(),
             lr: self.lr,
             lr_schedule: schedule("lr_schedule", &self.lr_schedule)?,
-            hidden: self.hidden.clone(),
-            activation: activation(&self.activation)?,
+            net: self.net()?,
         })
     }
 

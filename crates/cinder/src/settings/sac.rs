@@ -5,7 +5,7 @@
 use cinder_offpolicy::{Sac, SacConfig};
 use serde::{Deserialize, Serialize};
 
-use super::{OffPolicySettings, SettingsError, activation, grad_clip, online_settings, schedule};
+use super::{OffPolicySettings, SettingsError, grad_clip, online_settings, schedule};
 
 /// Every setting of a SAC run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,8 +31,7 @@ impl SacSettings {
     fn config(&self) -> Result<SacConfig, SettingsError> {
         let s = &self.off_policy;
         Ok(SacConfig {
-            hidden: s.hidden.clone(),
-            activation: activation(&s.activation)?,
+            net: s.net()?,
             tau: self.tau,
             entropy_coeff_init: self.entropy_coeff_init,
             learn_entropy_coeff: self.learn_entropy_coeff,
