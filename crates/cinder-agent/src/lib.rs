@@ -9,6 +9,8 @@
 //!   device.
 //! - [`q`]: Q-network pieces DQL and discrete BCQ share: action masks carried by observations,
 //!   the (double) Q target value of the next state, the Huber loss.
+//! - [`q_learning`]: [`QLearning`], the networks and bookkeeping of DQL and discrete BCQ
+//!   (target copies, acting copy, ε-greedy, TD errors, save and load).
 //! - [`learner`]: the learner traits, on-policy ([`OnPolicyLearner`]) and replay-based
 //!   ([`ReplayLearner`]: online off-policy and offline learners), which the family loops drive
 //!   and wrappers (ICM) wrap.
@@ -27,6 +29,7 @@ pub mod error;
 pub mod learner;
 pub mod policy;
 pub mod q;
+pub mod q_learning;
 pub mod resume;
 pub mod setup;
 
@@ -40,4 +43,5 @@ pub use policy::{
     ActionDistribution, ActionTensor, DeterministicPolicy, Policy, PolicyActor, PolicyConfig,
     SquashedPolicy,
 };
+pub use q_learning::{QLearning, QNets};
 pub use setup::Setup;

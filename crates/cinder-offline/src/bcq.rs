@@ -17,21 +17,17 @@
 //! - acting: the best allowed action, or with probability `eval_eps` a uniformly random one.
 
 use burn::module::Module;
-use burn::optim::ModuleOptimizer;
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Bool, Device, Int, Tensor};
+use burn::tensor::{Bool, Int, Tensor};
 use cinder_agent::batch::discrete_actions;
 use cinder_agent::error::{check, check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_agent::q::{discrete_action_count, huber, mask_q, next_state_values};
-use cinder_agent::{AgentError, BatchTensors, Learned, ReplayLearner, Setup};
-use cinder_core::seeding::{EnvRng, rng_from_seed};
+use cinder_agent::q::{discrete_action_count, huber, mask_q};
+use cinder_agent::q_learning::{q_taken, td_error};
+use cinder_agent::{AgentError, BatchTensors, Learned, QLearning, QNets, ReplayLearner, Setup};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
 use cinder_data::ReplayBatch;
-use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
-use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{indices, matrix, read_indices};
-use cinder_nn::{Activation, Mlp, NetConfig, adam, descend, hard_update};
-use rand::Rng;
+use cinder_nn::{Activation, Mlp, NetConfig, descend};
 
 /// BCQ's hyper-parameters (Tianshou's names; `gamma`, `estimation_step` and
 /// `reward_normalization` shape the targets and live in
@@ -125,18 +121,17 @@ impl BcqNets {
     }
 }
 
-/// The discrete BCQ learner.
+impl QNets for BcqNets {
+    fn q(&self) -> &Mlp {
+        &self.q
+    }
+}
+
+/// The discrete BCQ learner: the Q-network and the imitator with the Q target and their acting
+/// copy ([`QLearning`]).
 pub struct Bcq {
     config: BcqConfig,
-    nets: BcqNets,
-    target: Mlp,
-    acting: BcqNets,
-    optim: ModuleOptimizer,
-    device: Device,
-    act_device: Device,
-    num_actions: usize,
-    rng: EnvRng,
-    updates: usize,
+    ql: QLearning<BcqNets>,
 }
 
 impl Bcq {
@@ -146,29 +141,19 @@ impl Bcq {
         config.validate()?;
         let num_actions = discrete_action_count("discrete BCQ", setup, false)?;
         let observation_dim = setup.observation_dim();
-        let device = setup.device.clone().autodiff();
-        let net = || (config.net).mlp(observation_dim, num_actions).init(&device);
-        let nets = BcqNets {
-            q: net()?,
-            imitator: net()?,
-        };
-        Ok(Self {
-            optim: adam(),
-            target: nets.q.valid(),
-            acting: nets.valid().to_device(&setup.act_device),
-            nets,
-            device,
-            act_device: setup.act_device.clone(),
-            num_actions,
-            rng: rng_from_seed(setup.seed),
-            updates: 0,
-            config,
-        })
+        let ql = QLearning::new("bcq", setup, num_actions, |device| {
+            let net = || config.net.mlp(observation_dim, num_actions).init(device);
+            Ok(BcqNets {
+                q: net()?,
+                imitator: net()?,
+            })
+        })?;
+        Ok(Self { config, ql })
     }
 
     /// The trained networks.
     pub fn nets(&self) -> &BcqNets {
-        &self.nets
+        &self.ql.nets
     }
 }
 
@@ -182,23 +167,20 @@ impl Actor for Bcq {
             ActMode::Random => 1.0,
             ActMode::Explore | ActMode::Greedy => self.config.eval_eps,
         };
+        let ql = &mut self.ql;
         let greedy = if epsilon < 1.0 {
-            let input = matrix(obs, num_envs, &self.act_device);
+            let input = matrix(obs, num_envs, ql.act_device());
             let threshold = self.config.unlikely_action_threshold;
-            read_indices(self.acting.greedy(input, threshold))?
+            read_indices(ql.acting.greedy(input, threshold))?
         } else {
             vec![0; num_envs]
         };
+        let all = 0..ql.num_actions;
         let actions = greedy
             .into_iter()
-            .map(|best| {
-                if epsilon > 0.0 && self.rng.random::<f64>() < epsilon {
-                    self.rng.random_range(0..self.num_actions)
-                } else {
-                    best
-                }
-            })
-            .collect();
+            .map(|best| ql.epsilon_greedy(epsilon, all.clone(), |_| Some(best)))
+            .collect::<Option<_>>()
+            .expect("every action is allowed");
         Ok(Acted::actions(ActionBatch::Discrete(actions)))
     }
 }
@@ -206,36 +188,31 @@ impl Actor for Bcq {
 impl ReplayLearner for Bcq {
     fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, AgentError> {
         let actions = discrete_actions(batch, "BCQ")?;
-        let t = BatchTensors::new(batch, &self.device);
-        let [rows, _] = t.observations.dims();
-        let actions: Tensor<2, Int> = indices(actions, &self.device).reshape([rows, 1]);
-        let q = self
-            .nets
-            .q
-            .forward(t.observations.clone())
-            .gather(1, actions.clone())
-            .reshape([rows]);
-        let logits = self.nets.imitator.forward(t.observations.clone());
+        let ql = &mut self.ql;
+        let t = BatchTensors::new(batch, &ql.device);
+        let actions = indices(actions, &ql.device);
+        let q = q_taken(&ql.nets.q, t.observations.clone(), actions.clone());
+        let logits = ql.nets.imitator.forward(t.observations.clone());
 
         // The target, without a graph: allowed next actions from the trained imitator.
-        let trained = self.nets.valid();
+        let trained = ql.nets.valid();
         let allowed = allowed_by_imitator(
             trained.imitator.forward(t.next_observations.clone()),
             self.config.unlikely_action_threshold,
         );
         let target_net = if self.config.target_update_freq > 0 {
-            &self.target
+            &ql.target
         } else {
             &trained.q
         };
-        let next_values = next_state_values(
-            &trained.q,
-            target_net,
-            t.next_observations.clone(),
+        let networks = (&trained.q, target_net);
+        let td = td_error(
+            q.clone(),
+            &t,
+            networks,
             self.config.is_double,
             Some(allowed),
         );
-        let td = q.clone() - t.td_target(next_values).autodiff();
         let td_errors = td.clone().detach().inner().abs();
         let q_loss = if self.config.clip_loss_grad {
             huber(td).mean()
@@ -243,7 +220,7 @@ impl ReplayLearner for Bcq {
             td.powi_scalar(2).mean()
         };
         let i_loss = log_softmax(logits.clone(), 1)
-            .gather(1, actions)
+            .gather(1, actions.unsqueeze_dim(1))
             .mean()
             .neg();
         let reg_loss = logits.powi_scalar(2).mean();
@@ -254,18 +231,14 @@ impl ReplayLearner for Bcq {
                 .mul_scalar(self.config.imitation_logits_penalty);
 
         let mut grads = loss.backward();
-        self.nets = descend(
-            self.nets.clone(),
+        let nets = descend(
+            ql.nets.clone(),
             &mut grads,
-            &mut self.optim,
+            &mut ql.optim,
             self.config.lr,
             self.config.max_grad_norm,
         )?;
-        self.updates += 1;
-        let freq = self.config.target_update_freq;
-        if freq > 0 && self.updates.is_multiple_of(freq) {
-            self.target = hard_update(self.target.clone(), &self.nets.q.valid())?;
-        }
+        ql.updated(nets, self.config.target_update_freq)?;
         let stats = [loss, q_loss, i_loss, reg_loss, q.mean()];
         Ok(Learned {
             stats: Tensor::cat(stats.into_iter().map(|s| s.detach().inner()).collect(), 0),
@@ -278,30 +251,15 @@ impl ReplayLearner for Bcq {
     }
 
     fn end_iteration(&mut self) {
-        self.acting = self.nets.valid().to_device(&self.act_device);
+        self.ql.sync_acting();
     }
 
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
-        save_module(snapshot, "bcq.bpk", &self.nets)?;
-        save_module(snapshot, "q_target.bpk", &self.target)?;
-        save_optim(snapshot, "bcq_optim.bpk", &self.optim)?;
-        save_counters(snapshot, "counters.bin", &[self.updates]);
-        save_json(snapshot, RNG_FILE, &self.rng)?;
-        Ok(())
+        self.ql.save(snapshot, &[])
     }
 
     fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
-        let nets = load_module(snapshot, "bcq.bpk", self.nets.clone())?;
-        let target = load_module(snapshot, "q_target.bpk", self.target.clone())?;
-        let optim = load_optim(snapshot, "bcq_optim.bpk", self.optim.clone())?;
-        let [updates] = load_counters(snapshot, "counters.bin")?;
-        let rng = load_json(snapshot, RNG_FILE)?;
-        self.nets = nets;
-        self.target = target;
-        self.optim = optim;
-        self.updates = updates;
-        self.rng = rng;
-        self.acting = self.nets.valid().to_device(&self.act_device);
+        let [_updates] = self.ql.load(snapshot)?;
         Ok(())
     }
 }

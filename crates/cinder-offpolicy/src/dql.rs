@@ -18,26 +18,20 @@
 //! the summed gradient stepped ([`descend_halves`]).
 
 use burn::module::Module;
-use burn::optim::ModuleOptimizer;
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::Tensor;
 use cinder_agent::batch::discrete_actions;
 use cinder_agent::error::{
     check, check_count, check_max_grad_norm, check_positive, check_unit_interval,
 };
-use cinder_agent::q::{
-    action_mask, allowed_actions, discrete_action_count, huber, next_state_values,
-};
-use cinder_agent::{AgentError, BatchTensors, Learned, ReplayLearner, Setup};
-use cinder_core::seeding::{EnvRng, rng_from_seed};
+use cinder_agent::q::{action_mask, allowed_actions, discrete_action_count, huber};
+use cinder_agent::q_learning::{q_taken, td_error};
+use cinder_agent::{AgentError, BatchTensors, Learned, QLearning, ReplayLearner, Setup};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::halves::{Descent, add_up, descend_halves};
-use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_optim};
-use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::{indices, matrix, read_floats};
-use cinder_nn::{Activation, Mlp, NetConfig, Schedule, adam, hard_update};
+use cinder_nn::{Activation, Mlp, NetConfig, Schedule};
 use cinder_train::Metric;
-use rand::Rng;
 
 /// DQL's own hyper-parameters (the replay loop's are in
 /// [`ReplayConfig`](crate::ReplayConfig)). Defaults are Pyrado's where it has the parameter.
@@ -101,20 +95,12 @@ impl DqlConfig {
     }
 }
 
-/// The DQL learner: the Q-network, its lagged target copy and its acting copy, Adam,
+/// The DQL learner: the Q-network with its target and acting copies ([`QLearning`]),
 /// ε-greedy acting.
 pub struct Dql {
     config: DqlConfig,
-    q: Mlp,
-    target: Mlp,
-    acting: Mlp,
-    optim: ModuleOptimizer,
-    device: Device,
-    act_device: Device,
-    num_actions: usize,
+    ql: QLearning<Mlp>,
     obs_dim: usize,
-    rng: EnvRng,
-    updates: usize,
     iterations: usize,
 }
 
@@ -123,23 +109,14 @@ impl Dql {
     /// ε-greedy choices.
     pub fn new(config: DqlConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let observation_dim = setup.observation_dim();
+        let obs_dim = setup.observation_dim();
         let num_actions = discrete_action_count("DQL", setup, config.action_mask)?;
-        let device = setup.device.clone().autodiff();
-        let q = (config.net)
-            .mlp(observation_dim, num_actions)
-            .init(&device)?;
+        let ql = QLearning::new("q", setup, num_actions, |device| {
+            Ok(config.net.mlp(obs_dim, num_actions).init(device)?)
+        })?;
         Ok(Self {
-            optim: adam(),
-            target: q.valid(),
-            acting: q.valid().to_device(&setup.act_device),
-            q,
-            device,
-            act_device: setup.act_device.clone(),
-            num_actions,
-            obs_dim: observation_dim,
-            rng: rng_from_seed(setup.seed),
-            updates: 0,
+            ql,
+            obs_dim,
             iterations: 0,
             config,
         })
@@ -159,7 +136,7 @@ impl Dql {
     fn lr(&self, progress: f64) -> f64 {
         self.config
             .lr_schedule
-            .value(self.config.lr, progress, self.updates)
+            .value(self.config.lr, progress, self.ql.updates)
     }
 }
 
@@ -174,32 +151,27 @@ impl Actor for Dql {
             ActMode::Explore => self.epsilon(),
             ActMode::Greedy => 0.0,
         };
+        let ql = &mut self.ql;
         let q = if epsilon < 1.0 {
-            let input = matrix(obs, num_envs, &self.act_device);
-            read_floats(self.acting.forward(input))?
+            let input = matrix(obs, num_envs, ql.act_device());
+            read_floats(ql.acting.forward(input))?
         } else {
             Vec::new()
         };
-        let (n, masked) = (self.num_actions, self.config.action_mask);
+        let (n, masked) = (ql.num_actions, self.config.action_mask);
         let mut actions = Vec::with_capacity(num_envs);
         for i in 0..num_envs {
             let observation = &obs[i * self.obs_dim..(i + 1) * self.obs_dim];
-            let mut allowed = allowed_actions(observation, n, masked);
-            let count = allowed.clone().count();
-            if count == 0 {
-                return Err(AgentError::UnsupportedSpace(format!(
-                    "environment {i} allows no action (its observation's mask is all zero)"
-                )));
-            }
-            let action = if epsilon >= 1.0 || self.rng.random::<f64>() < epsilon {
-                let k = self.rng.random_range(0..count);
-                allowed.nth(k)
-            } else {
-                let row = &q[i * n..(i + 1) * n];
+            let allowed = allowed_actions(observation, n, masked);
+            let row = q.get(i * n..(i + 1) * n).unwrap_or_default();
+            let action = ql.epsilon_greedy(epsilon, allowed, |allowed| {
                 allowed.max_by(|&a, &b| row[a].total_cmp(&row[b]))
-            }
-            .expect("at least one allowed action");
-            actions.push(action);
+            });
+            actions.push(action.ok_or_else(|| {
+                AgentError::UnsupportedSpace(format!(
+                    "environment {i} allows no action (its observation's mask is all zero)"
+                ))
+            })?);
         }
         Ok(Acted::actions(ActionBatch::Discrete(actions)))
     }
@@ -208,40 +180,31 @@ impl Actor for Dql {
 impl ReplayLearner for Dql {
     fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {
         let actions = discrete_actions(batch, "DQL")?;
-        let t = BatchTensors::new(batch, &self.device);
-        let (online, target_net) = (self.q.valid(), &self.target);
         let lr = self.lr(progress);
-        let (config, num_actions, device) = (&self.config, self.num_actions, &self.device);
+        let ql = &mut self.ql;
+        let t = BatchTensors::new(batch, &ql.device);
+        let (online, target_net) = (ql.nets.valid(), &ql.target);
+        let (config, num_actions, device) = (&self.config, ql.num_actions, &ql.device);
         let descent = Descent {
-            optim: &mut self.optim,
+            optim: &mut ql.optim,
             lr,
             max_grad_norm: config.max_grad_norm,
         };
         // Each half of the minibatch's TD loss on its own thread.
         let (q, parts) = descend_halves(
-            self.q.clone(),
+            ql.nets.clone(),
             device,
             batch.len(),
             descent,
             |q_net, half| {
                 let t = t.half(half);
-                let actions: Tensor<2, Int> =
-                    indices(&actions[half.rows.clone()], device).unsqueeze_dim(1);
-                let q = q_net
-                    .forward(t.observations.clone())
-                    .gather(1, actions)
-                    .squeeze_dim::<1>(1);
+                let actions = indices(&actions[half.rows.clone()], device);
+                let q = q_taken(&q_net, t.observations.clone(), actions);
                 let mask = config
                     .action_mask
                     .then(|| action_mask(&t.next_observations, num_actions));
-                let next_values = next_state_values(
-                    &online,
-                    target_net,
-                    t.next_observations.clone(),
-                    config.is_double,
-                    mask,
-                );
-                let td = q.clone() - t.td_target(next_values).autodiff();
+                let networks = (&online, target_net);
+                let td = td_error(q.clone(), &t, networks, config.is_double, mask);
                 let loss = (huber(td.clone()) * t.weights)
                     .sum()
                     .div_scalar(half.total as f64);
@@ -250,11 +213,7 @@ impl ReplayLearner for Dql {
                 (loss, (stats, td.detach().inner()))
             },
         )?;
-        self.q = q;
-        self.updates += 1;
-        if self.updates.is_multiple_of(self.config.target_update_intvl) {
-            self.target = hard_update(self.target.clone(), &self.q.valid())?;
-        }
+        self.ql.updated(q, self.config.target_update_intvl)?;
         let (stats, td): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
         Ok(Learned {
             stats: add_up(stats),
@@ -275,31 +234,16 @@ impl ReplayLearner for Dql {
 
     fn end_iteration(&mut self) {
         self.iterations += 1;
-        self.acting = self.q.valid().to_device(&self.act_device);
+        self.ql.sync_acting();
     }
 
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
-        save_module(snapshot, "q.bpk", &self.q)?;
-        save_module(snapshot, "q_target.bpk", &self.target)?;
-        save_optim(snapshot, "q_optim.bpk", &self.optim)?;
-        save_counters(snapshot, "counters.bin", &[self.updates, self.iterations]);
-        save_json(snapshot, RNG_FILE, &self.rng)?;
-        Ok(())
+        self.ql.save(snapshot, &[self.iterations])
     }
 
     fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
-        let q = load_module(snapshot, "q.bpk", self.q.clone())?;
-        let target = load_module(snapshot, "q_target.bpk", self.target.clone())?;
-        let optim = load_optim(snapshot, "q_optim.bpk", self.optim.clone())?;
-        let [updates, iterations] = load_counters(snapshot, "counters.bin")?;
-        let rng = load_json(snapshot, RNG_FILE)?;
-        self.q = q;
-        self.target = target;
-        self.optim = optim;
-        self.updates = updates;
-        self.rng = rng;
+        let [_, iterations] = self.ql.load(snapshot)?;
         self.iterations = iterations;
-        self.acting = self.q.valid().to_device(&self.act_device);
         Ok(())
     }
 }
