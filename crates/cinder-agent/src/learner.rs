@@ -8,7 +8,7 @@
 
 use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
-use cinder_core::{ActMode, Acted, Actor, Metric, Snapshot, VecEnv};
+use cinder_core::{Actor, Metric, Snapshot, VecEnv};
 use cinder_data::{Budget, ReplayBatch, Rollout, Sampler};
 use cinder_nn::persist::{load_json, save_json};
 use cinder_nn::tensors::read_floats;
@@ -153,9 +153,7 @@ impl<L: OnPolicyLearner> OnPolicyAgent<L> {
 impl<L> Actor for OnPolicyAgent<L> {
     type Error = AgentError;
 
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.acting.act(obs, num_envs, mode)
-    }
+    cinder_core::delegate_actor!(self => self.acting);
 }
 
 /// What one minibatch update leaves on the learning device.

@@ -11,13 +11,14 @@
 //! (no autodiff, on the acting device), refreshed with `sync` after each update.
 
 use burn::module::{Module, Param};
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Bool, Device, Int, Tensor};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Space};
 use cinder_nn::{Activation, Categorical, DiagGaussian, Mlp, NetConfig, TanhGaussian};
+use rand::Rng;
 
 use crate::error::{AgentError, check_positive};
-use cinder_nn::tensors::{indices, matrix, read_floats, read_indices};
+use cinder_nn::tensors::{flags, indices, matrix, read_floats, read_indices};
 
 /// A batch of actions as tensors.
 #[derive(Debug, Clone)]
@@ -158,9 +159,23 @@ impl Policy {
 
     /// The action distribution of each row of `observations` (`[batch, obs_dim]`).
     pub fn distribution(&self, observations: Tensor<2>) -> ActionDistribution {
+        self.distribution_masked(observations, None)
+    }
+
+    /// [`Policy::distribution`] with zero probability on the actions `allowed` (`[batch, n]`,
+    /// discrete actions) forbids: never sampled nor the mode, and out of log-probabilities and
+    /// the entropy. `None` allows every action; a box policy ignores it.
+    pub fn distribution_masked(
+        &self,
+        observations: Tensor<2>,
+        allowed: Option<Tensor<2, Bool>>,
+    ) -> ActionDistribution {
         let out = self.net.forward(observations);
         match &self.log_std {
-            None => ActionDistribution::Categorical(Box::new(Categorical::new(out))),
+            None => ActionDistribution::Categorical(Box::new(match allowed {
+                None => Categorical::new(out),
+                Some(allowed) => Categorical::masked(out, allowed),
+            })),
             Some(log_std) => {
                 let dim = log_std.dims()[0];
                 ActionDistribution::Gaussian(Box::new(DiagGaussian::new(
@@ -215,14 +230,38 @@ impl Actor for PolicyActor {
     type Error = AgentError;
 
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        let dist = match mode {
-            ActMode::Random => {
+        self.act_masked(obs, None, num_envs, mode)
+    }
+
+    /// Sampled, mode or random actions among the valid ones.
+    fn act_masked(
+        &mut self,
+        obs: &[f32],
+        masks: Option<&[bool]>,
+        num_envs: usize,
+        mode: ActMode,
+    ) -> Result<Acted, AgentError> {
+        let dist = match (mode, masks) {
+            (ActMode::Random, None) => {
                 let actions = ActionBatch::sample(&self.action_space, num_envs, &mut self.rng);
                 return Ok(Acted::actions(actions));
             }
-            ActMode::Explore | ActMode::Greedy => {
-                self.policy
-                    .distribution(matrix(obs, num_envs, &self.device))
+            (ActMode::Random, Some(masks)) => {
+                let n = masks.len() / num_envs.max(1);
+                let actions = masks
+                    .chunks_exact(n.max(1))
+                    .map(|valid| {
+                        let count = valid.iter().filter(|&&v| v).count();
+                        let k = self.rng.random_range(0..count.max(1));
+                        (0..n).filter(|&a| valid[a]).nth(k).unwrap_or(0)
+                    })
+                    .collect();
+                return Ok(Acted::actions(ActionBatch::Discrete(actions)));
+            }
+            (ActMode::Explore | ActMode::Greedy, _) => {
+                let allowed = masks.map(|m| flags(m, num_envs, &self.device));
+                let observations = matrix(obs, num_envs, &self.device);
+                self.policy.distribution_masked(observations, allowed)
             }
         };
         if mode == ActMode::Greedy {

@@ -49,4 +49,45 @@ pub trait Actor {
         num_envs: usize,
         mode: ActMode,
     ) -> Result<Acted, Self::Error>;
+
+    /// [`Actor::act`] for environments whose valid actions are `masks` (`num_envs × n` flags
+    /// of a discrete action space, [`crate::VecEnv::action_masks`]; `None`: every action is
+    /// valid). An actor that can keep to them overrides this; the default ignores them, and
+    /// the environments refuse an invalid action.
+    fn act_masked(
+        &mut self,
+        observations: &[f32],
+        masks: Option<&[bool]>,
+        num_envs: usize,
+        mode: ActMode,
+    ) -> Result<Acted, Self::Error> {
+        let _ = masks;
+        self.act(observations, num_envs, mode)
+    }
+}
+
+/// `Actor`'s two methods for a type that acts through another actor: `delegate_actor!(self =>
+/// self.learner)` forwards `act` and `act_masked` to the actor the expression names.
+#[macro_export]
+macro_rules! delegate_actor {
+    ($s:ident => $target:expr) => {
+        fn act(
+            &mut $s,
+            observations: &[f32],
+            num_envs: usize,
+            mode: $crate::ActMode,
+        ) -> Result<$crate::Acted, Self::Error> {
+            $target.act(observations, num_envs, mode)
+        }
+
+        fn act_masked(
+            &mut $s,
+            observations: &[f32],
+            masks: Option<&[bool]>,
+            num_envs: usize,
+            mode: $crate::ActMode,
+        ) -> Result<$crate::Acted, Self::Error> {
+            $target.act_masked(observations, masks, num_envs, mode)
+        }
+    };
 }

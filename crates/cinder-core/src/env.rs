@@ -86,6 +86,15 @@ pub trait Env: Send {
         observation: &mut [f32],
     ) -> Result<StepOutcome, EnvError>;
 
+    /// The actions that are valid in the current state, for a discrete action space: sets
+    /// `mask[a]` (length `n`) to whether action `a` may be taken now. The default allows every
+    /// action. Vector environments read it after every reset and step; learners that take
+    /// masks (A2C, PPO, PPO2, SVPG, DQL) never choose an invalid action, and a vector
+    /// environment refuses one.
+    fn action_mask(&self, mask: &mut [bool]) {
+        mask.fill(true);
+    }
+
     /// The internal (physical) state, in full f64 precision, when the environment exposes it.
     fn state(&self) -> Result<Vec<f64>, EnvError> {
         Err(EnvError::StateUnsupported {
@@ -162,6 +171,9 @@ impl<E: Env + ?Sized> Env for Box<E> {
         observation: &mut [f32],
     ) -> Result<StepOutcome, EnvError> {
         (**self).step_into(action, observation)
+    }
+    fn action_mask(&self, mask: &mut [bool]) {
+        (**self).action_mask(mask)
     }
     fn state(&self) -> Result<Vec<f64>, EnvError> {
         (**self).state()

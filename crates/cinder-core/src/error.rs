@@ -71,6 +71,26 @@ pub enum EnvError {
         /// The registered ids, comma-separated.
         known: String,
     },
+    /// An environment returned a NaN or infinite observation value or reward. An observation
+    /// value the environment did not write reads as NaN.
+    #[error("{env}: {what} is {value}")]
+    NonFinite {
+        /// Id of the environment.
+        env: String,
+        /// Which value, and when (`observation component 2 (an unwritten value reads as NaN)
+        /// at step 17 of environment 0's episode`).
+        what: String,
+        /// The value.
+        value: f64,
+    },
+    /// An environment's [`crate::Env::action_mask`] allowed no action.
+    #[error("{env}: no valid action {when}")]
+    NoValidAction {
+        /// Id of the environment.
+        env: String,
+        /// When (`at step 17 of environment 0's episode`).
+        when: String,
+    },
     /// A space that cannot exist (low > high, mismatched shapes, n = 0, ...).
     #[error("invalid space: {0}")]
     InvalidSpace(String),

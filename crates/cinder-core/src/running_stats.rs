@@ -37,7 +37,7 @@ impl RunningMeanStd {
     ///
     /// Combines the batch's mean and variance with the running ones (Chan, Golub & LeVeque
     /// 1979): `M2 = var·n_a + var_b·n_b + δ²·n_a·n_b / (n_a + n_b)`.
-    pub fn update(&mut self, batch: &[f32]) {
+    pub fn update<T: Copy + Into<f64>>(&mut self, batch: &[T]) {
         let dim = self.dim();
         if dim == 0 || batch.is_empty() {
             return;
@@ -46,7 +46,7 @@ impl RunningMeanStd {
         let n_b = rows as f64;
         let total = self.count + n_b;
         for j in 0..dim {
-            let column = batch.chunks_exact(dim).map(|row| f64::from(row[j]));
+            let column = batch.chunks_exact(dim).map(|row| -> f64 { row[j].into() });
             let batch_mean = column.clone().sum::<f64>() / n_b;
             let batch_var = column.map(|x| (x - batch_mean).powi(2)).sum::<f64>() / n_b;
             let delta = batch_mean - self.mean[j];

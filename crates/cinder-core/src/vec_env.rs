@@ -14,8 +14,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::env::{Action, Env, from_snapshot, to_snapshot};
+use crate::env::{Action, Env, StepOutcome, from_snapshot, to_snapshot};
 use crate::error::EnvError;
+use crate::normalize::Normalization;
 use crate::seeding::sub_seed;
 use crate::space::Space;
 
@@ -77,6 +78,64 @@ struct Slot {
     episode_length: usize,
 }
 
+impl Slot {
+    /// Starts a new episode into `obs` and checks its first observation.
+    fn reset_into(
+        &mut self,
+        index: usize,
+        seed: Option<u64>,
+        obs: &mut [f32],
+    ) -> Result<(), EnvError> {
+        obs.fill(f32::NAN);
+        self.env.reset_into(seed, obs);
+        self.episode_return = 0.0;
+        self.episode_length = 0;
+        self.check(index, obs, 0.0)
+    }
+
+    /// Takes one step into `obs` and checks the observation and the reward.
+    fn step_into(
+        &mut self,
+        index: usize,
+        action: Action<'_>,
+        obs: &mut [f32],
+    ) -> Result<StepOutcome, EnvError> {
+        obs.fill(f32::NAN);
+        let outcome = self.env.step_into(action, obs)?;
+        self.episode_return += outcome.reward;
+        self.episode_length += 1;
+        self.check(index, obs, outcome.reward)?;
+        Ok(outcome)
+    }
+
+    /// An error naming the first non-finite value of `obs`, or a non-finite `reward`.
+    fn check(&self, index: usize, obs: &[f32], reward: f64) -> Result<(), EnvError> {
+        let when = || {
+            format!(
+                "at step {} of environment {index}'s episode",
+                self.episode_length
+            )
+        };
+        let error = |what: String, value: f64| EnvError::NonFinite {
+            env: self.env.id().to_string(),
+            what,
+            value,
+        };
+        if let Some((c, &v)) = obs.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            let what = format!(
+                "observation component {c} (a value the environment did not write reads as \
+                 NaN) {}",
+                when()
+            );
+            return Err(error(what, v.into()));
+        }
+        if !reward.is_finite() {
+            return Err(error(format!("the reward {}", when()), reward));
+        }
+        Ok(())
+    }
+}
+
 /// The output buffers of a contiguous range of environments, borrowed for one step.
 struct Outputs<'a> {
     observations: &'a mut [f32],
@@ -99,6 +158,13 @@ pub struct VecEnv {
     truncated: Vec<bool>,
     finished: Vec<EpisodeRecord>,
     needs_reset: bool,
+    /// The error of a reset observation, returned by the next `step`.
+    broken_reset: Option<EnvError>,
+    normalization: Option<Normalization>,
+    /// `num_envs × n` valid-action flags of a discrete action space (empty for a box).
+    masks: Vec<bool>,
+    /// Whether some flag of `masks` is false.
+    masked: bool,
 }
 
 impl VecEnv {
@@ -126,6 +192,10 @@ impl VecEnv {
             });
         }
         let n = envs.len();
+        let masks = match first.action_space() {
+            Space::Discrete(d) => vec![true; n * d.n()],
+            Space::Box(_) => Vec::new(),
+        };
         let observation_dim = first.observation_dim();
         let action_dim = first.action_space().flat_dim();
         Ok(Self {
@@ -147,6 +217,10 @@ impl VecEnv {
             truncated: vec![false; n],
             finished: Vec::with_capacity(n),
             needs_reset: true,
+            broken_reset: None,
+            normalization: None,
+            masks,
+            masked: false,
         })
     }
 
@@ -212,12 +286,82 @@ impl VecEnv {
             .zip(self.observations.chunks_exact_mut(dim))
             .enumerate()
         {
-            slot.env.reset_into(seed.map(|s| sub_seed(s, i)), obs);
-            slot.episode_return = 0.0;
-            slot.episode_length = 0;
+            let reset = slot.reset_into(i, seed.map(|s| sub_seed(s, i)), obs);
+            if let Err(e) = reset {
+                self.broken_reset.get_or_insert(e);
+            }
+        }
+        if let Some(normalization) = &mut self.normalization {
+            normalization.reset(&mut self.observations, self.slots.len());
+        }
+        if let Err(e) = self.refresh_masks() {
+            self.broken_reset.get_or_insert(e);
         }
         self.needs_reset = false;
         &self.observations
+    }
+
+    /// The valid actions of every environment in its current state (`num_envs × n` flags,
+    /// [`Env::action_mask`]), when the action space is discrete and some action is invalid;
+    /// `None` when every action is valid.
+    pub fn action_masks(&self) -> Option<&[bool]> {
+        self.masked.then_some(&self.masks[..])
+    }
+
+    /// Reads every environment's valid actions; an environment that allows none is an error.
+    fn refresh_masks(&mut self) -> Result<(), EnvError> {
+        if self.masks.is_empty() {
+            return Ok(());
+        }
+        let n = self.masks.len() / self.slots.len();
+        for (i, (slot, mask)) in self
+            .slots
+            .iter()
+            .zip(self.masks.chunks_exact_mut(n))
+            .enumerate()
+        {
+            slot.env.action_mask(mask);
+            if !mask.contains(&true) {
+                return Err(EnvError::NoValidAction {
+                    env: slot.env.id().to_string(),
+                    when: format!(
+                        "at step {} of environment {i}'s episode",
+                        slot.episode_length
+                    ),
+                });
+            }
+        }
+        self.masked = self.masks.contains(&false);
+        Ok(())
+    }
+
+    /// The same environments with their observations and rewards normalised by
+    /// `normalization` (see [`crate::normalize`]), whose statistics must have this vector's
+    /// observation size.
+    pub fn with_normalization(mut self, normalization: Normalization) -> Result<Self, EnvError> {
+        let dim = normalization.stats().observations.dim();
+        if dim != self.observation_dim {
+            return Err(EnvError::IncompatibleEnv {
+                context: self.context(),
+                reason: format!(
+                    "normalisation statistics of {dim} values for observations of {}",
+                    self.observation_dim
+                ),
+            });
+        }
+        self.normalization = Some(normalization);
+        self.needs_reset = true;
+        Ok(self)
+    }
+
+    /// The normalisation of the observations and rewards, if any.
+    pub fn normalization(&self) -> Option<&Normalization> {
+        self.normalization.as_ref()
+    }
+
+    /// The normalisation, to restore it.
+    pub fn normalization_mut(&mut self) -> Option<&mut Normalization> {
+        self.normalization.as_mut()
     }
 
     /// Steps every environment with its action and resets those whose episode ended.
@@ -229,6 +373,10 @@ impl VecEnv {
             return Err(EnvError::ResetNeeded {
                 env: format!("VecEnv({})", self.slots[0].env.id()),
             });
+        }
+        if let Some(e) = self.broken_reset.take() {
+            self.needs_reset = true;
+            return Err(e);
         }
         self.check_batch(actions)?;
         let (dim, action_dim) = (self.observation_dim, self.action_dim);
@@ -289,6 +437,16 @@ impl VecEnv {
                 self.finished.extend(records?);
             }
         }
+        if let Some(normalization) = &mut self.normalization {
+            let (terminated, truncated) = (&self.terminated, &self.truncated);
+            normalization.step(
+                &mut self.observations,
+                &mut self.final_observations,
+                &mut self.rewards,
+                |i| terminated[i] || truncated[i],
+            );
+        }
+        self.refresh_masks()?;
         Ok(VecStep {
             observations: &self.observations,
             rewards: &self.rewards,
@@ -367,12 +525,35 @@ impl VecEnv {
         }
         self.observations = saved.observations;
         self.needs_reset = saved.needs_reset;
+        if let Err(e) = self.refresh_masks() {
+            self.broken_reset.get_or_insert(e);
+        }
         Ok(())
     }
 
     /// `VecEnv(<n> x <id>)`, how errors name the vector environment.
     fn context(&self) -> String {
         format!("VecEnv({} x {})", self.slots.len(), self.slots[0].env.id())
+    }
+
+    /// An error naming the first environment whose discrete action its mask forbids.
+    fn check_masks(&self, actions: Actions<'_>) -> Result<(), EnvError> {
+        let (Actions::Discrete(chosen), true) = (actions, self.masked) else {
+            return Ok(());
+        };
+        let n = self.masks.len() / self.slots.len();
+        match chosen
+            .iter()
+            .enumerate()
+            .find(|&(i, &a)| !self.masks[i * n + a])
+        {
+            None => Ok(()),
+            Some((i, &a)) => Err(EnvError::InvalidAction {
+                env: self.slots[i].env.id().to_string(),
+                action: format!("{a} (environment {i})"),
+                space: format!("its valid actions now (the mask forbids {a})"),
+            }),
+        }
     }
 
     fn check_batch(&self, actions: Actions<'_>) -> Result<(), EnvError> {
@@ -388,7 +569,7 @@ impl VecEnv {
             _ => false,
         };
         if well_formed {
-            return Ok(());
+            return self.check_masks(actions);
         }
         let shown = match actions {
             Actions::Discrete(a) => format!("{} discrete actions {a:?}", a.len()),
@@ -441,12 +622,10 @@ impl Slice<'_> {
                 }
             };
             let obs = &mut out.observations[k * dim..(k + 1) * dim];
-            let outcome = slot.env.step_into(action, obs)?;
+            let outcome = slot.step_into(i, action, obs)?;
             out.rewards[k] = outcome.reward;
             out.terminated[k] = outcome.terminated;
             out.truncated[k] = outcome.truncated;
-            slot.episode_return += outcome.reward;
-            slot.episode_length += 1;
             if outcome.terminated || outcome.truncated {
                 out.final_observations[k * dim..(k + 1) * dim].copy_from_slice(obs);
                 finished.push(EpisodeRecord {
@@ -455,9 +634,7 @@ impl Slice<'_> {
                     length: slot.episode_length,
                     terminated: outcome.terminated,
                 });
-                slot.episode_return = 0.0;
-                slot.episode_length = 0;
-                slot.env.reset_into(None, obs);
+                slot.reset_into(i, None, obs)?;
             }
         }
         Ok(())

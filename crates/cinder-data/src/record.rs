@@ -51,7 +51,7 @@ where
     let mut taken = 0;
     while taken < steps {
         let actions = actor
-            .act(&observations, n, mode)
+            .act_masked(&observations, envs.action_masks(), n, mode)
             .map_err(|e| SampleError::Actor(Box::new(e)))?
             .actions;
         let step = envs.step(actions.as_actions())?;
@@ -153,12 +153,31 @@ impl<A: Actor + ?Sized> Actor for Noisy<'_, A> {
     type Error = A::Error;
 
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, A::Error> {
-        let mut actions = self.inner.act(obs, num_envs, mode)?.actions;
+        self.act_masked(obs, None, num_envs, mode)
+    }
+
+    /// The inner actor's actions with noise; ε-greedy draws among the valid actions.
+    fn act_masked(
+        &mut self,
+        obs: &[f32],
+        masks: Option<&[bool]>,
+        num_envs: usize,
+        mode: ActMode,
+    ) -> Result<Acted, A::Error> {
+        let mut actions = self.inner.act_masked(obs, masks, num_envs, mode)?.actions;
         match (&mut actions, self.noise, &self.space) {
             (ActionBatch::Discrete(a), Noise::Epsilon(eps), Space::Discrete(space)) => {
-                for action in a.iter_mut() {
+                for (i, action) in a.iter_mut().enumerate() {
                     if self.rng.random::<f64>() < eps {
-                        *action = space.sample(&mut self.rng);
+                        *action = match masks {
+                            None => space.sample(&mut self.rng),
+                            Some(masks) => {
+                                let n = space.n();
+                                let valid = (0..n).filter(|&a| masks[i * n + a]);
+                                let k = self.rng.random_range(0..valid.clone().count());
+                                valid.clone().nth(k).unwrap_or(*action)
+                            }
+                        };
                     }
                 }
             }

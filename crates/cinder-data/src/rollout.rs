@@ -38,6 +38,11 @@ pub struct Rollout {
     pub last_observations: Vec<f32>,
     /// Episodes that finished during the rollout.
     pub episodes: Vec<EpisodeRecord>,
+    /// The valid actions at each transition, `len × n` flags of a discrete action space
+    /// ([`cinder_core::Env::action_mask`]), when some action was ever invalid; `None` when
+    /// every action always was valid. An update evaluates the policy under the masks that
+    /// were in force when it acted.
+    pub masks: Option<Vec<bool>>,
 }
 
 impl Rollout {
@@ -49,6 +54,23 @@ impl Rollout {
     /// Whether no transition was stored.
     pub fn is_empty(&self) -> bool {
         self.rewards.is_empty()
+    }
+
+    /// Appends the valid actions of one lockstep step of `num_envs` environments with `n`
+    /// actions each (`None`: all valid), keeping [`Rollout::masks`] `None` until some action
+    /// is invalid.
+    pub fn push_masks(&mut self, masks: Option<&[bool]>, n: usize) {
+        match (masks, &mut self.masks) {
+            (None, None) => {}
+            (None, Some(all)) => all.extend(std::iter::repeat_n(true, self.num_envs * n)),
+            (Some(step), Some(all)) => all.extend_from_slice(step),
+            (Some(step), None) => {
+                let earlier = self.len() * n;
+                let mut all = vec![true; earlier];
+                all.extend_from_slice(step);
+                self.masks = Some(all);
+            }
+        }
     }
 
     /// Number of lockstep steps.

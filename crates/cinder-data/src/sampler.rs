@@ -91,10 +91,16 @@ impl Sampler {
             final_observations: Vec::new(),
             last_observations: Vec::new(),
             episodes: Vec::new(),
+            masks: None,
+        };
+        let num_actions = match self.envs.action_space() {
+            Space::Discrete(d) => d.n(),
+            Space::Box(_) => 0,
         };
         loop {
+            let masks = self.envs.action_masks();
             let acted = actor
-                .act(self.envs.observations(), n, ActMode::Explore)
+                .act_masked(self.envs.observations(), masks, n, ActMode::Explore)
                 .map_err(|e| SampleError::Actor(Box::new(e)))?;
             let log_probs = acted.log_probs.as_deref().unwrap_or_default();
             let expected = match acted.actions {
@@ -117,6 +123,7 @@ impl Sampler {
                     log_probs.len()
                 )));
             }
+            rollout.push_masks(masks, num_actions);
             let first = rollout.rewards.len();
             rollout
                 .observations

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use cinder_core::seeding::rng_from_seed;
 use cinder_core::{Action, Actions, OwnedAction, Space, VecEnv};
-use cinder_envs::{REGISTRY, make};
+use cinder_envs::{make, registry};
 
 const RUNS: usize = 5;
 const RUN_TIME: Duration = Duration::from_millis(400);
@@ -90,12 +90,12 @@ fn vec_env(id: &str, num_envs: usize) -> f64 {
 fn main() {
     println!("| env | single env (steps/s) | VecEnv x64 (steps/s) |");
     println!("|---|---:|---:|");
-    for spec in REGISTRY {
+    for spec in registry() {
         println!(
             "| {} | {:.2e} | {:.2e} |",
             spec.id,
-            single_env(spec.id),
-            vec_env(spec.id, 64)
+            single_env(&spec.id),
+            vec_env(&spec.id, 64)
         );
     }
 }

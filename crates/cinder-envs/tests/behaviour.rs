@@ -1,7 +1,7 @@
 //! Registry, seeding, reset distributions and bad input of the classic-control environments.
 
 use cinder_core::{Action, Env, EnvError, Space, Step};
-use cinder_envs::{REGISTRY, ids, make};
+use cinder_envs::{ids, make, registry};
 
 fn some_action(space: &Space) -> Vec<f32> {
     match space {
@@ -23,15 +23,15 @@ fn unknown_id_lists_the_known_ones() {
     let msg = err.to_string();
     assert!(matches!(err, EnvError::UnknownEnv { .. }));
     for id in ids() {
-        assert!(msg.contains(id), "{msg}");
+        assert!(msg.contains(&id), "{msg}");
     }
 }
 
 #[test]
 fn same_seed_same_episode_and_different_seed_differs() {
-    for spec in REGISTRY {
+    for spec in registry() {
         let run = |seed| {
-            let mut env = make(spec.id).unwrap();
+            let mut env = make(&spec.id).unwrap();
             let mut obs = env.reset(Some(seed));
             let values = some_action(env.action_space());
             for _ in 0..20 {
@@ -169,8 +169,8 @@ fn mountaincar_continuous_clips_force_but_pays_for_the_raw_action() {
 
 #[test]
 fn step_before_reset_is_an_error() {
-    for spec in REGISTRY {
-        let mut env = make(spec.id).unwrap();
+    for spec in registry() {
+        let mut env = make(&spec.id).unwrap();
         let values = some_action(env.action_space());
         let err = env.step(act(env.action_space(), &values)).unwrap_err();
         assert!(
@@ -183,15 +183,15 @@ fn step_before_reset_is_an_error() {
 
 #[test]
 fn set_state_checks_length_and_finiteness() {
-    for spec in REGISTRY {
-        let mut env = make(spec.id).unwrap();
+    for spec in registry() {
+        let mut env = make(&spec.id).unwrap();
         env.reset(Some(0));
         let n = env.state().unwrap().len();
         let err = env.set_state(&vec![0.0; n + 1]).unwrap_err();
         assert!(
             matches!(err, EnvError::StateLength { expected, got, .. } if expected == n && got == n + 1)
         );
-        assert!(err.to_string().contains(spec.id));
+        assert!(err.to_string().contains(&spec.id));
         let mut bad = vec![0.0; n];
         bad[n - 1] = f64::NAN;
         assert!(matches!(
@@ -219,8 +219,8 @@ fn cartpole_pays_nothing_for_steps_after_termination() {
 
 #[test]
 fn time_limits_truncate_at_the_registered_step() {
-    for spec in REGISTRY {
-        let mut env = make(spec.id).unwrap();
+    for spec in registry() {
+        let mut env = make(&spec.id).unwrap();
         env.reset(Some(0));
         let start = env.state().unwrap();
         let values = some_action(env.action_space());

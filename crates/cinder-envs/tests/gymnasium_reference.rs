@@ -91,7 +91,7 @@ fn check_env(name: &str, rollout_state_tol: f64, rollout_reward_tol: f64) {
     );
     assert_eq!(spec.reward_threshold, data["reward_threshold"].as_f64());
 
-    let mut env = spec.make_unwrapped();
+    let mut env = spec.make_unwrapped().unwrap();
     check_space(
         "observation space",
         env.observation_space(),

@@ -48,7 +48,7 @@ proptest! {
         before in 0usize..400,
         n in 1usize..4,
     ) {
-        let id = cinder_envs::ids()[env];
+        let id = &cinder_envs::ids()[env];
         let mut original = vec_env(id, n);
         original.reset(Some(seed));
         let space = original.action_space().clone();
@@ -68,10 +68,10 @@ proptest! {
 #[test]
 fn every_registered_env_saves_its_state() {
     for id in cinder_envs::ids() {
-        let mut env = cinder_envs::make(id).expect("registered");
+        let mut env = cinder_envs::make(&id).expect("registered");
         env.reset(Some(3));
         let saved = env.snapshot().expect("snapshot");
-        let mut other = cinder_envs::make(id).expect("registered");
+        let mut other = cinder_envs::make(&id).expect("registered");
         other.restore(&saved).expect("restore");
         assert_eq!(
             other.state().expect("state"),

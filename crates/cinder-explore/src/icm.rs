@@ -36,7 +36,7 @@ use cinder_agent::{
     ActionScale, AgentError, Learned, OnPolicyLearner, Policy, PolicyGradient, ReplayLearner,
     Setup, Update,
 };
-use cinder_core::{ActMode, Acted, ActionBatch, Actor, Metric, Snapshot, Space};
+use cinder_core::{ActionBatch, Actor, Metric, Snapshot, Space};
 use cinder_data::{ReplayBatch, Rollout};
 use cinder_nn::persist::{
     load_counters, load_module, load_optim, save_counters, save_module, save_optim,
@@ -414,9 +414,7 @@ impl<L: OnPolicyLearner> OnPolicyLearner for Icm<L> {
 impl<L: Actor<Error = AgentError>> Actor for Icm<L> {
     type Error = AgentError;
 
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.learner.act(obs, num_envs, mode)
-    }
+    cinder_core::delegate_actor!(self => self.learner);
 }
 
 impl<L: ReplayLearner> ReplayLearner for Icm<L> {

@@ -29,7 +29,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use burn::optim::GradientsParams;
 use cinder_agent::error::{check, check_count};
 use cinder_agent::{AgentError, OnPolicyAgent, OnPolicyLearner, Policy, PolicyGradient};
-use cinder_core::{ActMode, Acted, Actor, Metric, Snapshot, join_all};
+use cinder_core::{Actor, Metric, Snapshot, join_all};
 use cinder_nn::persist::{load_counters, load_json, save_counters, save_json};
 use cinder_nn::{flat_grads, flat_params, set_flat_grads};
 use cinder_train::{Algorithm, Iteration};
@@ -328,11 +328,11 @@ impl<L: OnPolicyLearner + Send> Svpg<L> {
 impl<L: OnPolicyLearner + Send> Actor for Svpg<L> {
     type Error = AgentError;
 
-    /// The best particle acts.
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
+    // The best particle acts.
+    cinder_core::delegate_actor!(self => {
         let best = self.best();
-        self.particles[best].act(obs, num_envs, mode)
-    }
+        &mut self.particles[best]
+    });
 }
 
 impl<L: OnPolicyLearner + Send> Algorithm for Svpg<L> {

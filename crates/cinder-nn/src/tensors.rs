@@ -1,6 +1,6 @@
 //! Moving host data to tensors and back.
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 
 use crate::error::NnError;
 
@@ -8,6 +8,12 @@ use crate::error::NnError;
 pub fn matrix(data: &[f32], rows: usize, device: &Device) -> Tensor<2> {
     let cols = data.len() / rows.max(1);
     Tensor::from_data(TensorData::new(data.to_vec(), [rows, cols]), device)
+}
+
+/// `[rows, flags.len() / rows]` of `flags` (row-major) as a boolean tensor on `device`.
+pub fn flags(flags: &[bool], rows: usize, device: &Device) -> Tensor<2, Bool> {
+    let values: Vec<f32> = flags.iter().map(|&f| if f { 1.0 } else { 0.0 }).collect();
+    matrix(&values, rows, device).greater_elem(0.5)
 }
 
 /// A vector of floats on `device`.

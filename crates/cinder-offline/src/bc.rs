@@ -141,9 +141,20 @@ impl Actor for Bc {
     /// Discrete: the most likely action (greedy) or a sample (explore). Continuous: `μ(s)`
     /// mapped to the box in both modes. Uniformly random in [`ActMode::Random`].
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
+        self.act_masked(obs, None, num_envs, mode)
+    }
+
+    /// Discrete actions keep to the valid ones.
+    fn act_masked(
+        &mut self,
+        obs: &[f32],
+        masks: Option<&[bool]>,
+        num_envs: usize,
+        mode: ActMode,
+    ) -> Result<Acted, AgentError> {
         let scale = self.scale.as_ref();
         match &mut self.acting {
-            Acting::Discrete(actor) => actor.act(obs, num_envs, mode),
+            Acting::Discrete(actor) => actor.act_masked(obs, masks, num_envs, mode),
             Acting::Continuous { space, rng, .. } if mode == ActMode::Random => {
                 Ok(Acted::actions(ActionBatch::sample(space, num_envs, rng)))
             }

@@ -26,7 +26,7 @@ use cinder_agent::q_learning::{q_taken, td_error};
 use cinder_agent::{AgentError, BatchTensors, Learned, QLearning, QNets, ReplayLearner, Setup};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
 use cinder_data::ReplayBatch;
-use cinder_nn::tensors::{indices, matrix, read_indices};
+use cinder_nn::tensors::{flags, indices, matrix, read_indices};
 use cinder_nn::{Activation, Mlp, NetConfig, descend};
 
 /// BCQ's hyper-parameters (Tianshou's names; `gamma`, `estimation_step` and
@@ -112,9 +112,19 @@ pub struct BcqNets {
 }
 
 impl BcqNets {
-    /// The best allowed action of each row of `observations` (`[B]`).
-    fn greedy(&self, observations: Tensor<2>, threshold: f64) -> Tensor<1, Int> {
+    /// The best action of each row of `observations` (`[B]`) the imitator allows among the
+    /// `valid` ones (all without masks).
+    fn greedy(
+        &self,
+        observations: Tensor<2>,
+        threshold: f64,
+        valid: Option<Tensor<2, Bool>>,
+    ) -> Tensor<1, Int> {
         let allowed = allowed_by_imitator(self.imitator.forward(observations.clone()), threshold);
+        let allowed = match valid {
+            Some(valid) => allowed.bool_and(valid),
+            None => allowed,
+        };
         let q = mask_q(self.q.forward(observations), &allowed);
         let [rows, _] = q.dims();
         q.argmax(1).reshape([rows])
@@ -160,9 +170,20 @@ impl Bcq {
 impl Actor for Bcq {
     type Error = AgentError;
 
-    /// The best action the imitator allows, replaced with probability `eval_eps` by a
-    /// uniformly random one (always random in [`ActMode::Random`]).
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
+        self.act_masked(obs, None, num_envs, mode)
+    }
+
+    /// The best valid action the imitator allows, replaced with probability `eval_eps` by a
+    /// uniformly random valid one (always random in [`ActMode::Random`]); where the imitator
+    /// allows no valid action, a random valid one.
+    fn act_masked(
+        &mut self,
+        obs: &[f32],
+        masks: Option<&[bool]>,
+        num_envs: usize,
+        mode: ActMode,
+    ) -> Result<Acted, AgentError> {
         let epsilon = match mode {
             ActMode::Random => 1.0,
             ActMode::Explore | ActMode::Greedy => self.config.eval_eps,
@@ -171,16 +192,25 @@ impl Actor for Bcq {
         let greedy = if epsilon < 1.0 {
             let input = matrix(obs, num_envs, ql.act_device());
             let threshold = self.config.unlikely_action_threshold;
-            read_indices(ql.acting.greedy(input, threshold))?
+            let valid = masks.map(|m| flags(m, num_envs, ql.act_device()));
+            read_indices(ql.acting.greedy(input, threshold, valid))?
         } else {
             vec![0; num_envs]
         };
-        let all = 0..ql.num_actions;
-        let actions = greedy
-            .into_iter()
-            .map(|best| ql.epsilon_greedy(epsilon, all.clone(), |_| Some(best)))
-            .collect::<Option<_>>()
-            .expect("every action is allowed");
+        let n = ql.num_actions;
+        let valid = |i: usize, a: usize| masks.is_none_or(|m| m[i * n + a]);
+        let mut actions = Vec::with_capacity(num_envs);
+        for (i, best) in greedy.into_iter().enumerate() {
+            let allowed = (0..n).filter(move |&a| valid(i, a));
+            let chosen = ql.epsilon_greedy(epsilon, allowed.clone(), |_| Some(best));
+            let chosen = match chosen {
+                Some(a) if valid(i, a) => a,
+                _ => ql
+                    .epsilon_greedy(1.0, allowed, |_| None)
+                    .expect("a valid action"),
+            };
+            actions.push(chosen);
+        }
         Ok(Acted::actions(ActionBatch::Discrete(actions)))
     }
 }

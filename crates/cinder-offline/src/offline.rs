@@ -7,7 +7,7 @@
 use cinder_agent::error::{check_count, check_unit_interval};
 use cinder_agent::{AgentError, ReplayLearner, Setup, StatSums};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
+use cinder_core::{ActionBatch, Actor, Snapshot};
 use cinder_data::{Dataset, DatasetError, Lookahead, ReplayBuffer};
 use cinder_nn::persist::{load_counters, load_json, save_counters, save_json};
 use cinder_train::{Algorithm, Iteration};
@@ -127,9 +127,7 @@ fn fingerprint(dataset: &Dataset) -> [usize; 3] {
 impl<L: ReplayLearner> Actor for Offline<L> {
     type Error = AgentError;
 
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.learner.act(obs, num_envs, mode)
-    }
+    cinder_core::delegate_actor!(self => self.learner);
 }
 
 impl<L: ReplayLearner> Algorithm for Offline<L> {

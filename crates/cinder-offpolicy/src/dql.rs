@@ -143,9 +143,20 @@ impl Dql {
 impl Actor for Dql {
     type Error = AgentError;
 
-    /// ε-greedy over the allowed actions: ε = 1 for [`ActMode::Random`], the scheduled ε
-    /// exploring, 0 greedy.
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
+        self.act_masked(obs, None, num_envs, mode)
+    }
+
+    /// ε-greedy over the allowed actions (those the environments' `masks` and, with
+    /// `action_mask`, the observations allow): ε = 1 for [`ActMode::Random`], the scheduled ε
+    /// exploring, 0 greedy.
+    fn act_masked(
+        &mut self,
+        obs: &[f32],
+        masks: Option<&[bool]>,
+        num_envs: usize,
+        mode: ActMode,
+    ) -> Result<Acted, AgentError> {
         let epsilon = match mode {
             ActMode::Random => 1.0,
             ActMode::Explore => self.epsilon(),
@@ -162,14 +173,16 @@ impl Actor for Dql {
         let mut actions = Vec::with_capacity(num_envs);
         for i in 0..num_envs {
             let observation = &obs[i * self.obs_dim..(i + 1) * self.obs_dim];
-            let allowed = allowed_actions(observation, n, masked);
+            let valid = masks.map(|m| &m[i * n..(i + 1) * n]);
+            let allowed = allowed_actions(observation, n, masked)
+                .filter(move |&a| valid.is_none_or(|v| v[a]));
             let row = q.get(i * n..(i + 1) * n).unwrap_or_default();
             let action = ql.epsilon_greedy(epsilon, allowed, |allowed| {
                 allowed.max_by(|&a, &b| row[a].total_cmp(&row[b]))
             });
             actions.push(action.ok_or_else(|| {
                 AgentError::UnsupportedSpace(format!(
-                    "environment {i} allows no action (its observation's mask is all zero)"
+                    "environment {i} allows no action (its masks leave none)"
                 ))
             })?);
         }

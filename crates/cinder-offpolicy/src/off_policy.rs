@@ -8,7 +8,7 @@ use cinder_agent::error::{check, check_count, check_unit_interval};
 use cinder_agent::resume::{restore_envs_then, save_envs};
 use cinder_agent::{AgentError, ReplayLearner, Setup, StatSums};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::{ActMode, Acted, Actor, EpisodeRecord, VecEnv};
+use cinder_core::{ActMode, Actor, EpisodeRecord, VecEnv};
 use cinder_data::{Lookahead, Memory, PrioritizedConfig, ReplayBuffer, ReplayError, Transitions};
 use cinder_nn::persist::{load_json, save_json};
 use cinder_nn::tensors::read_floats;
@@ -193,7 +193,10 @@ impl<L: ReplayLearner> OffPolicy<L> {
         let n = self.envs.num_envs();
         for _ in 0..lockstep {
             self.observations.copy_from_slice(self.envs.observations());
-            let actions = self.learner.act(&self.observations, n, mode)?.actions;
+            let masks = self.envs.action_masks();
+            let actions = (self.learner)
+                .act_masked(&self.observations, masks, n, mode)?
+                .actions;
             let step = self.envs.step(actions.as_actions())?;
             let next = &mut self.next_observations;
             self.memory
@@ -217,9 +220,7 @@ impl<L: ReplayLearner> OffPolicy<L> {
 impl<L: ReplayLearner> Actor for OffPolicy<L> {
     type Error = AgentError;
 
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.learner.act(obs, num_envs, mode)
-    }
+    cinder_core::delegate_actor!(self => self.learner);
 }
 
 impl<L: ReplayLearner> Algorithm for OffPolicy<L> {

@@ -455,7 +455,7 @@ fn bad_input_is_an_error_naming_the_parameter_or_step() {
     let err = algorithm.iterate(0.0).unwrap_err();
     assert!(
         err.to_string()
-            .contains("environment step 4: environment 0 returned a non-finite reward (NaN)"),
+            .contains("NanReward: the reward at step 5 of environment 0's episode is NaN"),
         "{err}"
     );
 }

@@ -162,7 +162,10 @@ impl OnPolicyLearner for A2c {
         let (count, mut updates) = (batches.len(), 0);
         for rows in batches {
             let observations = t.observations.clone().select(0, rows.clone());
-            let dist = joint.policy.distribution(observations.clone());
+            let allowed = t.allowed(&rows);
+            let dist = joint
+                .policy
+                .distribution_masked(observations.clone(), allowed);
             let log_probs = dist.log_prob(&t.actions.select(rows.clone()));
             let policy_loss = (log_probs * t.advantages.clone().select(0, rows.clone()))
                 .mean()

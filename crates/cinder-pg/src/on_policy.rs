@@ -4,12 +4,12 @@
 //! summed on the device and read back once.
 
 use burn::module::Module;
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Bool, Device, Int, Tensor};
 use cinder_agent::{
     ActionTensor, AgentError, OnPolicyAgent, OnPolicyLearner, Policy, Setup, Unchanged,
 };
 use cinder_core::seeding::EnvRng;
-use cinder_core::{ActMode, Acted, Actor, VecEnv};
+use cinder_core::{Actor, VecEnv};
 use cinder_data::{Budget, Rollout};
 use cinder_nn::Mlp;
 use cinder_nn::tensors::{indices, matrix, read_floats, vector};
@@ -43,9 +43,7 @@ impl<L: OnPolicyLearner> OnPolicy<L> {
 impl<L: OnPolicyLearner> Actor for OnPolicy<L> {
     type Error = AgentError;
 
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.0.act(obs, num_envs, mode)
-    }
+    cinder_core::delegate_actor!(self => self.0);
 }
 
 impl<L: OnPolicyLearner> Algorithm for OnPolicy<L> {
@@ -93,6 +91,8 @@ pub(crate) struct RolloutTensors {
     pub returns: Tensor<1>,
     /// `V_old(s_t)` before the update.
     pub old_values: Tensor<1>,
+    /// `[n, |A|]` valid actions at each transition (1 valid, 0 not), when some were invalid.
+    pub masks: Option<Tensor<2>>,
 }
 
 impl RolloutTensors {
@@ -106,7 +106,17 @@ impl RolloutTensors {
             advantages: vector(&estimates.advantages, device),
             returns: vector(&estimates.returns, device),
             old_values: vector(&estimates.values, device),
+            masks: rollout.masks.as_ref().map(|masks| {
+                let values: Vec<f32> = masks.iter().map(|&v| f32::from(u8::from(v))).collect();
+                matrix(&values, n, device)
+            }),
         }
+    }
+
+    /// The valid actions of the transitions `rows`, if the rollout had invalid ones.
+    pub fn allowed(&self, rows: &Tensor<1, Int>) -> Option<Tensor<2, Bool>> {
+        let masks = self.masks.as_ref()?;
+        Some(masks.clone().select(0, rows.clone()).greater_elem(0.5))
     }
 }
 

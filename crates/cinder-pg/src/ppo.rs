@@ -216,7 +216,10 @@ impl OnPolicyLearner for Ppo {
                 let observations = t.observations.clone().select(0, rows.clone());
 
                 // Clipped surrogate (eq. 7) and entropy bonus.
-                let dist = joint.policy.distribution(observations.clone());
+                let allowed = t.allowed(&rows);
+                let dist = joint
+                    .policy
+                    .distribution_masked(observations.clone(), allowed);
                 let log_probs = dist.log_prob(&t.actions.select(rows.clone()));
                 let ratio = (log_probs - t.old_log_probs.clone().select(0, rows.clone())).exp();
                 let advantages = t.advantages.clone().select(0, rows.clone());

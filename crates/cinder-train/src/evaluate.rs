@@ -51,7 +51,7 @@ pub fn evaluate<A: Algorithm + ?Sized>(
     let space = envs.action_space().clone();
     while done.iter().zip(&targets).any(|(d, t)| d < t) {
         let mut actions = algorithm
-            .act(&observations, n, ActMode::Greedy)
+            .act_masked(&observations, envs.action_masks(), n, ActMode::Greedy)
             .map_err(|e| TrainError::Algorithm {
                 iteration: 0,
                 source: Box::new(e),

@@ -18,10 +18,15 @@
 //!   SVGD and SVPG.
 //! - [`train`] (`cinder-train`): the training loop, evaluation, log sinks and snapshots.
 //!
-//! and holds what the `cinder` binary is made of: [`registry`] (one row per algorithm),
-//! [`settings`] (presets and overrides resolved into an algorithm), [`resources`] (a run's
-//! memory estimated before anything is allocated) and [`run`] (run directories, training,
-//! resuming, evaluation of a saved run).
+//! and holds what the `cinder` binary is made of: [`cli`] (the command line, which a program
+//! with environments of its own runs through [`cli::main_with`]), [`registry`] (one row per
+//! algorithm), [`settings`] (presets and overrides resolved into an algorithm), [`resources`]
+//! (a run's memory estimated before anything is allocated) and [`run`] (run directories,
+//! training, resuming, evaluation of a saved run).
+//!
+//! A program that trains through the library runs as fast as the CLI with two lines: the
+//! allocator (`#[global_allocator] static A: cinder::Allocator = cinder::Allocator;`) and
+//! its work inside [`with_fast_cpu`].
 //!
 //! ```
 //! use cinder::core::{Action, Env};
@@ -45,7 +50,41 @@ pub use cinder_offpolicy as offpolicy;
 pub use cinder_pg as pg;
 pub use cinder_train as train;
 
+pub mod cli;
 pub mod registry;
 pub mod resources;
 pub mod run;
 pub mod settings;
+mod user_envs;
+
+use cinder_nn::device::flush_subnormals_on_this_thread;
+
+/// The allocator the `cinder` binary uses, for a program's `#[global_allocator]`: burn's CPU
+/// backends allocate a fresh buffer for every tensor operation, and glibc's allocator maps and
+/// unmaps those of 128 KiB and more (a 256×256 layer) each time; the page faults cost a third
+/// of an SAC update. mimalloc reuses them.
+pub use mimalloc::MiMalloc as Allocator;
+
+/// Runs `work` as the `cinder` binary runs its commands: on a thread of a rayon pool with one
+/// thread per core, whose threads flush subnormal numbers to zero.
+///
+/// burn-flex splits large matrix products over rayon's threads. Called from a thread outside
+/// the pool, every split product puts the caller to sleep and wakes it again (a context switch
+/// each way: ~10% of an SAC update under `perf`); from a thread of the pool the caller works on
+/// its share and waits spinning. Subnormal numbers slow Intel CPUs down by two orders of
+/// magnitude ([`flush_subnormals_on_this_thread`]). Falls back to the calling thread if the
+/// pool cannot start.
+pub fn with_fast_cpu<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    // The main thread's stack size: deep recursion (serde, clap) must not see a smaller one.
+    const STACK: usize = 8 << 20;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK)
+        .start_handler(|_| {
+            flush_subnormals_on_this_thread();
+        })
+        .build();
+    match pool {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    }
+}

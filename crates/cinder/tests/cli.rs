@@ -529,7 +529,10 @@ fn eval_and_resume_check_config_toml_as_train_checks_its_input() {
     assert!(good.contains("algo = \"sac\""), "{good}");
     assert!(good.contains("[settings]"), "{good}");
     for (edit, expected) in [
-        (good.replace("gamma = 0.99", "gamma = 1.5"), "`gamma` = 1.5"),
+        (
+            good.replace("\ngamma = 0.99", "\ngamma = 1.5"),
+            "`gamma` = 1.5",
+        ),
         (
             good.replace("[settings]", "[settings]\nbogus = 1"),
             "unknown setting `bogus` for sac",
@@ -944,5 +947,33 @@ fn svpg_trains_particles_and_checks_its_parameters() {
     rejects(
         &["svpg", "--env", "CartPole-v1", "--icm"],
         "unknown setting `icm` for svpg",
+    );
+}
+
+#[test]
+fn envs_lists_every_registered_environment_with_its_spaces() {
+    let output = cinder(&["envs"]);
+    assert!(output.status.success());
+    let listing = String::from_utf8_lossy(&output.stdout);
+    for id in cinder::envs::ids() {
+        assert!(listing.contains(&id), "{id} missing from {listing}");
+    }
+    assert!(listing.contains("Discrete(2)"), "{listing}");
+    assert!(listing.contains("time limit 500"), "{listing}");
+}
+
+#[test]
+fn offline_runs_refuse_normalisation() {
+    rejects(
+        &[
+            "bc",
+            "--env",
+            "CartPole-v1",
+            "--dataset",
+            "nowhere",
+            "--set",
+            "normalize_obs=true",
+        ],
+        "normalize_obs",
     );
 }

@@ -219,6 +219,40 @@ fn on_policy_run_killed_and_resumed_is_bit_identical() {
     assert_resume_is_identical(&args, 8);
 }
 
+#[test]
+fn normalised_runs_keep_their_statistics_and_resume_bit_identically() {
+    // Observations and rewards normalised by statistics shared with the evaluation.
+    let args = [
+        "a2c",
+        "--env",
+        "Pendulum-v1",
+        "--steps",
+        "20480",
+        "--set",
+        "eval_every=4",
+        "--set",
+        "eval_episodes=2",
+        "--set",
+        "n_envs=4",
+        "--set",
+        "hidden=[16, 16]",
+        "--set",
+        "normalize_obs=true",
+        "--set",
+        "normalize_reward=true",
+    ];
+    let (whole, resumed, _) = uninterrupted_and_resumed(&args, 8);
+    assert_same_run(&whole, &resumed);
+    let files = snapshot_files(&whole);
+    let saved = String::from_utf8(files["normalization.json"].clone()).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    let count = stats["stats"]["observations"]["count"].as_f64().unwrap();
+    assert!(
+        count > 1000.0,
+        "the statistics saw the run's observations: {count}"
+    );
+}
+
 /// `algo` on Pendulum with small networks for `steps` steps, a snapshot every `every`
 /// iterations, and `extra`.
 fn short_pendulum(

@@ -31,6 +31,9 @@ macro_rules! forward_env {
         fn set_state(&mut self, state: &[f64]) -> Result<(), $crate::EnvError> {
             self.env.set_state(state)
         }
+        fn action_mask(&self, mask: &mut [bool]) {
+            self.env.action_mask(mask)
+        }
         $(forward_env!(@one $method);)*
     };
     (@one observation_space) => {

@@ -49,6 +49,13 @@ pub fn collect(request: &CollectRequest) -> Result<(usize, usize), RunError> {
         )));
     }
     let config = read_config(dir)?;
+    let normalize = config.settings.run().normalization();
+    if normalize.is_on() {
+        return Err(input(
+            &"the run normalises observations or rewards; collect records raw transitions and \
+              cannot act for its policy yet",
+        ));
+    }
     let (mut run, snapshot_dir) = trained_run(dir, config)?;
     let env_id = run.config.env.clone();
     let spec = cinder_envs::spec(&env_id).map_err(|e| input(&e))?;

@@ -144,7 +144,7 @@ pub(super) fn train_into(
         }
         .to_string(),
         run_dir: dir.to_path_buf(),
-        eval_command: format!("cinder eval {}", shell_word(dir)),
+        eval_command: format!("{} eval {}", program(), shell_word(dir)),
         resume_command: resume_command(dir, &summary),
     };
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| failed(&e))?;
@@ -153,6 +153,18 @@ pub(super) fn train_into(
 }
 
 pub(super) const SUMMARY: &str = "summary.json";
+
+/// The name of this program (`cinder`, or a program that runs the CLI with its own
+/// environments).
+fn program() -> String {
+    std::env::args_os()
+        .next()
+        .and_then(|arg0| {
+            let name = Path::new(&arg0).file_name()?.to_str()?.to_string();
+            Some(name)
+        })
+        .unwrap_or_else(|| "cinder".into())
+}
 
 /// `path` as one shell word (single-quoted unless it is plain).
 fn shell_word(path: &Path) -> String {
@@ -174,7 +186,8 @@ fn resume_command(dir: &Path, summary: &cinder_train::TrainSummary) -> String {
         ("--steps", summary.total_steps)
     };
     format!(
-        "cinder resume {} {flag} {}",
+        "{} resume {} {flag} {}",
+        program(),
         shell_word(dir),
         done.saturating_mul(2)
     )

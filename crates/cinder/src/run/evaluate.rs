@@ -41,6 +41,12 @@ pub fn evaluate_run(dir: &Path, episodes: usize, seed: u64) -> Result<Evaluation
         spec.make()
     })
     .map_err(|e| input(&e))?;
+    if let Some(normalization) = run.eval_envs.normalization() {
+        // The training statistics the snapshot restored, frozen.
+        envs = envs
+            .with_normalization(normalization.clone())
+            .map_err(|e| input(&e))?;
+    }
     evaluate(&mut run.algorithm, &mut envs, episodes, seed)
         .map_err(|e: TrainError| RunError::Failed(e.to_string()))
 }

@@ -10,12 +10,12 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use cinder_core::{Space, VecEnv};
+use cinder_core::{Normalization, Space, VecEnv};
 use cinder_nn::parse_device;
 use serde::{Deserialize, Serialize};
 
 use crate::burn;
-use crate::registry;
+use crate::registry::{self, Family};
 use crate::resources;
 use crate::settings::{Build, Settings, SettingsError, vec_env};
 
@@ -103,7 +103,8 @@ pub struct RunSummary {
     pub resume_command: String,
 }
 
-/// The preset table of `algo` for `env` from `preset_file` (or the shipped presets), if any.
+/// The preset table of `algo` for `env` from `preset_file` (or the shipped presets, then the
+/// presets a program registered with its environment), if any.
 pub fn preset_table(
     algo: &str,
     env: &str,
@@ -122,6 +123,7 @@ pub fn preset_table(
         RunError::Input(format!("preset {source}: {}", e.message()))
     })?;
     match file.remove(env) {
+        None if preset_file.is_none() => Ok(crate::user_envs::preset(algo, env)),
         None => Ok(None),
         Some(toml::Value::Table(table)) => Ok(Some(table)),
         Some(_) => Err(RunError::Input(format!(
@@ -186,7 +188,7 @@ pub fn prepare(request: &TrainRequest) -> Result<PreparedRun, RunError> {
 pub fn check_request(request: &TrainRequest) -> Result<(), RunError> {
     let config = resolve_request(request)?;
     let spec = cinder_envs::spec(&config.env).map_err(|e| RunError::Input(e.to_string()))?;
-    check_memory(&config, spec)
+    check_memory(&config, &spec)
 }
 
 /// The run configuration `request` asks for: preset, overrides and flags resolved and checked.
@@ -223,11 +225,32 @@ fn resolve_request(request: &TrainRequest) -> Result<RunConfig, RunError> {
 pub(super) fn build(config: RunConfig, seed: u64) -> Result<PreparedRun, RunError> {
     let input = |e: &dyn std::fmt::Display| RunError::Input(e.to_string());
     let spec = cinder_envs::spec(&config.env).map_err(|e| input(&e))?;
-    check_memory(&config, spec)?;
+    check_memory(&config, &spec)?;
     let run = config.settings.run();
-    let envs = vec_env(spec, run.n_envs, run.num_workers).map_err(|e| input(&e))?;
-    let eval_envs = VecEnv::from_fn(run.eval_episodes.min(run.n_envs), |_| spec.make())
+    let mut envs = vec_env(&spec, run.n_envs, run.num_workers, None).map_err(|e| input(&e))?;
+    let mut eval_envs = VecEnv::from_fn(run.eval_episodes.min(run.n_envs), |_| spec.make())
         .map_err(|e| input(&e))?;
+    let normalize = run.normalization();
+    let normalization = if normalize.is_on() {
+        if registry::find(&config.algo)?.family == Family::Offline {
+            return Err(RunError::Input(
+                "normalize_obs and normalize_reward are settings of online algorithms (an \
+                 offline one learns from the dataset's own observations and rewards)"
+                    .into(),
+            ));
+        }
+        let normalization =
+            Normalization::training(normalize, envs.observation_dim()).map_err(|e| input(&e))?;
+        envs = envs
+            .with_normalization(normalization.clone())
+            .map_err(|e| input(&e))?;
+        eval_envs = eval_envs
+            .with_normalization(normalization.frozen())
+            .map_err(|e| input(&e))?;
+        Some(normalization)
+    } else {
+        None
+    };
     let learn = parse_device(&config.device).map_err(|e| input(&e))?;
     let act = acting_device().map_err(|e| input(&e))?;
     // Every random draw of a run (initialisation, sampling) follows from its seed.
@@ -235,7 +258,8 @@ pub(super) fn build(config: RunConfig, seed: u64) -> Result<PreparedRun, RunErro
     act.seed(seed);
     let algorithm = config.settings.build(Build {
         envs,
-        spec,
+        spec: &spec,
+        normalization: normalization.as_ref(),
         learn: &learn,
         act: &act,
         seed,

@@ -3,7 +3,7 @@
 
 use burn::tensor::Device;
 use cinder_agent::AgentError;
-use cinder_core::{ActMode, Acted, Actor, Snapshot};
+use cinder_core::{Actor, Snapshot};
 use cinder_train::{Algorithm, Iteration};
 
 use crate::burn;
@@ -37,9 +37,7 @@ impl Reseeded {
 impl Actor for Reseeded {
     type Error = AgentError;
 
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.algorithm.act(obs, num_envs, mode)
-    }
+    cinder_core::delegate_actor!(self => self.algorithm);
 }
 
 impl Algorithm for Reseeded {

@@ -2,17 +2,21 @@
 
 use std::path::Path;
 
+use cinder_agent::resume::ENVS_FILE;
 use cinder_train::snapshot::read_snapshot;
 use cinder_train::{Algorithm, RunCounters, RunLogger, TrainConfig, TrainError};
 
 use super::directory::{SUMMARY, find_snapshot, read_config, run_info, train_into, write_config};
 use super::{RunError, RunSummary, build};
+use crate::registry::{self, Family};
 
 /// Goes on with the run in `dir` from its latest snapshot (or its best, if it kept only that)
-/// until `total_steps` / `max_updates` (or its configured budget): weights, optimiser states, schedules and
-/// counters come back, and the replay memory when the run saved it (`--save-buffer`; otherwise
-/// it is refilled). `progress.csv` keeps the rows up to the snapshot and goes on from there;
-/// environments start new episodes. Everything is checked before a file is touched.
+/// until `total_steps` / `max_updates` (or its configured budget): weights, optimiser states,
+/// schedules, counters and the environments' episodes come back, and the replay memory when
+/// the run saved it (`--save-buffer`; otherwise it is refilled). `progress.csv` keeps the rows
+/// up to the snapshot and goes on from there. An online run whose environment cannot save its
+/// state is refused rather than resumed inexactly. Everything is checked before a file is
+/// touched.
 pub fn resume(
     dir: &Path,
     total_steps: Option<usize>,
@@ -28,6 +32,14 @@ pub fn resume(
         )
     })?;
     let (snapshot, meta) = read_snapshot(&snapshot_dir).map_err(|e| input(&e))?;
+    let online = registry::find(&config.algo)?.family != Family::Offline;
+    let saved_envs = |name: &str| name == ENVS_FILE || name.ends_with(&format!("/{ENVS_FILE}"));
+    if online && !snapshot.names().any(saved_envs) {
+        return Err(input(&format!(
+            "cannot resume exactly: environment {} does not save its state (Env::snapshot and              Env::restore), so its episodes cannot go on where the snapshot left them",
+            config.env
+        )));
+    }
     if let Some(steps) = total_steps {
         config.settings.run_mut().total_steps = Some(steps);
     }

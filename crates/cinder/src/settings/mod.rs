@@ -28,7 +28,7 @@ use std::fmt::Debug;
 
 use burn::tensor::Device;
 use cinder_agent::{AgentError, Setup};
-use cinder_core::{EnvError, VecEnv};
+use cinder_core::{EnvError, Normalization, VecEnv};
 use cinder_envs::EnvSpec;
 use cinder_nn::{Activation, NetConfig, Schedule};
 use cinder_train::Algorithm;
@@ -112,7 +112,9 @@ pub struct Build<'a> {
     /// The training environments.
     pub envs: VecEnv,
     /// Their environment, for algorithms that need more of them (SVPG's particles).
-    pub spec: &'static EnvSpec,
+    pub spec: &'a EnvSpec,
+    /// Their normalisation, whose statistics more environments share.
+    pub normalization: Option<&'a Normalization>,
     /// The learning device.
     pub learn: &'a Device,
     /// The acting device.
@@ -144,9 +146,19 @@ pub trait AlgorithmSettings: Settings + Serialize + DeserializeOwned + 'static {
     }
 }
 
-/// `n_envs` environments of `spec` stepped by `num_workers` threads.
-pub fn vec_env(spec: &EnvSpec, n_envs: usize, num_workers: usize) -> Result<VecEnv, EnvError> {
-    VecEnv::from_fn(n_envs, |_| spec.make()).and_then(|e| e.with_num_workers(num_workers))
+/// `n_envs` environments of `spec` stepped by `num_workers` threads, normalised by (a copy
+/// of) `normalization`, which shares its statistics.
+pub fn vec_env(
+    spec: &EnvSpec,
+    n_envs: usize,
+    num_workers: usize,
+    normalization: Option<&Normalization>,
+) -> Result<VecEnv, EnvError> {
+    let envs = VecEnv::from_fn(n_envs, |_| spec.make())?.with_num_workers(num_workers)?;
+    match normalization {
+        Some(normalization) => envs.with_normalization(normalization.clone()),
+        None => Ok(envs),
+    }
 }
 
 /// Resolves `algo`'s settings of type `S`: defaults, then `preset` (a table of key → value),

@@ -1,5 +1,6 @@
 //! The settings every run has: its budget, its evaluations, its environments.
 
+use cinder_core::NormalizeConfig;
 use cinder_train::{Every, SnapshotMode, TrainConfig, XAxis};
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +63,20 @@ pub struct RunSettings {
     /// What TensorBoard's step and the learning curve's x axis count: `steps` or `updates`
     /// (`progress.csv` has both).
     pub x_axis: XAxis,
+    /// Normalise observations by running statistics that all the run's environments share,
+    /// frozen for evaluation and kept in every snapshot (SB3's `VecNormalize`; see
+    /// `cinder_core::normalize`).
+    pub normalize_obs: bool,
+    /// Scale training rewards by the running standard deviation of the discounted return.
+    pub normalize_reward: bool,
+    /// Bound of normalised observations.
+    pub clip_obs: f64,
+    /// Bound of scaled rewards.
+    pub clip_reward: f64,
+    /// Discount of the return that scales rewards (SB3's `VecNormalize(gamma)`).
+    pub norm_gamma: f64,
+    /// Added to variances before the square root.
+    pub norm_epsilon: f64,
 }
 
 impl RunSettings {
@@ -85,6 +100,24 @@ impl RunSettings {
             return_threshold: None,
             snapshot_mode: SnapshotMode::Latest,
             x_axis: XAxis::Steps,
+            normalize_obs: false,
+            normalize_reward: false,
+            clip_obs: NormalizeConfig::default().clip_obs,
+            clip_reward: NormalizeConfig::default().clip_reward,
+            norm_gamma: NormalizeConfig::default().gamma,
+            norm_epsilon: NormalizeConfig::default().epsilon,
+        }
+    }
+
+    /// The normalisation of the run's environments.
+    pub fn normalization(&self) -> NormalizeConfig {
+        NormalizeConfig {
+            observations: self.normalize_obs,
+            rewards: self.normalize_reward,
+            clip_obs: self.clip_obs,
+            clip_reward: self.clip_reward,
+            gamma: self.norm_gamma,
+            epsilon: self.norm_epsilon,
         }
     }
 
@@ -110,6 +143,39 @@ impl RunSettings {
                 "invalid setting `num_workers` = {}: at most {MAX_WORKERS} threads",
                 self.num_workers
             )));
+        }
+        let positive = |value: f64| value.is_finite() && value > 0.0;
+        for (key, value, ok, expected) in [
+            (
+                "clip_obs",
+                self.clip_obs,
+                positive(self.clip_obs),
+                "positive",
+            ),
+            (
+                "clip_reward",
+                self.clip_reward,
+                positive(self.clip_reward),
+                "positive",
+            ),
+            (
+                "norm_epsilon",
+                self.norm_epsilon,
+                positive(self.norm_epsilon),
+                "positive",
+            ),
+            (
+                "norm_gamma",
+                self.norm_gamma,
+                (0.0..=1.0).contains(&self.norm_gamma),
+                "in [0, 1]",
+            ),
+        ] {
+            if !ok {
+                return Err(SettingsError::Invalid(format!(
+                    "invalid setting `{key}` = {value}: expected {expected}"
+                )));
+            }
         }
         self.train_config()
             .validate()

@@ -76,7 +76,7 @@ impl SvpgSettings {
                 let setup = setup.with_seed(b.seed.wrapping_add((i * s.run.n_envs) as u64));
                 let envs = match given.take() {
                     Some(envs) => envs,
-                    None => vec_env(b.spec, s.run.n_envs, s.run.num_workers)
+                    None => vec_env(b.spec, s.run.n_envs, s.run.num_workers, b.normalization)
                         .map_err(AgentError::from)?,
                 };
                 let learner = new(&setup)?;

@@ -1,0 +1,149 @@
+//! The environment registry, as Gymnasium's `register` and `make`: the environments this crate
+//! ships, and those a program registers beside them ([`register`]) so that everything keyed by
+//! an environment id (the CLI's `--env`, presets, run directories, datasets) reaches them.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use cinder_core::{Env, EnvError, TimeLimit};
+
+/// Builds an environment in a time limit of the given number of steps, or without one (`None`).
+type Factory = dyn Fn(Option<usize>) -> Result<Box<dyn Env>, EnvError> + Send + Sync;
+
+/// A registered environment: its id, how to build it, and its time limit.
+#[derive(Clone)]
+pub struct EnvSpec {
+    /// The id `make` takes, e.g. `"CartPole-v1"`.
+    pub id: String,
+    /// Episodes are truncated after this many steps.
+    pub max_episode_steps: usize,
+    /// The mean return at which the task counts as solved, if one is registered.
+    pub reward_threshold: Option<f64>,
+    factory: Arc<Factory>,
+}
+
+impl std::fmt::Debug for EnvSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvSpec")
+            .field("id", &self.id)
+            .field("max_episode_steps", &self.max_episode_steps)
+            .field("reward_threshold", &self.reward_threshold)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EnvSpec {
+    /// `id`, built by `factory` and truncated after `max_episode_steps` steps. A factory that
+    /// panics is an error naming the id, not a crash.
+    pub fn new<E, F>(id: impl Into<String>, max_episode_steps: usize, factory: F) -> Self
+    where
+        E: Env + 'static,
+        F: Fn() -> E + Send + Sync + 'static,
+    {
+        let id = id.into();
+        let name = id.clone();
+        let factory = move |limit: Option<usize>| -> Result<Box<dyn Env>, EnvError> {
+            let env = catch_unwind(AssertUnwindSafe(&factory)).map_err(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                EnvError::IncompatibleEnv {
+                    context: name.clone(),
+                    reason: format!("its factory panicked: {message}"),
+                }
+            })?;
+            Ok(match limit {
+                // TimeLimit over the concrete type: one dynamic call per step, not two.
+                Some(limit) => Box::new(TimeLimit::new(env, limit)?),
+                None => Box::new(env),
+            })
+        };
+        Self {
+            id,
+            max_episode_steps,
+            reward_threshold: None,
+            factory: Arc::new(factory),
+        }
+    }
+
+    /// The same registration with a return at which the task counts as solved.
+    pub fn with_reward_threshold(mut self, threshold: f64) -> Self {
+        self.reward_threshold = Some(threshold);
+        self
+    }
+
+    /// A fresh environment without its time limit.
+    pub fn make_unwrapped(&self) -> Result<Box<dyn Env>, EnvError> {
+        (self.factory)(None)
+    }
+
+    /// A fresh environment in its registered [`TimeLimit`].
+    pub fn make(&self) -> Result<Box<dyn Env>, EnvError> {
+        (self.factory)(Some(self.max_episode_steps))
+    }
+}
+
+/// The environments registered by this program, after the built-in ones.
+static REGISTERED: RwLock<Vec<EnvSpec>> = RwLock::new(Vec::new());
+
+/// Registers `spec` beside the built-in environments, for this process: `make`, `spec` and
+/// the CLI find it by its id. An id that is already registered, or a time limit of 0, is an
+/// error.
+pub fn register(spec: EnvSpec) -> Result<(), EnvError> {
+    if spec.max_episode_steps == 0 {
+        return Err(EnvError::IncompatibleEnv {
+            context: spec.id,
+            reason: "max_episode_steps must be at least 1".into(),
+        });
+    }
+    let mut registered = REGISTERED.write().unwrap_or_else(PoisonError::into_inner);
+    if crate::builtin()
+        .iter()
+        .chain(registered.iter())
+        .any(|s| s.id == spec.id)
+    {
+        return Err(EnvError::IncompatibleEnv {
+            context: spec.id,
+            reason: "an environment with this id is already registered".into(),
+        });
+    }
+    registered.push(spec);
+    Ok(())
+}
+
+/// Every registered environment: the built-in ones, then the program's in registration order.
+pub fn registry() -> Vec<EnvSpec> {
+    let registered = REGISTERED.read().unwrap_or_else(PoisonError::into_inner);
+    crate::builtin()
+        .into_iter()
+        .chain(registered.iter().cloned())
+        .collect()
+}
+
+/// The registered ids.
+pub fn ids() -> Vec<String> {
+    registry().into_iter().map(|s| s.id).collect()
+}
+
+/// The registration of `id`, or [`EnvError::UnknownEnv`] listing the registered ids.
+pub fn spec(id: &str) -> Result<EnvSpec, EnvError> {
+    let all = registry();
+    match all.iter().position(|s| s.id == id) {
+        Some(i) => Ok(all[i].clone()),
+        None => Err(EnvError::UnknownEnv {
+            id: id.to_string(),
+            known: all
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+/// The environment `id` wrapped in its registered [`TimeLimit`], as `gymnasium.make(id)`.
+pub fn make(id: &str) -> Result<Box<dyn Env>, EnvError> {
+    spec(id)?.make()
+}
