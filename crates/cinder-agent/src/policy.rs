@@ -13,7 +13,7 @@
 use burn::module::{Module, Param};
 use burn::tensor::{Bool, Device, Int, Tensor};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::{ActMode, Acted, ActionBatch, Actor, Space};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Space};
 use cinder_nn::{Activation, Categorical, DiagGaussian, Mlp, NetConfig, TanhGaussian};
 use rand::Rng;
 
@@ -230,17 +230,16 @@ impl Actor for PolicyActor {
     type Error = AgentError;
 
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.act_masked(obs, None, num_envs, mode)
+        self.act_masked(Observed::all_valid(obs, num_envs), mode)
     }
 
     /// Sampled, mode or random actions among the valid ones.
-    fn act_masked(
-        &mut self,
-        obs: &[f32],
-        masks: Option<&[bool]>,
-        num_envs: usize,
-        mode: ActMode,
-    ) -> Result<Acted, AgentError> {
+    fn act_masked(&mut self, observed: Observed<'_>, mode: ActMode) -> Result<Acted, AgentError> {
+        let Observed {
+            values: obs,
+            num_envs,
+            masks,
+        } = observed;
         let dist = match (mode, masks) {
             (ActMode::Random, None) => {
                 let actions = ActionBatch::sample(&self.action_space, num_envs, &mut self.rng);

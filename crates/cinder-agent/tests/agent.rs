@@ -10,7 +10,7 @@ use cinder_agent::{
     ActionScale, AgentError, DeterministicPolicy, Policy, PolicyActor, PolicyConfig, SquashedPolicy,
 };
 use cinder_core::space::{BoxSpace, Discrete};
-use cinder_core::{ActMode, ActionBatch, Actor, Space};
+use cinder_core::{ActMode, ActionBatch, Actor, Observed, Space};
 use cinder_data::{ReplayBatch, WindowSteps};
 use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_nn::tensors::{matrix, read_floats, vector};
@@ -153,6 +153,48 @@ fn a_policy_actor_samples_explores_with_log_probs_and_is_greedy_deterministicall
 }
 
 #[test]
+fn a_masked_policy_actor_never_chooses_an_invalid_action_and_prices_only_valid_ones() {
+    let _turn = device_stream_turn();
+    let device = test_device();
+    device.seed(1);
+    let act_device = Device::flex();
+    let space = Space::Discrete(Discrete::new(4).unwrap());
+    let policy = Policy::new(&PolicyConfig::default(), 3, &space, &device).unwrap();
+    let mut actor = PolicyActor::new(&policy, &space, &act_device, 3);
+    let obs = [0.1f32, -0.2, 0.3, 0.5, 0.5, -0.5];
+    // Environment 0 allows actions 1 and 3; environment 1 only action 2.
+    let masks = [false, true, false, true, false, false, true, false];
+    for mode in [ActMode::Explore, ActMode::Greedy, ActMode::Random] {
+        for _ in 0..50 {
+            let observed = Observed {
+                values: &obs,
+                num_envs: 2,
+                masks: Some(&masks),
+            };
+            let acted = actor.act_masked(observed, mode).unwrap();
+            let ActionBatch::Discrete(a) = &acted.actions else {
+                panic!("discrete actions expected")
+            };
+            assert!(masks[a[0]] && masks[4 + a[1]], "{mode:?} chose {a:?}");
+            if let Some(log_probs) = acted.log_probs {
+                // The only valid action of environment 1 has probability 1.
+                assert!(log_probs[1].abs() < 1e-5, "{log_probs:?}");
+                assert!(log_probs[0] > (0.5f32).ln() - 0.1, "{log_probs:?}");
+            }
+        }
+    }
+    // The masked distribution's entropy is over the valid actions only, and finite.
+    let allowed = cinder_nn::tensors::flags(&masks, 2, &device);
+    let dist = policy.distribution_masked(matrix(&obs, 2, &device), Some(allowed));
+    let entropy = read_floats(dist.entropy()).unwrap();
+    assert!(
+        entropy[0] <= 2f32.ln() + 1e-4 && entropy[0] > 0.0,
+        "{entropy:?}"
+    );
+    assert!(entropy[1].abs() < 1e-4, "{entropy:?}");
+}
+
+#[test]
 fn squashed_and_deterministic_policies_stay_in_the_unit_cube() {
     let _turn = device_stream_turn();
     let device = test_device();
@@ -197,6 +239,7 @@ fn action_scaling_round_trips_and_wrong_kinds_are_errors_naming_the_learner() {
         actions,
         returns: vec![0.0; 2],
         next_observations: vec![0.0; 2],
+        next_masks: None,
         discounts: vec![1.0; 2],
         last_indices: vec![0, 1],
         weights: vec![1.0; 2],

@@ -35,6 +35,38 @@ impl Acted {
     }
 }
 
+/// A batch of observations to act on, and what each environment allows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observed<'a> {
+    /// `num_envs` observations, flat, environment-major.
+    pub values: &'a [f32],
+    /// Environments observed.
+    pub num_envs: usize,
+    /// The valid actions of each environment now (`num_envs × n` flags of a discrete action
+    /// space, [`crate::VecEnv::action_masks`]); `None`: every action is valid.
+    pub masks: Option<&'a [bool]>,
+}
+
+impl<'a> Observed<'a> {
+    /// `num_envs` observations under which every action is valid.
+    pub fn all_valid(values: &'a [f32], num_envs: usize) -> Self {
+        Self {
+            values,
+            num_envs,
+            masks: None,
+        }
+    }
+
+    /// What `envs` observe now.
+    pub fn of(envs: &'a crate::VecEnv) -> Self {
+        Self {
+            values: envs.observations(),
+            num_envs: envs.num_envs(),
+            masks: envs.action_masks(),
+        }
+    }
+}
+
 /// Anything that chooses actions for a batch of observations.
 pub trait Actor {
     /// Why acting failed.
@@ -50,19 +82,11 @@ pub trait Actor {
         mode: ActMode,
     ) -> Result<Acted, Self::Error>;
 
-    /// [`Actor::act`] for environments whose valid actions are `masks` (`num_envs × n` flags
-    /// of a discrete action space, [`crate::VecEnv::action_masks`]; `None`: every action is
-    /// valid). An actor that can keep to them overrides this; the default ignores them, and
-    /// the environments refuse an invalid action.
-    fn act_masked(
-        &mut self,
-        observations: &[f32],
-        masks: Option<&[bool]>,
-        num_envs: usize,
-        mode: ActMode,
-    ) -> Result<Acted, Self::Error> {
-        let _ = masks;
-        self.act(observations, num_envs, mode)
+    /// [`Actor::act`] for environments that may forbid some actions ([`Observed::masks`]). An
+    /// actor that can keep to the valid ones overrides this; the default ignores the masks,
+    /// and the environments refuse an invalid action.
+    fn act_masked(&mut self, observed: Observed<'_>, mode: ActMode) -> Result<Acted, Self::Error> {
+        self.act(observed.values, observed.num_envs, mode)
     }
 }
 
@@ -82,12 +106,10 @@ macro_rules! delegate_actor {
 
         fn act_masked(
             &mut $s,
-            observations: &[f32],
-            masks: Option<&[bool]>,
-            num_envs: usize,
+            observed: $crate::act::Observed<'_>,
             mode: $crate::ActMode,
         ) -> Result<$crate::Acted, Self::Error> {
-            $target.act_masked(observations, masks, num_envs, mode)
+            $target.act_masked(observed, mode)
         }
     };
 }

@@ -33,7 +33,7 @@ pub mod space;
 pub mod vec_env;
 pub mod wrappers;
 
-pub use act::{ActMode, Acted, Actor};
+pub use act::{ActMode, Acted, Actor, Observed};
 pub use env::{Action, Env, Step, StepOutcome};
 pub use error::EnvError;
 pub use metric::Metric;

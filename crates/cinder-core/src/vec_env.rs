@@ -52,6 +52,8 @@ pub struct VecStep<'a> {
     pub final_observations: &'a [f32],
     /// The episodes that finished in this step.
     pub finished_episodes: &'a [EpisodeRecord],
+    /// The valid actions in the states to act on next ([`VecEnv::action_masks`]).
+    pub action_masks: Option<&'a [bool]>,
 }
 
 impl VecStep<'_> {
@@ -454,6 +456,7 @@ impl VecEnv {
             truncated: &self.truncated,
             final_observations: &self.final_observations,
             finished_episodes: &self.finished,
+            action_masks: self.masked.then_some(&self.masks[..]),
         })
     }
 

@@ -350,6 +350,7 @@ impl Dataset {
                     next_observations: &episode.observations[(t + 1) * dim..(t + 2) * dim],
                     terminated: &[terminated],
                     truncated: &[truncated],
+                    next_masks: None,
                 })?;
             }
         }

@@ -2,7 +2,7 @@
 //! ε-greedy or Gaussian exploration to any actor first (`cinder collect`).
 
 use cinder_core::seeding::{EnvRng, rng_from_seed, sub_seed};
-use cinder_core::{ActMode, Acted, ActionBatch, Actor, Space, VecEnv};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Space, VecEnv};
 use rand::Rng;
 use rand_distr::StandardNormal;
 
@@ -51,7 +51,14 @@ where
     let mut taken = 0;
     while taken < steps {
         let actions = actor
-            .act_masked(&observations, envs.action_masks(), n, mode)
+            .act_masked(
+                Observed {
+                    values: &observations,
+                    num_envs: n,
+                    masks: envs.action_masks(),
+                },
+                mode,
+            )
             .map_err(|e| SampleError::Actor(Box::new(e)))?
             .actions;
         let step = envs.step(actions.as_actions())?;
@@ -153,18 +160,13 @@ impl<A: Actor + ?Sized> Actor for Noisy<'_, A> {
     type Error = A::Error;
 
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, A::Error> {
-        self.act_masked(obs, None, num_envs, mode)
+        self.act_masked(Observed::all_valid(obs, num_envs), mode)
     }
 
     /// The inner actor's actions with noise; ε-greedy draws among the valid actions.
-    fn act_masked(
-        &mut self,
-        obs: &[f32],
-        masks: Option<&[bool]>,
-        num_envs: usize,
-        mode: ActMode,
-    ) -> Result<Acted, A::Error> {
-        let mut actions = self.inner.act_masked(obs, masks, num_envs, mode)?.actions;
+    fn act_masked(&mut self, observed: Observed<'_>, mode: ActMode) -> Result<Acted, A::Error> {
+        let masks = observed.masks;
+        let mut actions = self.inner.act_masked(observed, mode)?.actions;
         match (&mut actions, self.noise, &self.space) {
             (ActionBatch::Discrete(a), Noise::Epsilon(eps), Space::Discrete(space)) => {
                 for (i, action) in a.iter_mut().enumerate() {

@@ -1,7 +1,7 @@
 //! The on-policy sampler: a policy acting on a [`VecEnv`] until a budget of transitions or
 //! episodes is collected.
 
-use cinder_core::{ActMode, ActionBatch, Actions, Actor, EnvError, Space, VecEnv};
+use cinder_core::{ActMode, ActionBatch, Actions, Actor, EnvError, Observed, Space, VecEnv};
 use thiserror::Error;
 
 use crate::rollout::Rollout;
@@ -100,7 +100,7 @@ impl Sampler {
         loop {
             let masks = self.envs.action_masks();
             let acted = actor
-                .act_masked(self.envs.observations(), masks, n, ActMode::Explore)
+                .act_masked(Observed::of(&self.envs), ActMode::Explore)
                 .map_err(|e| SampleError::Actor(Box::new(e)))?;
             let log_probs = acted.log_probs.as_deref().unwrap_or_default();
             let expected = match acted.actions {

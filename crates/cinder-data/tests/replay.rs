@@ -40,6 +40,7 @@ fn push_codes(
             next_observations: &next,
             terminated,
             truncated,
+            next_masks: None,
         })
         .unwrap();
 }
@@ -92,6 +93,7 @@ fn store_case(
                 next_observations: &codes,
                 terminated: &term,
                 truncated: &trunc,
+                next_masks: None,
             })
             .unwrap();
         positions.push(first + stream);
@@ -201,6 +203,7 @@ fn bad_input_is_an_error_naming_the_cause() {
             next_observations: &[0.0],
             terminated: &[false],
             truncated: &[false],
+            next_masks: None,
         })
         .unwrap_err();
     assert!(err.to_string().contains("non-finite reward"), "{err}");
@@ -213,6 +216,7 @@ fn bad_input_is_an_error_naming_the_cause() {
             next_observations: &[0.0],
             terminated: &[false],
             truncated: &[false],
+            next_masks: None,
         })
         .unwrap_err();
     assert!(matches!(err, ReplayError::Shape(_)));
@@ -246,6 +250,7 @@ fn buffers_round_trip_through_bytes_and_refuse_foreign_ones() {
                 next_observations: &[s + 1.0, s, s + 1.1, s],
                 terminated: &[step == 3, false],
                 truncated: &[false, step == 5],
+                next_masks: None,
             })
             .unwrap();
     }
@@ -289,6 +294,7 @@ fn push_zero_reward(replay: &mut PrioritizedReplay, code: f32) {
             next_observations: &[0.0],
             terminated: &[false],
             truncated: &[false],
+            next_masks: None,
         })
         .unwrap();
 }
@@ -445,4 +451,67 @@ proptest! {
             prop_assert_eq!(batch.next_observations[0], code(last) as f32 + 0.5);
         }
     }
+}
+
+#[test]
+fn next_state_masks_are_stored_gathered_and_saved() {
+    let space = Space::Discrete(Discrete::new(3).unwrap());
+    let mut buffer = ReplayBuffer::new(8, 2, 1, &space).unwrap();
+    let push =
+        |buffer: &mut ReplayBuffer, t: f32, masks: Option<&[bool]>, terminated: [bool; 2]| {
+            buffer
+                .push(Transitions {
+                    observations: &[t, t],
+                    actions: &ActionBatch::Discrete(vec![0, 0]),
+                    rewards: &[0.0, 0.0],
+                    next_observations: &[t + 1.0, t + 1.0],
+                    terminated: &terminated,
+                    truncated: &[false, false],
+                    next_masks: masks,
+                })
+                .unwrap();
+        };
+    push(&mut buffer, 0.0, None, [false, false]);
+    push(
+        &mut buffer,
+        1.0,
+        Some(&[true, false, true, false, true, false]),
+        [false, true],
+    );
+    let one_step = Lookahead::new(1, 0.9).unwrap();
+    let batch = buffer
+        .gather(vec![0, 2, 3], one_step, vec![1.0; 3])
+        .unwrap();
+    // Before the first mask every action counts as valid; a terminated step bootstraps from
+    // nothing, so its next state allows everything.
+    let expected = [true, true, true, true, false, true, true, true, true];
+    assert_eq!(batch.next_masks.as_deref(), Some(&expected[..]));
+    let err = buffer
+        .push(Transitions {
+            observations: &[0.0, 0.0],
+            actions: &ActionBatch::Discrete(vec![0, 0]),
+            rewards: &[0.0, 0.0],
+            next_observations: &[0.0, 0.0],
+            terminated: &[false, false],
+            truncated: &[false, false],
+            next_masks: Some(&[true; 5]),
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("6 next-state action flags"),
+        "{err}"
+    );
+
+    let mut copy = ReplayBuffer::new(8, 2, 1, &space).unwrap();
+    copy.load_bytes(&buffer.to_bytes()).unwrap();
+    assert_eq!(copy, buffer);
+    // A file written before masks were stored reads as a buffer without them.
+    let mut unmasked = ReplayBuffer::new(8, 2, 1, &space).unwrap();
+    push(&mut unmasked, 0.0, None, [false, false]);
+    let mut old = unmasked.to_bytes();
+    old[..8].copy_from_slice(b"CINDRPL1");
+    old.truncate(old.len() - 8);
+    let mut read = ReplayBuffer::new(8, 2, 1, &space).unwrap();
+    read.load_bytes(&old).unwrap();
+    assert_eq!(read, unmasked);
 }

@@ -170,3 +170,97 @@ fn bad_observations_and_rewards_name_the_env_the_value_and_the_step() {
         "a bad reset observation is reported at the first step: {err}"
     );
 }
+
+/// Two discrete actions; action 1 is invalid on even steps, and no action is valid once
+/// `dead_end` steps have passed (if given).
+#[derive(Debug)]
+struct Gate {
+    t: usize,
+    dead_end: Option<usize>,
+    observation_space: Space,
+    action_space: Space,
+}
+
+impl Gate {
+    fn new(dead_end: Option<usize>) -> Self {
+        Self {
+            t: 0,
+            dead_end,
+            observation_space: Space::Box(BoxSpace::uniform(0.0, 10.0, vec![1]).unwrap()),
+            action_space: Space::Discrete(cinder_core::Discrete::new(2).unwrap()),
+        }
+    }
+}
+
+impl Env for Gate {
+    fn id(&self) -> &str {
+        "Gate-v0"
+    }
+    fn observation_space(&self) -> &Space {
+        &self.observation_space
+    }
+    fn action_space(&self) -> &Space {
+        &self.action_space
+    }
+    fn reset_into(&mut self, _seed: Option<u64>, observation: &mut [f32]) {
+        self.t = 0;
+        observation[0] = 0.0;
+    }
+    fn step_into(
+        &mut self,
+        _action: Action<'_>,
+        observation: &mut [f32],
+    ) -> Result<StepOutcome, EnvError> {
+        self.t += 1;
+        observation[0] = self.t as f32;
+        Ok(StepOutcome {
+            reward: 0.0,
+            terminated: false,
+            truncated: false,
+        })
+    }
+    fn action_mask(&self, mask: &mut [bool]) {
+        let open = self.dead_end.is_none_or(|end| self.t < end);
+        mask[0] = open;
+        mask[1] = open && self.t % 2 == 1;
+    }
+}
+
+#[test]
+fn masks_are_reported_and_a_masked_action_never_reaches_the_env() {
+    let mut envs = VecEnv::from_fn(2, |_| Ok(Box::new(Gate::new(None)) as Box<dyn Env>)).unwrap();
+    envs.reset(Some(0));
+    assert_eq!(envs.action_masks(), Some(&[true, false, true, false][..]));
+    let err = envs
+        .step(cinder_core::Actions::Discrete(&[0, 1]))
+        .unwrap_err();
+    assert!(
+        matches!(&err, EnvError::InvalidAction { env, .. } if env == "Gate-v0"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("mask forbids 1"), "{err}");
+    let step = envs.step(cinder_core::Actions::Discrete(&[0, 0])).unwrap();
+    assert_eq!(
+        step.action_masks, None,
+        "every action is valid on odd steps"
+    );
+    envs.step(cinder_core::Actions::Discrete(&[1, 1])).unwrap();
+    assert_eq!(envs.action_masks(), Some(&[true, false, true, false][..]));
+}
+
+#[test]
+fn a_state_without_a_valid_action_is_an_error_naming_the_env_and_the_step() {
+    let mut envs =
+        VecEnv::from_fn(1, |_| Ok(Box::new(Gate::new(Some(2))) as Box<dyn Env>)).unwrap();
+    envs.reset(Some(0));
+    envs.step(cinder_core::Actions::Discrete(&[0])).unwrap();
+    let err = envs
+        .step(cinder_core::Actions::Discrete(&[0]))
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&err, EnvError::NoValidAction { env, when }
+            if env == "Gate-v0" && when == "at step 2 of environment 0's episode"),
+        "{err}"
+    );
+}

@@ -14,7 +14,7 @@ use cinder_agent::error::{check_max_grad_norm, check_positive};
 use cinder_agent::policy::{ActionTensor, DeterministicPolicy, Policy, PolicyActor, PolicyConfig};
 use cinder_agent::{AgentError, Learned, ReplayLearner, Setup};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot, Space};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Snapshot, Space};
 use cinder_data::ReplayBatch;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
@@ -141,20 +141,15 @@ impl Actor for Bc {
     /// Discrete: the most likely action (greedy) or a sample (explore). Continuous: `μ(s)`
     /// mapped to the box in both modes. Uniformly random in [`ActMode::Random`].
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.act_masked(obs, None, num_envs, mode)
+        self.act_masked(Observed::all_valid(obs, num_envs), mode)
     }
 
     /// Discrete actions keep to the valid ones.
-    fn act_masked(
-        &mut self,
-        obs: &[f32],
-        masks: Option<&[bool]>,
-        num_envs: usize,
-        mode: ActMode,
-    ) -> Result<Acted, AgentError> {
+    fn act_masked(&mut self, observed: Observed<'_>, mode: ActMode) -> Result<Acted, AgentError> {
+        let (obs, num_envs) = (observed.values, observed.num_envs);
         let scale = self.scale.as_ref();
         match &mut self.acting {
-            Acting::Discrete(actor) => actor.act_masked(obs, masks, num_envs, mode),
+            Acting::Discrete(actor) => actor.act_masked(observed, mode),
             Acting::Continuous { space, rng, .. } if mode == ActMode::Random => {
                 Ok(Acted::actions(ActionBatch::sample(space, num_envs, rng)))
             }

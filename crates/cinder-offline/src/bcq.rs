@@ -24,7 +24,7 @@ use cinder_agent::error::{check, check_max_grad_norm, check_positive, check_unit
 use cinder_agent::q::{discrete_action_count, huber, mask_q};
 use cinder_agent::q_learning::{q_taken, td_error};
 use cinder_agent::{AgentError, BatchTensors, Learned, QLearning, QNets, ReplayLearner, Setup};
-use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::tensors::{flags, indices, matrix, read_indices};
 use cinder_nn::{Activation, Mlp, NetConfig, descend};
@@ -171,19 +171,18 @@ impl Actor for Bcq {
     type Error = AgentError;
 
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.act_masked(obs, None, num_envs, mode)
+        self.act_masked(Observed::all_valid(obs, num_envs), mode)
     }
 
     /// The best valid action the imitator allows, replaced with probability `eval_eps` by a
     /// uniformly random valid one (always random in [`ActMode::Random`]); where the imitator
     /// allows no valid action, a random valid one.
-    fn act_masked(
-        &mut self,
-        obs: &[f32],
-        masks: Option<&[bool]>,
-        num_envs: usize,
-        mode: ActMode,
-    ) -> Result<Acted, AgentError> {
+    fn act_masked(&mut self, observed: Observed<'_>, mode: ActMode) -> Result<Acted, AgentError> {
+        let Observed {
+            values: obs,
+            num_envs,
+            masks,
+        } = observed;
         let epsilon = match mode {
             ActMode::Random => 1.0,
             ActMode::Explore | ActMode::Greedy => self.config.eval_eps,

@@ -10,8 +10,9 @@
 //!   `a* = argmax_a Q(s', a)` and the target network values it, `Q'(s', a*)`;
 //! - ε-greedy exploration with `ε_k = max(eps_final, eps_init · eps_schedule_gammaᵏ)` after
 //!   `k` iterations (Pyrado's exponential schedule, with a floor);
-//! - action masks: with `action_mask`, the last `|A|` values of every observation are 1 for an
-//!   allowed action and 0 otherwise. Masked actions are never chosen, greedy or random, and
+//! - action masks: the environment's ([`cinder_core::Env::action_mask`], stored in the replay
+//!   memory with each next state) and, with `action_mask`, the last `|A|` values of every
+//!   observation (1 allowed, 0 not). Masked actions are never chosen, greedy or random, and
 //!   never enter the max of the target (a next state with no allowed action has value 0).
 //!
 //! The loss of each half of the minibatch is built and differentiated on its own thread, and
@@ -26,10 +27,10 @@ use cinder_agent::error::{
 use cinder_agent::q::{action_mask, allowed_actions, discrete_action_count, huber};
 use cinder_agent::q_learning::{q_taken, td_error};
 use cinder_agent::{AgentError, BatchTensors, Learned, QLearning, ReplayLearner, Setup};
-use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
+use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::halves::{Descent, add_up, descend_halves};
-use cinder_nn::tensors::{indices, matrix, read_floats};
+use cinder_nn::tensors::{flags, indices, matrix, read_floats};
 use cinder_nn::{Activation, Mlp, NetConfig, Schedule};
 use cinder_train::Metric;
 
@@ -144,19 +145,18 @@ impl Actor for Dql {
     type Error = AgentError;
 
     fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.act_masked(obs, None, num_envs, mode)
+        self.act_masked(Observed::all_valid(obs, num_envs), mode)
     }
 
     /// ε-greedy over the allowed actions (those the environments' `masks` and, with
     /// `action_mask`, the observations allow): ε = 1 for [`ActMode::Random`], the scheduled ε
     /// exploring, 0 greedy.
-    fn act_masked(
-        &mut self,
-        obs: &[f32],
-        masks: Option<&[bool]>,
-        num_envs: usize,
-        mode: ActMode,
-    ) -> Result<Acted, AgentError> {
+    fn act_masked(&mut self, observed: Observed<'_>, mode: ActMode) -> Result<Acted, AgentError> {
+        let Observed {
+            values: obs,
+            num_envs,
+            masks,
+        } = observed;
         let epsilon = match mode {
             ActMode::Random => 1.0,
             ActMode::Explore => self.epsilon(),
@@ -213,9 +213,18 @@ impl ReplayLearner for Dql {
                 let t = t.half(half);
                 let actions = indices(&actions[half.rows.clone()], device);
                 let q = q_taken(&q_net, t.observations.clone(), actions);
-                let mask = config
+                let carried = config
                     .action_mask
                     .then(|| action_mask(&t.next_observations, num_actions));
+                let rows = half.rows.clone();
+                let valid = (batch.next_masks.as_ref()).map(|masks| {
+                    let flat = &masks[rows.start * num_actions..rows.end * num_actions];
+                    flags(flat, rows.len(), device)
+                });
+                let mask = match (carried, valid) {
+                    (Some(carried), Some(valid)) => Some(carried.bool_and(valid)),
+                    (carried, valid) => carried.or(valid),
+                };
                 let networks = (&online, target_net);
                 let td = td_error(q.clone(), &t, networks, config.is_double, mask);
                 let loss = (huber(td.clone()) * t.weights)

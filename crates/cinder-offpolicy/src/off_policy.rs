@@ -8,7 +8,7 @@ use cinder_agent::error::{check, check_count, check_unit_interval};
 use cinder_agent::resume::{restore_envs_then, save_envs};
 use cinder_agent::{AgentError, ReplayLearner, Setup, StatSums};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
-use cinder_core::{ActMode, Actor, EpisodeRecord, VecEnv};
+use cinder_core::{ActMode, Actor, EpisodeRecord, Observed, VecEnv};
 use cinder_data::{Lookahead, Memory, PrioritizedConfig, ReplayBuffer, ReplayError, Transitions};
 use cinder_nn::persist::{load_json, save_json};
 use cinder_nn::tensors::read_floats;
@@ -193,10 +193,12 @@ impl<L: ReplayLearner> OffPolicy<L> {
         let n = self.envs.num_envs();
         for _ in 0..lockstep {
             self.observations.copy_from_slice(self.envs.observations());
-            let masks = self.envs.action_masks();
-            let actions = (self.learner)
-                .act_masked(&self.observations, masks, n, mode)?
-                .actions;
+            let observed = Observed {
+                values: &self.observations,
+                num_envs: n,
+                masks: self.envs.action_masks(),
+            };
+            let actions = self.learner.act_masked(observed, mode)?.actions;
             let step = self.envs.step(actions.as_actions())?;
             let next = &mut self.next_observations;
             self.memory

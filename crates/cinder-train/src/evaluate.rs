@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{Algorithm, TrainError};
-use cinder_core::{ActMode, ActionBatch, Space, VecEnv};
+use cinder_core::{ActMode, ActionBatch, Observed, Space, VecEnv};
 
 /// Returns of the evaluation episodes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,7 +51,7 @@ pub fn evaluate<A: Algorithm + ?Sized>(
     let space = envs.action_space().clone();
     while done.iter().zip(&targets).any(|(d, t)| d < t) {
         let mut actions = algorithm
-            .act_masked(&observations, envs.action_masks(), n, ActMode::Greedy)
+            .act_masked(Observed::of(envs), ActMode::Greedy)
             .map_err(|e| TrainError::Algorithm {
                 iteration: 0,
                 source: Box::new(e),

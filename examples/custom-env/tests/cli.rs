@@ -83,3 +83,29 @@ fn the_cli_trains_evaluates_and_resumes_a_registered_env() {
         "{stderr}"
     );
 }
+
+#[test]
+fn learning_masked_ppo_finds_the_way_through_the_maze() {
+    // An invalid move is an error in GridMask-v0: the run completes only if every action the
+    // policy took (sampling, evaluation) was valid.
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let train = custom_env(&[
+        "train",
+        "ppo",
+        "--env",
+        "GridMask-v0",
+        "--seed",
+        "3",
+        "--out",
+        runs.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let dir = run_dir(&train);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/summary.json")).unwrap())
+            .unwrap();
+    let eval = summary["eval_mean"].as_f64().unwrap();
+    // The shortest way takes 8 moves; a random valid walk rarely arrives within 50.
+    assert!(eval >= -20.0, "masked PPO scored {eval}");
+}

@@ -20,6 +20,9 @@ pub struct ReplayBatch {
     pub returns: Vec<f32>,
     /// `batch × obs_dim` next observations of each window's last transition.
     pub next_observations: Vec<f32>,
+    /// `batch × n` valid actions in each next state (discrete spaces whose environments
+    /// masked some action; `None`: all valid), for targets over valid actions only.
+    pub next_masks: Option<Vec<bool>>,
     /// Bootstrap weights `γ^k (1 − terminated)`.
     pub discounts: Vec<f32>,
     /// Buffer index of each window's last transition.

@@ -112,6 +112,11 @@ pub struct ReplayBuffer {
     pub(super) rewards: Vec<f32>,
     pub(super) terminated: Vec<bool>,
     pub(super) truncated: Vec<bool>,
+    /// Actions of a discrete space (0 for a box).
+    pub(super) num_actions: usize,
+    /// `capacity × num_actions` valid actions in each next state, once some step brought any
+    /// invalid one ([`Transitions::next_masks`]).
+    pub(super) next_masks: Option<Vec<bool>>,
     /// Rows written so far, at most `rows`.
     pub(super) filled_rows: usize,
     /// The row the next step goes to.
@@ -135,6 +140,10 @@ impl ReplayBuffer {
         }
         let rows = memory_size / num_streams;
         let capacity = rows * num_streams;
+        let num_actions = match action_space {
+            Space::Discrete(d) => d.n(),
+            Space::Box(_) => 0,
+        };
         let (actions, action_dim) = match action_space {
             Space::Discrete(_) => (ActionColumn::Discrete(vec![0; capacity]), 1),
             Space::Box(_) => {
@@ -153,6 +162,8 @@ impl ReplayBuffer {
             rewards: vec![0.0; capacity],
             terminated: vec![false; capacity],
             truncated: vec![false; capacity],
+            num_actions,
+            next_masks: None,
             filled_rows: 0,
             cursor: 0,
         })
@@ -190,7 +201,8 @@ impl ReplayBuffer {
             ActionColumn::Discrete(a) => a.len() * 4,
             ActionColumn::Continuous(a) => a.len() * 4,
         };
-        floats * 4 + actions + self.terminated.len() + self.truncated.len()
+        let masks = self.next_masks.as_ref().map_or(0, Vec::len);
+        floats * 4 + actions + self.terminated.len() + self.truncated.len() + masks
     }
 
     /// Stores one lockstep step of every stream and returns the row's first index. A
@@ -203,6 +215,7 @@ impl ReplayBuffer {
             next_observations,
             terminated,
             truncated,
+            next_masks,
         } = transitions;
         let s = self.num_streams;
         let width = s * self.obs_dim;
@@ -228,6 +241,15 @@ impl ReplayBuffer {
         }
         if let Some((env, &value)) = rewards.iter().enumerate().find(|(_, r)| !r.is_finite()) {
             return Err(ReplayError::NonFiniteReward { env, value });
+        }
+        if let Some(masks) = next_masks
+            && masks.len() != s * self.num_actions
+        {
+            return Err(ReplayError::Shape(format!(
+                "expected {} next-state action flags, got {}",
+                s * self.num_actions,
+                masks.len()
+            )));
         }
         let first = self.cursor * s;
         match (&mut self.actions, actions) {
@@ -256,6 +278,15 @@ impl ReplayBuffer {
         }
         self.terminated[first..first + s].copy_from_slice(terminated);
         self.truncated[first..first + s].copy_from_slice(truncated);
+        let (a, capacity) = (self.num_actions, self.capacity());
+        let row = first * a..(first + s) * a;
+        match (next_masks, &mut self.next_masks) {
+            (None, None) => {}
+            (None, Some(column)) => column[row].fill(true),
+            (Some(masks), column) => {
+                column.get_or_insert_with(|| vec![true; capacity * a])[row].copy_from_slice(masks)
+            }
+        }
         self.cursor = (self.cursor + 1) % self.rows;
         self.filled_rows = (self.filled_rows + 1).min(self.rows);
         Ok(first)
@@ -363,6 +394,7 @@ impl ReplayBuffer {
             observations: self.rows_of(&self.observations, &indices),
             actions: self.actions_at(&indices),
             next_observations: self.rows_of(&self.next_observations, &last_indices),
+            next_masks: self.next_masks_at(&last_indices),
             indices,
             returns,
             discounts,
@@ -380,6 +412,23 @@ impl ReplayBuffer {
             rows.extend_from_slice(&column[i * d..(i + 1) * d]);
         }
         rows
+    }
+
+    /// The valid actions in the next states of the transitions `indices`, if any were ever
+    /// invalid: stored where the episode went on, all valid where it ended (no bootstrap after
+    /// a termination; after a truncation the environment had already reset).
+    fn next_masks_at(&self, indices: &[usize]) -> Option<Vec<bool>> {
+        let masks = self.next_masks.as_ref()?;
+        let a = self.num_actions;
+        let mut rows = Vec::with_capacity(indices.len() * a);
+        for &i in indices {
+            if self.terminated[i] || self.truncated[i] {
+                rows.extend(std::iter::repeat_n(true, a));
+            } else {
+                rows.extend_from_slice(&masks[i * a..(i + 1) * a]);
+            }
+        }
+        Some(rows)
     }
 
     /// The stored actions at `indices`.
@@ -430,6 +479,9 @@ pub struct Transitions<'a> {
     pub terminated: &'a [bool],
     /// Whether each episode was cut after this step.
     pub truncated: &'a [bool],
+    /// The valid actions in each stream's next state (`num_streams × n`,
+    /// [`cinder_core::VecEnv::action_masks`]), or `None`: all valid.
+    pub next_masks: Option<&'a [bool]>,
 }
 
 impl<'a> Transitions<'a> {
@@ -449,6 +501,7 @@ impl<'a> Transitions<'a> {
             next_observations: next,
             terminated: step.terminated,
             truncated: step.truncated,
+            next_masks: step.action_masks,
         }
     }
 }

@@ -4,7 +4,9 @@
 use super::buffer::{ActionColumn, ReplayBuffer, ReplayError};
 use super::prioritized::PrioritizedReplay;
 
-const MAGIC: &[u8; 8] = b"CINDRPL1";
+const MAGIC: &[u8; 8] = b"CINDRPL2";
+/// Files written before next-state action masks were stored: read as without masks.
+const MAGIC_1: &[u8; 8] = b"CINDRPL1";
 
 /// Appends little-endian values to a byte vector.
 struct Writer(Vec<u8>);
@@ -106,13 +108,22 @@ impl ReplayBuffer {
         w.f32s(&self.rewards[..n]);
         w.flags(&self.terminated[..n]);
         w.flags(&self.truncated[..n]);
+        match &self.next_masks {
+            None => w.u64(0),
+            Some(masks) => {
+                w.u64(1);
+                w.flags(&masks[..n * self.num_actions]);
+            }
+        }
     }
 
     /// A copy of `self` (same shape) filled from `r`.
     fn read(&self, r: &mut Reader) -> Result<Self, ReplayError> {
-        if r.take(8)? != MAGIC {
-            return Err(ReplayError::Corrupt("not a Cinder replay buffer".into()));
-        }
+        let version = match r.take(8)? {
+            magic if magic == MAGIC => 2,
+            magic if magic == MAGIC_1 => 1,
+            _ => return Err(ReplayError::Corrupt("not a Cinder replay buffer".into())),
+        };
         let mut saved = [0usize; 5];
         for v in saved.iter_mut() {
             *v = r.u64()?;
@@ -149,6 +160,17 @@ impl ReplayBuffer {
         r.f32s(&mut buffer.rewards[..n])?;
         r.flags(&mut buffer.terminated[..n])?;
         r.flags(&mut buffer.truncated[..n])?;
+        let has_masks = if version == 1 { 0 } else { r.u64()? };
+        buffer.next_masks = match has_masks {
+            0 => None,
+            1 => {
+                let a = buffer.num_actions;
+                let mut masks = vec![true; buffer.capacity() * a];
+                r.flags(&mut masks[..n * a])?;
+                Some(masks)
+            }
+            other => return Err(ReplayError::Corrupt(format!("mask flag {other}"))),
+        };
         Ok(buffer)
     }
 
