@@ -33,6 +33,7 @@ fn run(seed: u64) -> Result<(), Box<dyn std::error::Error>> {
         SacConfig {
             net: NetConfig::new(&[64, 64], Activation::Relu),
             lr: 1e-3,
+            standardize_rew: false,
             ..SacConfig::default()
         },
         &setup,
