@@ -229,17 +229,9 @@ impl PolicyActor {
 impl Actor for PolicyActor {
     type Error = AgentError;
 
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.act_masked(Observed::all_valid(obs, num_envs), mode)
-    }
-
     /// Sampled, mode or random actions among the valid ones.
     fn act_masked(&mut self, observed: Observed<'_>, mode: ActMode) -> Result<Acted, AgentError> {
-        let Observed {
-            values: obs,
-            num_envs,
-            masks,
-        } = observed;
+        let (obs, num_envs, masks) = (observed.values, observed.num_envs, observed.masks);
         let dist = match (mode, masks) {
             (ActMode::Random, None) => {
                 let actions = ActionBatch::sample(&self.action_space, num_envs, &mut self.rng);

@@ -68,6 +68,10 @@ impl<'a> Observed<'a> {
 }
 
 /// Anything that chooses actions for a batch of observations.
+///
+/// Implement [`Actor::act`], or [`Actor::act_masked`] for an actor that keeps to the valid
+/// actions of environments that mask some: each is provided in terms of the other, so an
+/// implementation that defines neither would call itself forever.
 pub trait Actor {
     /// Why acting failed.
     type Error: std::error::Error + Send + Sync + 'static;
@@ -80,7 +84,9 @@ pub trait Actor {
         observations: &[f32],
         num_envs: usize,
         mode: ActMode,
-    ) -> Result<Acted, Self::Error>;
+    ) -> Result<Acted, Self::Error> {
+        self.act_masked(Observed::all_valid(observations, num_envs), mode)
+    }
 
     /// [`Actor::act`] for environments that may forbid some actions ([`Observed::masks`]). An
     /// actor that can keep to the valid ones overrides this; the default ignores the masks,

@@ -159,10 +159,6 @@ impl<'a, A: Actor + ?Sized> Noisy<'a, A> {
 impl<A: Actor + ?Sized> Actor for Noisy<'_, A> {
     type Error = A::Error;
 
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, A::Error> {
-        self.act_masked(Observed::all_valid(obs, num_envs), mode)
-    }
-
     /// The inner actor's actions with noise; ε-greedy draws among the valid actions.
     fn act_masked(&mut self, observed: Observed<'_>, mode: ActMode) -> Result<Acted, A::Error> {
         let masks = observed.masks;

@@ -140,10 +140,6 @@ impl Actor for Bc {
 
     /// Discrete: the most likely action (greedy) or a sample (explore). Continuous: `μ(s)`
     /// mapped to the box in both modes. Uniformly random in [`ActMode::Random`].
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.act_masked(Observed::all_valid(obs, num_envs), mode)
-    }
-
     /// Discrete actions keep to the valid ones.
     fn act_masked(&mut self, observed: Observed<'_>, mode: ActMode) -> Result<Acted, AgentError> {
         let (obs, num_envs) = (observed.values, observed.num_envs);

@@ -170,19 +170,11 @@ impl Bcq {
 impl Actor for Bcq {
     type Error = AgentError;
 
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.act_masked(Observed::all_valid(obs, num_envs), mode)
-    }
-
     /// The best valid action the imitator allows, replaced with probability `eval_eps` by a
     /// uniformly random valid one (always random in [`ActMode::Random`]); where the imitator
     /// allows no valid action, a random valid one.
     fn act_masked(&mut self, observed: Observed<'_>, mode: ActMode) -> Result<Acted, AgentError> {
-        let Observed {
-            values: obs,
-            num_envs,
-            masks,
-        } = observed;
+        let (obs, num_envs, masks) = (observed.values, observed.num_envs, observed.masks);
         let epsilon = match mode {
             ActMode::Random => 1.0,
             ActMode::Explore | ActMode::Greedy => self.config.eval_eps,

@@ -144,19 +144,11 @@ impl Dql {
 impl Actor for Dql {
     type Error = AgentError;
 
-    fn act(&mut self, obs: &[f32], num_envs: usize, mode: ActMode) -> Result<Acted, AgentError> {
-        self.act_masked(Observed::all_valid(obs, num_envs), mode)
-    }
-
     /// ε-greedy over the allowed actions (those the environments' `masks` and, with
     /// `action_mask`, the observations allow): ε = 1 for [`ActMode::Random`], the scheduled ε
     /// exploring, 0 greedy.
     fn act_masked(&mut self, observed: Observed<'_>, mode: ActMode) -> Result<Acted, AgentError> {
-        let Observed {
-            values: obs,
-            num_envs,
-            masks,
-        } = observed;
+        let (obs, num_envs, masks) = (observed.values, observed.num_envs, observed.masks);
         let epsilon = match mode {
             ActMode::Random => 1.0,
             ActMode::Explore => self.epsilon(),
