@@ -80,6 +80,7 @@ fn a_registered_env_trains_and_an_inexact_resume_is_refused() {
                 "{message}"
             );
             assert_eq!(message.lines().count(), 1, "{message}");
+            assert!(!message.contains("  "), "stray spaces: {message}");
         }
         other => panic!(
             "resume of Walk-v0 was not refused: {:?}",

@@ -80,7 +80,8 @@ pub fn collect(request: &CollectRequest) -> Result<(usize, usize), RunError> {
     dataset.provenance = Provenance {
         algorithm_name: Some(format!("cinder {}{noise}", run.config.algo)),
         description: Some(format!(
-            "{} transitions of {env_id} collected by `cinder collect` from {} (snapshot {}),              seed {}",
+            "{} transitions of {env_id} collected by `cinder collect` from {} (snapshot {}), \
+             seed {}",
             dataset.num_steps(),
             dir.display(),
             snapshot_dir.display(),

@@ -36,7 +36,8 @@ pub fn resume(
     let saved_envs = |name: &str| name == ENVS_FILE || name.ends_with(&format!("/{ENVS_FILE}"));
     if online && !snapshot.names().any(saved_envs) {
         return Err(input(&format!(
-            "cannot resume exactly: environment {} does not save its state (Env::snapshot and              Env::restore), so its episodes cannot go on where the snapshot left them",
+            "cannot resume exactly: environment {} does not save its state (Env::snapshot and \
+             Env::restore), so its episodes cannot go on where the snapshot left them",
             config.env
         )));
     }
