@@ -17,7 +17,7 @@
 
 /// One stream of transitions, in time order, all slices of the same length.
 #[derive(Debug, Clone, Copy)]
-pub struct Transitions<'a> {
+pub struct Stream<'a> {
     /// `r_t`.
     pub rewards: &'a [f64],
     /// `V(s_t)`.
@@ -37,7 +37,7 @@ pub struct Transitions<'a> {
 ///
 /// If the slices differ in length: they come from one buffer, so that is a bug in the caller.
 pub fn gae(
-    stream: Transitions<'_>,
+    stream: Stream<'_>,
     gamma: f64,
     lambda: f64,
     advantages: &mut [f64],

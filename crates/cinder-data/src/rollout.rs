@@ -2,7 +2,7 @@
 
 use cinder_core::{ActionBatch, EpisodeRecord};
 
-use crate::advantages::{Transitions, gae};
+use crate::advantages::{Stream, gae};
 
 /// The transitions of `steps` lockstep steps of `num_envs` environments.
 ///
@@ -148,7 +148,7 @@ impl Rollout {
             let truncated: Vec<bool> = column(i).map(|k| self.truncated[k]).collect();
             let (mut adv, mut ret) = (vec![0.0; steps], vec![0.0; steps]);
             gae(
-                Transitions {
+                Stream {
                     rewards: &rewards,
                     values: &vals,
                     next_values: &next,

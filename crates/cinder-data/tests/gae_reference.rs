@@ -4,7 +4,7 @@
 
 mod common;
 
-use cinder_data::advantages::{Transitions, gae};
+use cinder_data::advantages::{Stream, gae};
 use common::{flags, floats, reference};
 
 #[test]
@@ -27,7 +27,7 @@ fn gae_matches_tianshou_on_every_reference_case() {
         let n = rewards.len();
         let (mut adv, mut ret) = (vec![0.0; n], vec![0.0; n]);
         gae(
-            Transitions {
+            Stream {
                 rewards: &rewards,
                 values: &values,
                 next_values: &next_values,
