@@ -12,10 +12,10 @@
 
 use burn::module::{Module, Param};
 use burn::tensor::{Bool, Device, Int, Tensor};
+use cinder_core::actions::sample_valid;
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Space};
 use cinder_nn::{Activation, Categorical, DiagGaussian, Mlp, NetConfig, TanhGaussian};
-use rand::Rng;
 
 use crate::error::{AgentError, check_positive};
 use cinder_nn::tensors::{flags, indices, matrix, read_floats, read_indices};
@@ -241,11 +241,7 @@ impl Actor for PolicyActor {
                 let n = masks.len() / num_envs.max(1);
                 let actions = masks
                     .chunks_exact(n.max(1))
-                    .map(|valid| {
-                        let count = valid.iter().filter(|&&v| v).count();
-                        let k = self.rng.random_range(0..count.max(1));
-                        (0..n).filter(|&a| valid[a]).nth(k).unwrap_or(0)
-                    })
+                    .map(|valid| sample_valid(valid, &mut self.rng).unwrap_or(0))
                     .collect();
                 return Ok(Acted::actions(ActionBatch::Discrete(actions)));
             }

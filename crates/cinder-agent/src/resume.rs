@@ -49,7 +49,7 @@ pub fn restore_envs_then<T>(
                 ("lacks", "do")
             };
             return Err(AgentError::Env(EnvError::BadSnapshot {
-                env: envs.observation_space().to_string(),
+                env: envs.env(0).map_or("VecEnv", |env| env.id()).to_string(),
                 reason: format!(
                     "the snapshot {has} normalisation statistics ({NORMALIZATION_FILE}) and \
                      these environments {lacks} normalise"
@@ -70,10 +70,10 @@ pub fn restore_envs_then<T>(
             let _ = restore_statistics(envs, previous);
         }
     };
-    if !snapshot.contains(ENVS_FILE) {
-        return load().inspect_err(|_| put_back(envs));
-    }
     let restored = (|| {
+        if !snapshot.contains(ENVS_FILE) {
+            return load();
+        }
         let saved: Value = load_json(snapshot, ENVS_FILE)?;
         let previous = envs.snapshot()?;
         envs.restore(&saved)?;

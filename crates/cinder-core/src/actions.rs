@@ -65,3 +65,14 @@ impl ActionBatch {
         true
     }
 }
+
+/// An action drawn uniformly from those `valid` allows (one environment's row of
+/// [`crate::VecEnv::action_masks`]); `None`, and nothing drawn, if it allows none.
+pub fn sample_valid<R: rand::Rng + ?Sized>(valid: &[bool], rng: &mut R) -> Option<usize> {
+    let count = valid.iter().filter(|&&v| v).count();
+    if count == 0 {
+        return None;
+    }
+    let k = rng.random_range(0..count);
+    (0..valid.len()).filter(|&a| valid[a]).nth(k)
+}

@@ -56,28 +56,43 @@ impl NormalizeConfig {
         self.observations || self.rewards
     }
 
-    /// Checks the bounds, the discount and ε.
+    /// Checks the bounds, the discount and ε; an error's reason names the value by its run
+    /// setting: "`norm_gamma` = 1.5: expected in [0, 1]".
     pub fn validate(&self) -> Result<(), EnvError> {
-        let positive = |name: &str, value: f64| {
-            if value.is_finite() && value > 0.0 {
-                Ok(())
-            } else {
-                Err(EnvError::IncompatibleEnv {
-                    context: "normalisation".into(),
-                    reason: format!("{name} must be positive and finite, got {value}"),
-                })
-            }
-        };
-        positive("clip_obs", self.clip_obs)?;
-        positive("clip_reward", self.clip_reward)?;
-        positive("norm_epsilon", self.epsilon)?;
-        if !(0.0..=1.0).contains(&self.gamma) {
-            return Err(EnvError::IncompatibleEnv {
+        let positive = |value: f64| value.is_finite() && value > 0.0;
+        let checks = [
+            (
+                "clip_obs",
+                self.clip_obs,
+                positive(self.clip_obs),
+                "positive",
+            ),
+            (
+                "clip_reward",
+                self.clip_reward,
+                positive(self.clip_reward),
+                "positive",
+            ),
+            (
+                "norm_epsilon",
+                self.epsilon,
+                positive(self.epsilon),
+                "positive",
+            ),
+            (
+                "norm_gamma",
+                self.gamma,
+                (0.0..=1.0).contains(&self.gamma),
+                "in [0, 1]",
+            ),
+        ];
+        match checks.into_iter().find(|&(_, _, ok, _)| !ok) {
+            None => Ok(()),
+            Some((key, value, _, expected)) => Err(EnvError::IncompatibleEnv {
                 context: "normalisation".into(),
-                reason: format!("norm_gamma must be in [0, 1], got {}", self.gamma),
-            });
+                reason: format!("`{key}` = {value}: expected {expected}"),
+            }),
         }
-        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! Datasets recorded from an [`Actor`]: [`record`] rolls it out in a [`VecEnv`], [`Noisy`] adds
 //! ε-greedy or Gaussian exploration to any actor first (`cinder collect`).
 
+use cinder_core::actions::sample_valid;
 use cinder_core::seeding::{EnvRng, rng_from_seed, sub_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Space, VecEnv};
 use rand::Rng;
@@ -171,9 +172,8 @@ impl<A: Actor + ?Sized> Actor for Noisy<'_, A> {
                             None => space.sample(&mut self.rng),
                             Some(masks) => {
                                 let n = space.n();
-                                let valid = (0..n).filter(|&a| masks[i * n + a]);
-                                let k = self.rng.random_range(0..valid.clone().count());
-                                valid.clone().nth(k).unwrap_or(*action)
+                                let valid = &masks[i * n..(i + 1) * n];
+                                sample_valid(valid, &mut self.rng).unwrap_or(*action)
                             }
                         };
                     }

@@ -98,9 +98,9 @@ impl Sampler {
             Space::Box(_) => 0,
         };
         loop {
-            let masks = self.envs.action_masks();
+            let observed = Observed::of(&self.envs);
             let acted = actor
-                .act_masked(Observed::of(&self.envs), ActMode::Explore)
+                .act_masked(observed, ActMode::Explore)
                 .map_err(|e| SampleError::Actor(Box::new(e)))?;
             let log_probs = acted.log_probs.as_deref().unwrap_or_default();
             let expected = match acted.actions {
@@ -123,7 +123,7 @@ impl Sampler {
                     log_probs.len()
                 )));
             }
-            rollout.push_masks(masks, num_actions);
+            rollout.push_masks(observed.masks, num_actions);
             let first = rollout.rewards.len();
             rollout
                 .observations

@@ -181,29 +181,30 @@ impl TrainConfig {
         if self.return_threshold.is_some_and(|t| !t.is_finite()) {
             return invalid("return_threshold", "must be finite");
         }
-        if self.max_iter.is_some_and(|m| self.start.iterations >= m) {
-            return invalid(
+        let start = &self.start;
+        for (name, budget, used, reason) in [
+            (
                 "max_iter",
+                self.max_iter,
+                start.iterations,
                 "the resumed run has already run that many iterations; raise it to go on",
-            );
-        }
-        if self
-            .total_steps
-            .is_some_and(|t| self.start.total_steps >= t)
-        {
-            return invalid(
+            ),
+            (
                 "total_steps",
+                self.total_steps,
+                start.total_steps,
                 "the resumed run has already taken that many steps; raise it to go on",
-            );
-        }
-        if self
-            .max_updates
-            .is_some_and(|m| self.start.total_updates >= m)
-        {
-            return invalid(
+            ),
+            (
                 "max_updates",
+                self.max_updates,
+                start.total_updates,
                 "the resumed run has already made that many updates; raise it to go on",
-            );
+            ),
+        ] {
+            if budget.is_some_and(|b| used >= b) {
+                return invalid(name, reason);
+            }
         }
         Ok(())
     }

@@ -3,8 +3,9 @@
 use cinder_core::seeding::EnvRng;
 
 use super::batch::ReplayBatch;
-use super::buffer::{Lookahead, ReplayBuffer, ReplayError, Transitions};
+use super::buffer::{Lookahead, ReplayBuffer, ReplayError};
 use super::prioritized::{PrioritizedConfig, PrioritizedReplay};
+use super::transitions::Transitions;
 
 /// Uniform or prioritized replay over the same ring storage.
 #[derive(Debug, Clone, PartialEq)]

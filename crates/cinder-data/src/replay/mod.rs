@@ -17,9 +17,11 @@ mod codec;
 mod memory;
 mod prioritized;
 mod segment_tree;
+mod transitions;
 
 pub use batch::{ReplayBatch, WindowSteps};
-pub use buffer::{Lookahead, ReplayBuffer, ReplayError, Transition, Transitions};
+pub use buffer::{Lookahead, ReplayBuffer, ReplayError};
 pub use memory::Memory;
 pub use prioritized::{PrioritizedConfig, PrioritizedReplay};
 pub use segment_tree::SegmentTree;
+pub use transitions::{Transition, Transitions};

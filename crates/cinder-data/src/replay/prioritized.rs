@@ -3,8 +3,9 @@
 use rand::Rng;
 
 use super::batch::ReplayBatch;
-use super::buffer::{Lookahead, ReplayBuffer, ReplayError, Transitions};
+use super::buffer::{Lookahead, ReplayBuffer, ReplayError};
 use super::segment_tree::SegmentTree;
+use super::transitions::Transitions;
 
 /// The prioritization exponents.
 #[derive(Debug, Clone, Copy, PartialEq)]

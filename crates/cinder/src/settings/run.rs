@@ -1,6 +1,6 @@
 //! The settings every run has: its budget, its evaluations, its environments.
 
-use cinder_core::NormalizeConfig;
+use cinder_core::{EnvError, NormalizeConfig};
 use cinder_train::{Every, SnapshotMode, TrainConfig, XAxis};
 use serde::{Deserialize, Serialize};
 
@@ -144,39 +144,12 @@ impl RunSettings {
                 self.num_workers
             )));
         }
-        let positive = |value: f64| value.is_finite() && value > 0.0;
-        for (key, value, ok, expected) in [
-            (
-                "clip_obs",
-                self.clip_obs,
-                positive(self.clip_obs),
-                "positive",
-            ),
-            (
-                "clip_reward",
-                self.clip_reward,
-                positive(self.clip_reward),
-                "positive",
-            ),
-            (
-                "norm_epsilon",
-                self.norm_epsilon,
-                positive(self.norm_epsilon),
-                "positive",
-            ),
-            (
-                "norm_gamma",
-                self.norm_gamma,
-                (0.0..=1.0).contains(&self.norm_gamma),
-                "in [0, 1]",
-            ),
-        ] {
-            if !ok {
-                return Err(SettingsError::Invalid(format!(
-                    "invalid setting `{key}` = {value}: expected {expected}"
-                )));
+        self.normalization().validate().map_err(|e| match e {
+            EnvError::IncompatibleEnv { reason, .. } => {
+                SettingsError::Invalid(format!("invalid setting {reason}"))
             }
-        }
+            other => SettingsError::Invalid(other.to_string()),
+        })?;
         self.train_config()
             .validate()
             .map_err(|e| SettingsError::Invalid(e.to_string()))

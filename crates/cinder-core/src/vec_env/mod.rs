@@ -11,14 +11,17 @@
 //! the environments. Each environment owns its random stream, so the results are the same for
 //! any number of workers.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-use crate::env::{Action, Env, StepOutcome, from_snapshot, to_snapshot};
+use crate::env::Env;
 use crate::error::EnvError;
 use crate::normalize::Normalization;
 use crate::seeding::sub_seed;
 use crate::space::Space;
+
+mod saved;
+mod stepping;
+
+pub use stepping::join_all;
+use stepping::{Outputs, Slice, Slot};
 
 pub use crate::actions::{ActionBatch, Actions};
 
@@ -71,80 +74,6 @@ impl VecStep<'_> {
             row.copy_from_slice(&source[i * dim..(i + 1) * dim]);
         }
     }
-}
-
-/// One environment and the bookkeeping of its running episode.
-struct Slot {
-    env: Box<dyn Env>,
-    episode_return: f64,
-    episode_length: usize,
-}
-
-impl Slot {
-    /// Starts a new episode into `obs` and checks its first observation.
-    fn reset_into(
-        &mut self,
-        index: usize,
-        seed: Option<u64>,
-        obs: &mut [f32],
-    ) -> Result<(), EnvError> {
-        obs.fill(f32::NAN);
-        self.env.reset_into(seed, obs);
-        self.episode_return = 0.0;
-        self.episode_length = 0;
-        self.check(index, obs, 0.0)
-    }
-
-    /// Takes one step into `obs` and checks the observation and the reward.
-    fn step_into(
-        &mut self,
-        index: usize,
-        action: Action<'_>,
-        obs: &mut [f32],
-    ) -> Result<StepOutcome, EnvError> {
-        obs.fill(f32::NAN);
-        let outcome = self.env.step_into(action, obs)?;
-        self.episode_return += outcome.reward;
-        self.episode_length += 1;
-        self.check(index, obs, outcome.reward)?;
-        Ok(outcome)
-    }
-
-    /// An error naming the first non-finite value of `obs`, or a non-finite `reward`.
-    fn check(&self, index: usize, obs: &[f32], reward: f64) -> Result<(), EnvError> {
-        let when = || {
-            format!(
-                "at step {} of environment {index}'s episode",
-                self.episode_length
-            )
-        };
-        let error = |what: String, value: f64| EnvError::NonFinite {
-            env: self.env.id().to_string(),
-            what,
-            value,
-        };
-        if let Some((c, &v)) = obs.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            let what = format!(
-                "observation component {c} (a value the environment did not write reads as \
-                 NaN) {}",
-                when()
-            );
-            return Err(error(what, v.into()));
-        }
-        if !reward.is_finite() {
-            return Err(error(format!("the reward {}", when()), reward));
-        }
-        Ok(())
-    }
-}
-
-/// The output buffers of a contiguous range of environments, borrowed for one step.
-struct Outputs<'a> {
-    observations: &'a mut [f32],
-    final_observations: &'a mut [f32],
-    rewards: &'a mut [f64],
-    terminated: &'a mut [bool],
-    truncated: &'a mut [bool],
 }
 
 /// N environments of one kind, stepped as a batch.
@@ -326,10 +255,7 @@ impl VecEnv {
             if !mask.contains(&true) {
                 return Err(EnvError::NoValidAction {
                     env: slot.env.id().to_string(),
-                    when: format!(
-                        "at step {} of environment {i}'s episode",
-                        slot.episode_length
-                    ),
+                    when: slot.when(i),
                 });
             }
         }
@@ -456,7 +382,7 @@ impl VecEnv {
             truncated: &self.truncated,
             final_observations: &self.final_observations,
             finished_episodes: &self.finished,
-            action_masks: self.masked.then_some(&self.masks[..]),
+            action_masks: self.action_masks(),
         })
     }
 
@@ -464,74 +390,6 @@ impl VecEnv {
     /// returned them).
     pub fn observations(&self) -> &[f32] {
         &self.observations
-    }
-
-    /// Every environment's [`Env::snapshot`], the running episodes' returns and lengths and
-    /// the observations to act on next: what [`VecEnv::restore`] needs to go on exactly.
-    pub fn snapshot(&self) -> Result<Value, EnvError> {
-        let saved = Saved {
-            envs: self
-                .slots
-                .iter()
-                .map(|slot| slot.env.snapshot())
-                .collect::<Result<_, _>>()?,
-            episode_returns: self.slots.iter().map(|s| s.episode_return).collect(),
-            episode_lengths: self.slots.iter().map(|s| s.episode_length).collect(),
-            observations: self.observations.clone(),
-            needs_reset: self.needs_reset,
-        };
-        to_snapshot(&self.context(), &saved)
-    }
-
-    /// Puts back what [`VecEnv::snapshot`] saved from a vector environment of the same size
-    /// and kind; on an error every environment is left as it was.
-    pub fn restore(&mut self, snapshot: &Value) -> Result<(), EnvError> {
-        let context = self.context();
-        let saved: Saved = from_snapshot(&context, snapshot)?;
-        let n = self.slots.len();
-        let sizes = [
-            (saved.envs.len(), n, "environments"),
-            (saved.episode_returns.len(), n, "episode returns"),
-            (saved.episode_lengths.len(), n, "episode lengths"),
-            (
-                saved.observations.len(),
-                self.observations.len(),
-                "observation values",
-            ),
-        ];
-        if let Some((got, expected, what)) = sizes.into_iter().find(|(g, e, _)| g != e) {
-            return Err(EnvError::BadSnapshot {
-                env: context,
-                reason: format!("{got} {what} saved, this vector environment has {expected}"),
-            });
-        }
-        let previous: Vec<Value> = self
-            .slots
-            .iter()
-            .map(|slot| slot.env.snapshot())
-            .collect::<Result<_, _>>()?;
-        for (i, env_snapshot) in saved.envs.iter().enumerate() {
-            if let Err(e) = self.slots[i].env.restore(env_snapshot) {
-                for (slot, back) in self.slots.iter_mut().zip(&previous).take(i) {
-                    slot.env.restore(back)?;
-                }
-                return Err(e);
-            }
-        }
-        for (slot, (episode_return, episode_length)) in self
-            .slots
-            .iter_mut()
-            .zip(saved.episode_returns.into_iter().zip(saved.episode_lengths))
-        {
-            slot.episode_return = episode_return;
-            slot.episode_length = episode_length;
-        }
-        self.observations = saved.observations;
-        self.needs_reset = saved.needs_reset;
-        if let Err(e) = self.refresh_masks() {
-            self.broken_reset.get_or_insert(e);
-        }
-        Ok(())
     }
 
     /// `VecEnv(<n> x <id>)`, how errors name the vector environment.
@@ -584,75 +442,4 @@ impl VecEnv {
             space: format!("{n} x {space}"),
         })
     }
-}
-
-/// What [`VecEnv::snapshot`] writes.
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    envs: Vec<Value>,
-    episode_returns: Vec<f64>,
-    episode_lengths: Vec<usize>,
-    observations: Vec<f32>,
-    needs_reset: bool,
-}
-
-/// A contiguous range of environments, `first..first + slots.len()`, to step with their
-/// part of the batch of actions.
-#[derive(Clone, Copy)]
-struct Slice<'a> {
-    first: usize,
-    actions: Actions<'a>,
-    dim: usize,
-    action_dim: usize,
-}
-
-impl Slice<'_> {
-    /// Steps the range, autoresets the finished environments and appends their episodes to
-    /// `finished`, in environment order.
-    fn run(
-        self,
-        slots: &mut [Slot],
-        out: Outputs<'_>,
-        finished: &mut Vec<EpisodeRecord>,
-    ) -> Result<(), EnvError> {
-        let (dim, action_dim) = (self.dim, self.action_dim);
-        for (k, slot) in slots.iter_mut().enumerate() {
-            let i = self.first + k;
-            let action = match self.actions {
-                Actions::Discrete(a) => Action::Discrete(a[i]),
-                Actions::Continuous(a) => {
-                    Action::Continuous(&a[i * action_dim..(i + 1) * action_dim])
-                }
-            };
-            let obs = &mut out.observations[k * dim..(k + 1) * dim];
-            let outcome = slot.step_into(i, action, obs)?;
-            out.rewards[k] = outcome.reward;
-            out.terminated[k] = outcome.terminated;
-            out.truncated[k] = outcome.truncated;
-            if outcome.terminated || outcome.truncated {
-                out.final_observations[k * dim..(k + 1) * dim].copy_from_slice(obs);
-                finished.push(EpisodeRecord {
-                    env_index: i,
-                    episode_return: slot.episode_return,
-                    length: slot.episode_length,
-                    terminated: outcome.terminated,
-                });
-                slot.reset_into(i, None, obs)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The results of scoped threads, in order; a thread's panic resumes on the caller.
-pub fn join_all<'scope, T, C: FromIterator<T>>(
-    handles: impl IntoIterator<Item = std::thread::ScopedJoinHandle<'scope, T>>,
-) -> C {
-    handles
-        .into_iter()
-        .map(|h| {
-            h.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
-        .collect()
 }
