@@ -7,6 +7,7 @@ use cinder_core::{ActionBatch, Space};
 use cinder_data::ReplayBatch;
 use cinder_nn::Half;
 use cinder_nn::tensors::{matrix, vector};
+use cinder_policy::Head;
 use rand::Rng;
 
 use crate::error::AgentError;
@@ -128,6 +129,17 @@ impl ActionScale {
             .zip(&self.high)
             .map(|(lo, hi)| (hi - lo) / 2.0)
             .collect()
+    }
+
+    /// The head of an exported policy acting in this box: `tanh` first if `squash`, scaled
+    /// from `[-1, 1]` if `scale` ([`ActionScale::unit_to_env`]), clipped into the box.
+    pub fn head(&self, squash: bool, scale: bool) -> Head {
+        Head::Box {
+            squash,
+            scale,
+            low: self.low.clone(),
+            high: self.high.clone(),
+        }
     }
 
     /// Env actions → `[-1, 1]`, row by row.

@@ -15,7 +15,7 @@ use cinder_nn::tensors::read_floats;
 
 use crate::error::check_count;
 use crate::resume::{restore_envs_then, save_envs};
-use crate::{AgentError, Policy, PolicyActor, Setup};
+use crate::{AgentError, Exported, Policy, PolicyActor, Setup};
 
 /// What one on-policy update did.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,6 +189,16 @@ pub trait ReplayLearner: Actor<Error = AgentError> {
 
     /// Restores what [`ReplayLearner::save`] stored.
     fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError>;
+
+    /// The acting network's greedy acting ([`ActMode::Greedy`](cinder_core::ActMode) with no
+    /// exploration left) as plain data, for export.
+    fn graph(&self) -> Result<Exported, AgentError>;
+
+    /// Whether exploring draws from a distribution the policy defines (SAC, BC of discrete
+    /// actions), rather than adding noise or ε-greedy choices to a deterministic policy.
+    fn is_stochastic(&self) -> bool {
+        false
+    }
 }
 
 /// A replay learner's statistics summed over one iteration's updates on the device, read back

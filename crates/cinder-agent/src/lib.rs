@@ -40,8 +40,8 @@ pub use learner::{
     Update,
 };
 pub use policy::{
-    ActionDistribution, ActionTensor, DeterministicPolicy, Policy, PolicyActor, PolicyConfig,
-    SquashedPolicy,
+    ActionDistribution, ActionTensor, DeterministicPolicy, Exported, Policy, PolicyActor,
+    PolicyConfig, SquashedPolicy,
 };
 pub use q_learning::{QLearning, QNets};
 pub use setup::Setup;

@@ -16,7 +16,9 @@ use cinder_core::actions::sample_valid;
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Space};
 use cinder_nn::{Activation, Categorical, DiagGaussian, Mlp, NetConfig, TanhGaussian};
+use cinder_policy::{Dense, Head};
 
+use crate::batch::ActionScale;
 use crate::error::{AgentError, check_positive};
 use cinder_nn::tensors::{flags, indices, matrix, read_floats, read_indices};
 
@@ -187,6 +189,36 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// The greedy acting of the policy for `action_space`, as an exported network: the mode
+    /// (the largest logit; the Gaussian mean clipped into the box, as the environment takes it).
+    pub fn graph(&self, action_space: &Space) -> Result<Exported, AgentError> {
+        let head = match action_space {
+            Space::Discrete(_) => Head::Argmax { imitator: None },
+            Space::Box(b) => Head::Box {
+                squash: false,
+                scale: false,
+                low: b.low().to_vec(),
+                high: b.high().to_vec(),
+            },
+        };
+        Ok(Exported {
+            layers: self.net.dense_layers()?,
+            head,
+        })
+    }
+}
+
+/// A network's greedy acting as plain data: its layers and head (what `cinder export` writes,
+/// with the run's normalisation in front).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exported {
+    /// Dense layers, first first.
+    pub layers: Vec<Dense>,
+    /// How their outputs become the action.
+    pub head: Head,
+}
+
 /// A [`Policy`]'s acting copy: no autodiff, on its own device (act on the CPU, learn
 /// anywhere). Explores by sampling, is greedy with the mode, and draws uniformly from the
 /// action space in [`ActMode::Random`].
@@ -223,6 +255,11 @@ impl PolicyActor {
     /// Replaces the acting weights with those of `policy` (after an update).
     pub fn sync(&mut self, policy: &Policy) {
         self.policy = policy.valid().to_device(&self.device);
+    }
+
+    /// The acting policy's greedy acting as an exported network ([`Policy::graph`]).
+    pub fn graph(&self) -> Result<Exported, AgentError> {
+        self.policy.graph(&self.action_space)
     }
 }
 
@@ -297,6 +334,26 @@ impl SquashedPolicy {
             .clamp(LOG_STD_BOUNDS.0, LOG_STD_BOUNDS.1);
         TanhGaussian::new(mean, log_std)
     }
+
+    /// The greedy action `tanh(mean)` scaled into the box of `scale`, as an exported network
+    /// (the output layer keeps the mean's columns only).
+    pub fn graph(&self, scale: &ActionScale) -> Result<Exported, AgentError> {
+        let mut layers = self.net.dense_layers()?;
+        if let Some(last) = layers.last_mut() {
+            let dim = last.outputs / 2;
+            last.weight = last
+                .weight
+                .chunks_exact(last.outputs)
+                .flat_map(|row| row[..dim].to_vec())
+                .collect();
+            last.bias.truncate(dim);
+            last.outputs = dim;
+        }
+        Ok(Exported {
+            layers,
+            head: scale.head(true, true),
+        })
+    }
 }
 
 /// A deterministic policy `μ(s) = tanh(MLP(s)) ∈ [-1, 1]^d` (Lillicrap et al. 2016).
@@ -320,5 +377,14 @@ impl DeterministicPolicy {
     /// `μ(s)` of each row of `observations`.
     pub fn forward(&self, observations: Tensor<2>) -> Tensor<2> {
         self.net.forward(observations).tanh()
+    }
+
+    /// `μ(s)` as an exported network: scaled into the box of `scale` when `scaled`, else
+    /// clipped into it.
+    pub fn graph(&self, scale: &ActionScale, scaled: bool) -> Result<Exported, AgentError> {
+        Ok(Exported {
+            layers: self.net.dense_layers()?,
+            head: scale.head(true, scaled),
+        })
     }
 }

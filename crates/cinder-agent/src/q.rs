@@ -12,7 +12,9 @@ use burn::tensor::{Bool, Tensor};
 use cinder_core::Space;
 use cinder_nn::Mlp;
 
-use crate::{AgentError, Setup};
+use cinder_policy::{Head, Imitator};
+
+use crate::{AgentError, Exported, Setup};
 
 /// The number of actions of `setup`'s discrete action space, for `learner` (named in the
 /// error); with `action_mask`, the observations must be long enough to end with the mask.
@@ -101,4 +103,21 @@ pub fn huber(x: Tensor<1>) -> Tensor<1> {
     let abs = x.abs();
     let quadratic = abs.clone().clamp_max(1.0);
     quadratic.clone().powi_scalar(2).mul_scalar(0.5) + (abs - quadratic)
+}
+
+/// The greedy action of the Q-network `q` as an exported network: the largest Q-value, among
+/// the actions `imitator` (a network of logits and the threshold τ, discrete BCQ) deems
+/// likely when given: `logit(a) − max logit ≥ ln τ`.
+pub fn greedy_graph(q: &Mlp, imitator: Option<(&Mlp, f64)>) -> Result<Exported, AgentError> {
+    let imitator = match imitator {
+        None => None,
+        Some((net, threshold)) => Some(Imitator {
+            layers: net.dense_layers()?,
+            log_threshold: threshold.ln() as f32,
+        }),
+    };
+    Ok(Exported {
+        layers: q.dense_layers()?,
+        head: Head::Argmax { imitator },
+    })
 }

@@ -171,6 +171,19 @@ impl Normalization {
         lock(&self.stats).clone()
     }
 
+    /// What is normalised and how.
+    pub fn config(&self) -> NormalizeConfig {
+        self.config
+    }
+
+    /// Observations laid end to end, normalised in place with the statistics as they are
+    /// (never updated): what a reloaded policy does to the raw observations it is given.
+    pub fn observations(&self, values: &mut [f32]) {
+        if self.config.observations {
+            self.normalize(&lock(&self.stats), values);
+        }
+    }
+
     /// Observations of `num_envs` environments after a reset: statistics updated (training),
     /// then normalised in place; the discounted returns start at 0.
     pub fn reset(&mut self, observations: &mut [f32], num_envs: usize) {

@@ -47,12 +47,73 @@ impl Discrete {
 }
 
 /// A box `[low_0, high_0] x ... x [low_{k-1}, high_{k-1}]` of f32 values, stored flat in
-/// row-major order with its `shape`. Bounds may be infinite.
+/// row-major order with its `shape`. Bounds may be infinite (serialised as `"inf"` and
+/// `"-inf"`, which JSON has no number for); a deserialised box is checked as
+/// [`BoxSpace::with_shape`] checks one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "SavedBox", try_from = "SavedBox")]
 pub struct BoxSpace {
     low: Vec<f32>,
     high: Vec<f32>,
     shape: Vec<usize>,
+}
+
+/// A [`BoxSpace`] as serialised.
+#[derive(Clone, Serialize, Deserialize)]
+struct SavedBox {
+    low: Vec<Bound>,
+    high: Vec<Bound>,
+    shape: Vec<usize>,
+}
+
+/// A bound as serialised: a number, or `"inf"` / `"-inf"`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Bound {
+    Finite(f32),
+    Infinite(String),
+}
+
+impl From<BoxSpace> for SavedBox {
+    fn from(b: BoxSpace) -> Self {
+        let saved = |values: Vec<f32>| {
+            values
+                .into_iter()
+                .map(|v| match v {
+                    f32::INFINITY => Bound::Infinite("inf".into()),
+                    f32::NEG_INFINITY => Bound::Infinite("-inf".into()),
+                    v => Bound::Finite(v),
+                })
+                .collect()
+        };
+        Self {
+            low: saved(b.low),
+            high: saved(b.high),
+            shape: b.shape,
+        }
+    }
+}
+
+impl TryFrom<SavedBox> for BoxSpace {
+    type Error = String;
+
+    fn try_from(saved: SavedBox) -> Result<Self, String> {
+        let values = |bounds: Vec<Bound>| {
+            bounds
+                .into_iter()
+                .map(|b| match b {
+                    Bound::Finite(v) => Ok(v),
+                    Bound::Infinite(text) => match text.as_str() {
+                        "inf" => Ok(f32::INFINITY),
+                        "-inf" => Ok(f32::NEG_INFINITY),
+                        other => Err(format!("bound `{other}`: expected a number, inf or -inf")),
+                    },
+                })
+                .collect::<Result<Vec<f32>, String>>()
+        };
+        Self::with_shape(values(saved.low)?, values(saved.high)?, saved.shape)
+            .map_err(|e| e.to_string())
+    }
 }
 
 impl BoxSpace {
@@ -323,6 +384,27 @@ mod tests {
         assert!(BoxSpace::new(vec![f32::NAN], vec![0.0]).is_err());
         assert!(BoxSpace::with_shape(vec![0.0; 3], vec![1.0; 3], vec![2, 2]).is_err());
         assert!(BoxSpace::new(vec![], vec![]).is_err());
+    }
+
+    #[test]
+    fn spaces_round_trip_through_json_infinite_bounds_included() {
+        let space = Space::Box(
+            BoxSpace::new(vec![f32::NEG_INFINITY, -1.5], vec![f32::INFINITY, 2.0]).unwrap(),
+        );
+        let json = serde_json::to_string(&space).unwrap();
+        assert!(
+            json.contains("\"-inf\"") && json.contains("\"inf\""),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Space>(&json).unwrap(), space);
+        let discrete = Space::Discrete(Discrete::new(3).unwrap());
+        let json = serde_json::to_string(&discrete).unwrap();
+        assert_eq!(serde_json::from_str::<Space>(&json).unwrap(), discrete);
+        // A box that with_shape refuses is refused when read, too.
+        let inverted = r#"{"Box":{"low":[1.0],"high":[0.0],"shape":[1]}}"#;
+        assert!(serde_json::from_str::<Space>(inverted).is_err());
+        let word = r#"{"Box":{"low":["huge"],"high":[0.0],"shape":[1]}}"#;
+        assert!(serde_json::from_str::<Space>(word).is_err());
     }
 
     #[test]

@@ -33,8 +33,8 @@ use cinder_agent::error::{
     check_count, check_non_negative, check_positive, check_unit_interval, finite,
 };
 use cinder_agent::{
-    ActionScale, AgentError, Learned, OnPolicyLearner, Policy, PolicyGradient, ReplayLearner,
-    Setup, Update,
+    ActionScale, AgentError, Exported, Learned, OnPolicyLearner, Policy, PolicyGradient,
+    ReplayLearner, Setup, Update,
 };
 use cinder_core::{ActionBatch, Actor, Metric, Snapshot, Space};
 use cinder_data::{ReplayBatch, Rollout};
@@ -463,6 +463,14 @@ impl<L: ReplayLearner> ReplayLearner for Icm<L> {
                 .value(self.config.lr, progress, self.updates),
         ));
         metrics
+    }
+
+    fn graph(&self) -> Result<Exported, AgentError> {
+        self.learner.graph()
+    }
+
+    fn is_stochastic(&self) -> bool {
+        self.learner.is_stochastic()
     }
 
     fn end_iteration(&mut self) {

@@ -249,9 +249,7 @@ impl<L: OnPolicyLearner + Send> Svpg<L> {
 
     /// The index of the particle with the best recent mean return.
     pub fn best(&self) -> usize {
-        (0..self.scores.len())
-            .max_by(|&a, &b| self.scores[a].total_cmp(&self.scores[b]).then(b.cmp(&a)))
-            .unwrap_or(0)
+        best_of(&self.scores)
     }
 
     /// Every particle's flat policy parameters.
@@ -453,6 +451,23 @@ impl<L: OnPolicyLearner + Send> Algorithm for Svpg<L> {
 
 /// The snapshot file of the particles' ranking.
 const RANKING_FILE: &str = "svpg_ranking.json";
+
+/// The index of the best score (the first of equals).
+fn best_of(scores: &[f64]) -> usize {
+    (0..scores.len())
+        .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+        .unwrap_or(0)
+}
+
+/// The particle of an SVPG snapshot that acts (the best recent mean return), and its files:
+/// what a reloaded policy is.
+pub fn best_particle(snapshot: &Snapshot) -> Result<Snapshot, AgentError> {
+    let ranking: Ranking = load_json(snapshot, RANKING_FILE)?;
+    let scores: Vec<f64> = (ranking.scores.iter())
+        .map(|s| s.unwrap_or(f64::NEG_INFINITY))
+        .collect();
+    Ok(snapshot.scope(&format!("particle-{}", best_of(&scores))))
+}
 
 /// What ranks the particles between restart checks; a score not yet known is `None`.
 #[derive(Serialize, Deserialize)]

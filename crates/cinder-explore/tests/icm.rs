@@ -6,8 +6,8 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use cinder_agent::{
-    AgentError, Learned, OnPolicyLearner, Policy, PolicyActor, PolicyConfig, PolicyGradient,
-    ReplayLearner, Setup, Update,
+    AgentError, Exported, Learned, OnPolicyLearner, Policy, PolicyActor, PolicyConfig,
+    PolicyGradient, ReplayLearner, Setup, Update,
 };
 use cinder_core::seeding::rng_from_seed;
 use cinder_core::space::{BoxSpace, Discrete};
@@ -90,6 +90,12 @@ impl ReplayLearner for RecordOff {
 
     fn load(&mut self, _: &Snapshot) -> Result<(), AgentError> {
         Ok(())
+    }
+
+    fn graph(&self) -> Result<Exported, AgentError> {
+        Err(AgentError::UnsupportedSpace(
+            "a recording learner has no network".into(),
+        ))
     }
 }
 

@@ -6,7 +6,10 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, activation};
 
 use crate::ensemble::EnsembleMlpConfig;
+use cinder_policy::Dense;
+
 use crate::error::NnError;
+use crate::tensors::read_floats;
 
 /// The non-linearity between hidden layers.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
@@ -165,6 +168,33 @@ impl Mlp {
     /// Size of the output.
     pub fn output_size(&self) -> usize {
         self.layers[self.layers.len() - 1].weight.dims()[1]
+    }
+
+    /// The layers as plain data (`[in, out]` weights, biases, the activation after every
+    /// hidden layer): what an exported policy holds.
+    pub fn dense_layers(&self) -> Result<Vec<Dense>, NnError> {
+        let last = self.layers.len() - 1;
+        self.layers
+            .iter()
+            .enumerate()
+            .map(|(i, layer)| {
+                let [inputs, outputs] = layer.weight.dims();
+                let bias = match &layer.bias {
+                    Some(bias) => read_floats(bias.val())?,
+                    None => vec![0.0; outputs],
+                };
+                Ok(Dense {
+                    inputs,
+                    outputs,
+                    weight: read_floats(layer.weight.val())?,
+                    bias,
+                    activation: (i != last).then_some(match self.activation {
+                        Activation::Tanh => cinder_policy::Activation::Tanh,
+                        Activation::Relu => cinder_policy::Activation::Relu,
+                    }),
+                })
+            })
+            .collect()
     }
 }
 

@@ -12,7 +12,7 @@ use burn::tensor::Device;
 use cinder_agent::batch::{ActionScale, continuous_actions, discrete_actions};
 use cinder_agent::error::{check_max_grad_norm, check_positive};
 use cinder_agent::policy::{ActionTensor, DeterministicPolicy, Policy, PolicyActor, PolicyConfig};
-use cinder_agent::{AgentError, Learned, ReplayLearner, Setup};
+use cinder_agent::{AgentError, Exported, Learned, ReplayLearner, Setup};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Snapshot, Space};
 use cinder_data::ReplayBatch;
@@ -202,6 +202,20 @@ impl ReplayLearner for Bc {
 
     fn end_iteration(&mut self) {
         self.sync();
+    }
+
+    fn graph(&self) -> Result<Exported, AgentError> {
+        match &self.acting {
+            Acting::Discrete(actor) => actor.graph(),
+            Acting::Continuous { policy, .. } => {
+                let scale = self.scale.as_ref();
+                policy.graph(scale.expect("a continuous policy has its scale"), true)
+            }
+        }
+    }
+
+    fn is_stochastic(&self) -> bool {
+        matches!(self.acting, Acting::Discrete(_))
     }
 
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {

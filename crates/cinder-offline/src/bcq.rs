@@ -21,9 +21,11 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bool, Int, Tensor};
 use cinder_agent::batch::discrete_actions;
 use cinder_agent::error::{check, check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_agent::q::{discrete_action_count, huber, mask_q};
+use cinder_agent::q::{discrete_action_count, greedy_graph, huber, mask_q};
 use cinder_agent::q_learning::{q_taken, td_error};
-use cinder_agent::{AgentError, BatchTensors, Learned, QLearning, QNets, ReplayLearner, Setup};
+use cinder_agent::{
+    AgentError, BatchTensors, Exported, Learned, QLearning, QNets, ReplayLearner, Setup,
+};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::tensors::{flags, indices, matrix, read_indices};
@@ -273,6 +275,12 @@ impl ReplayLearner for Bcq {
 
     fn end_iteration(&mut self) {
         self.ql.sync_acting();
+    }
+
+    fn graph(&self) -> Result<Exported, AgentError> {
+        let nets = &self.ql.acting;
+        let threshold = self.config.unlikely_action_threshold;
+        greedy_graph(&nets.q, Some((&nets.imitator, threshold)))
     }
 
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {

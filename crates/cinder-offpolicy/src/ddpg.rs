@@ -13,7 +13,7 @@
 //! calls the policy network the "actor"; here it is the `policy`.
 
 use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_agent::{AgentError, DeterministicPolicy, Learned, ReplayLearner, Setup};
+use cinder_agent::{AgentError, DeterministicPolicy, Exported, Learned, ReplayLearner, Setup};
 use cinder_core::Snapshot;
 use cinder_data::ReplayBatch;
 use cinder_nn::{Activation, Mlp, NetConfig};
@@ -147,6 +147,10 @@ impl ReplayLearner for Ddpg {
 
     fn end_iteration(&mut self) {
         self.ac.sync_acting();
+    }
+
+    fn graph(&self) -> Result<Exported, AgentError> {
+        self.acting.graph(&self.ac)
     }
 
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {

@@ -24,9 +24,9 @@ use cinder_agent::batch::discrete_actions;
 use cinder_agent::error::{
     check, check_count, check_max_grad_norm, check_positive, check_unit_interval,
 };
-use cinder_agent::q::{action_mask, allowed_actions, discrete_action_count, huber};
+use cinder_agent::q::{action_mask, allowed_actions, discrete_action_count, greedy_graph, huber};
 use cinder_agent::q_learning::{q_taken, td_error};
-use cinder_agent::{AgentError, BatchTensors, Learned, QLearning, ReplayLearner, Setup};
+use cinder_agent::{AgentError, BatchTensors, Exported, Learned, QLearning, ReplayLearner, Setup};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::halves::{Descent, add_up, descend_halves};
@@ -249,6 +249,18 @@ impl ReplayLearner for Dql {
     fn end_iteration(&mut self) {
         self.iterations += 1;
         self.ql.sync_acting();
+    }
+
+    fn graph(&self) -> Result<Exported, AgentError> {
+        if self.config.action_mask {
+            return Err(AgentError::InvalidParameter {
+                name: "action_mask",
+                value: "true".into(),
+                expected: "false to export: masks carried in the observations are not part \
+                           of an exported network (environment masks are)",
+            });
+        }
+        greedy_graph(&self.ql.acting, None)
     }
 
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {

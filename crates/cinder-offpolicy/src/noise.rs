@@ -1,7 +1,7 @@
 //! How the deterministic policies (DDPG, TD3) act: exploration noise in the unit action cube,
 //! bounded, then scaled or clipped onto the action box.
 
-use cinder_agent::{AgentError, DeterministicPolicy};
+use cinder_agent::{AgentError, DeterministicPolicy, Exported};
 use cinder_core::{ActMode, Acted, ActionBatch, Snapshot};
 use cinder_nn::persist::{load_json, save_json};
 use cinder_nn::tensors::{matrix, read_floats};
@@ -175,6 +175,15 @@ impl NoisyActing {
             action_scaling: config.action_scaling,
             action_bound_clip: config.action_bound_clip,
         }
+    }
+
+    /// `ac`'s greedy acting as an exported network: `μ(s)` scaled onto the box with
+    /// `action_scaling`, else clipped into it.
+    pub fn graph<C: Critics>(
+        &self,
+        ac: &ActorCritic<DeterministicPolicy, C>,
+    ) -> Result<Exported, AgentError> {
+        ac.acting.graph(&ac.scale, self.action_scaling)
     }
 
     /// Uniform in the box ([`ActMode::Random`]), `μ(s)` plus noise (exploring) or `μ(s)`

@@ -22,7 +22,7 @@ use burn::module::{Module, Param};
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Tensor;
 use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
-use cinder_agent::{AgentError, Learned, ReplayLearner, Setup, SquashedPolicy};
+use cinder_agent::{AgentError, Exported, Learned, ReplayLearner, Setup, SquashedPolicy};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::distributions::standard_normal;
@@ -275,6 +275,14 @@ impl ReplayLearner for Sac {
 
     fn end_iteration(&mut self) {
         self.ac.sync_acting();
+    }
+
+    fn graph(&self) -> Result<Exported, AgentError> {
+        self.ac.acting.graph(&self.ac.scale)
+    }
+
+    fn is_stochastic(&self) -> bool {
+        true
     }
 
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {

@@ -17,7 +17,7 @@
 
 use burn::tensor::Tensor;
 use cinder_agent::error::{check, check_non_negative};
-use cinder_agent::{AgentError, DeterministicPolicy, Learned, ReplayLearner, Setup};
+use cinder_agent::{AgentError, DeterministicPolicy, Exported, Learned, ReplayLearner, Setup};
 use cinder_core::Snapshot;
 use cinder_data::ReplayBatch;
 use cinder_nn::EnsembleMlp;
@@ -156,6 +156,10 @@ impl ReplayLearner for Td3 {
 
     fn end_iteration(&mut self) {
         self.ac.sync_acting();
+    }
+
+    fn graph(&self) -> Result<Exported, AgentError> {
+        self.acting.graph(&self.ac)
     }
 
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Algorithm, TrainError};
-use cinder_core::{ActMode, ActionBatch, Observed, Space, VecEnv};
+use crate::TrainError;
+use cinder_core::{ActMode, ActionBatch, Actor, Observed, Space, VecEnv};
 
 /// Returns of the evaluation episodes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,11 +33,12 @@ impl Evaluation {
     }
 }
 
-/// Runs `episodes` episodes with the algorithm's deterministic policy on `envs`, reset with
+/// Runs `episodes` episodes with the deterministic actions of `algorithm` (an [`Algorithm`](crate::Algorithm) or any
+/// other [`Actor`], a reloaded policy) on `envs`, reset with
 /// `seed` (environment `i` gets `seed + i`). Environment `i` runs `(episodes + i) / num_envs`
 /// of them (SB3's `evaluate_policy` split), so short episodes are not over-represented.
 /// Continuous actions are clipped to the action space, as in training.
-pub fn evaluate<A: Algorithm + ?Sized>(
+pub fn evaluate<A: Actor + ?Sized>(
     algorithm: &mut A,
     envs: &mut VecEnv,
     episodes: usize,

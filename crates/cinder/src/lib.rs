@@ -51,6 +51,7 @@ pub use cinder_pg as pg;
 pub use cinder_train as train;
 
 pub mod cli;
+pub mod policy;
 pub mod registry;
 pub mod resources;
 pub mod run;

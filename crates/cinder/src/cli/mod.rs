@@ -6,6 +6,7 @@
 //! cinder train ppo --env CartPole-v1            # shipped preset, runs/ppo-CartPole-v1-<time>/
 //! cinder train a2c --env CartPole-v1 --set lr=1e-3 --seed 3 --device wgpu
 //! cinder eval runs/ppo-CartPole-v1-<time> --episodes 20
+//! cinder export runs/ppo-CartPole-v1-<time> --format onnx   # policy.onnx in the run directory
 //! cinder resume runs/sac-Pendulum-v1-<time> --steps 40000   # go on from the latest snapshot
 //! cinder resume runs/bcq-CartPole-v1-<time> --updates 20000 # offline runs count updates
 //! cinder collect runs/dql-CartPole-v1-<time> --steps 20000 --eps 0.2 --out data/cartpole-v0
@@ -27,8 +28,8 @@ use crate::data::Noise;
 use crate::offline::minari;
 use crate::registry;
 use crate::run::{
-    CollectRequest, RunError, RunSummary, TrainRequest, collect, evaluate_run, execute, prepare,
-    resume,
+    CollectRequest, RunError, RunSummary, TrainRequest, collect, evaluate_run, execute, export_run,
+    prepare, resume,
 };
 pub use crate::user_envs::UserEnvs;
 use crate::user_envs::print_envs;
@@ -114,6 +115,19 @@ enum Command {
         /// Seed of the evaluation environments.
         #[arg(long, default_value_t = 1_000_000)]
         seed: u64,
+    },
+    /// Write a run's deterministic policy for runtimes without burn: ONNX (raw observation in,
+    /// the action the environment takes out; normalisation and action scaling inside), or
+    /// safetensors weights with a JSON description (what the `cinder-policy` crate runs).
+    Export {
+        /// The run directory (or one of its snapshot directories).
+        run_dir: PathBuf,
+        /// `onnx` or `safetensors`.
+        #[arg(long, default_value = "onnx")]
+        format: String,
+        /// The file to write (default: `policy.<format>` in the run directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Roll a trained run's policy out (with exploration noise) into a Minari dataset.
     Collect {
@@ -219,6 +233,14 @@ fn run(cli: Cli) -> Result<(), RunError> {
                 eval.std,
                 eval.returns.len()
             );
+        }
+        Command::Export {
+            run_dir,
+            format,
+            out,
+        } => {
+            let written = export_run(&run_dir, &format, out.as_deref())?;
+            println!("wrote {}", written.display());
         }
         Command::Collect {
             run_dir,

@@ -8,6 +8,7 @@ use cinder_train::{RunCounters, RunLogger, StopReason, TrainConfig, train};
 use serde::{Deserialize, Serialize};
 
 use super::{PreparedRun, RunConfig, RunError, RunSummary};
+use crate::policy::RUN_FORMAT;
 use crate::registry;
 
 /// `config.toml` on disk: the run's identity and its settings as one flat table, which is
@@ -53,20 +54,26 @@ pub fn execute(
     let dir = create_run_dir(out, &run.config)?;
     let failed = |e: &dyn std::fmt::Display| RunError::Failed(format!("{}: {e}", dir.display()));
     write_config(&dir, &run.config).map_err(|e| failed(&e))?;
-    let logger =
-        RunLogger::create(&dir, run_info(&run.config), progress_bar).map_err(|e| failed(&e))?;
+    let logger = RunLogger::create(&dir, run_info(&run)?, progress_bar).map_err(|e| failed(&e))?;
     let summary = train_into(&dir, run, RunCounters::default(), logger)?;
     Ok((dir, summary))
 }
 
-/// What every snapshot's `meta.json` records about the run.
-pub(super) fn run_info(config: &RunConfig) -> serde_json::Value {
-    serde_json::json!({
+/// What every snapshot's `meta.json` records about the run: its `config.toml` and the
+/// spaces, so that its policy loads without either ([`crate::policy`]).
+pub(super) fn run_info(run: &PreparedRun) -> Result<serde_json::Value, RunError> {
+    let config = &run.config;
+    let settings = config.settings.to_table()?;
+    Ok(serde_json::json!({
+        "format": RUN_FORMAT,
         "algo": config.algo,
         "env": config.env,
         "seed": config.seed,
         "device": config.device,
-    })
+        "settings": settings,
+        "observation_space": run.eval_envs.observation_space(),
+        "action_space": run.eval_envs.action_space(),
+    }))
 }
 
 pub(super) fn write_config(dir: &Path, config: &RunConfig) -> Result<(), String> {
@@ -83,7 +90,7 @@ pub(super) fn write_config(dir: &Path, config: &RunConfig) -> Result<(), String>
 
 /// Reads `config.toml` of the run in `dir` and checks its settings as `cinder train` checks
 /// its input.
-pub(super) fn read_config(dir: &Path) -> Result<RunConfig, RunError> {
+pub(crate) fn read_config(dir: &Path) -> Result<RunConfig, RunError> {
     let input =
         |e: &dyn std::fmt::Display| RunError::Input(format!("{}: config.toml: {e}", dir.display()));
     let text = std::fs::read_to_string(dir.join("config.toml"))
@@ -195,7 +202,7 @@ fn resume_command(dir: &Path, summary: &cinder_train::TrainSummary) -> String {
 
 /// The first of `names` under `dir/snapshots` that holds a snapshot (or the `.old` half of one
 /// a crash left mid-swap).
-pub(super) fn find_snapshot(dir: &Path, names: &[&str]) -> Option<PathBuf> {
+pub(crate) fn find_snapshot(dir: &Path, names: &[&str]) -> Option<PathBuf> {
     let snapshots = dir.join("snapshots");
     names
         .iter()

@@ -1,4 +1,4 @@
-//! `cinder eval`: a run's trained policy reloaded and evaluated.
+//! `cinder eval` and `cinder export`: a run's trained policy reloaded, evaluated or exported.
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +8,7 @@ use cinder_train::{Algorithm, Evaluation, TrainError, evaluate};
 
 use super::directory::{find_snapshot, read_config};
 use super::{PreparedRun, RunConfig, RunError, build};
+use crate::policy::Policy;
 
 /// The run in `dir` (with its `config`) built and restored from its `best` snapshot, else its
 /// `latest`; returns it with the snapshot's directory.
@@ -27,26 +28,45 @@ pub(super) fn trained_run(
     Ok((run, snapshot_dir))
 }
 
-/// Reloads the snapshot of the run in `dir` (`best` if the run kept one, else `latest`) and
-/// evaluates its deterministic policy for `episodes` episodes reset with `seed`.
+/// Reloads the policy of the run in `dir` (`best` if the run kept one, else `latest`: a
+/// [`Policy`]) and evaluates it for `episodes` episodes reset with `seed`, on as many
+/// environments as the run trained with (at most one per episode).
 pub fn evaluate_run(dir: &Path, episodes: usize, seed: u64) -> Result<Evaluation, RunError> {
     let input = |e: &dyn std::fmt::Display| RunError::Input(format!("{}: {e}", dir.display()));
     let config = read_config(dir)?;
     if episodes == 0 {
         return Err(RunError::Input("--episodes must be at least 1".into()));
     }
-    let (mut run, _) = trained_run(dir, config)?;
-    let spec = cinder_envs::spec(&run.config.env).map_err(|e| input(&e))?;
-    let mut envs = VecEnv::from_fn(episodes.min(run.config.settings.run().n_envs), |_| {
-        spec.make()
-    })
-    .map_err(|e| input(&e))?;
-    if let Some(normalization) = run.eval_envs.normalization() {
-        // The training statistics the snapshot restored, frozen.
-        envs = envs
-            .with_normalization(normalization.clone())
-            .map_err(|e| input(&e))?;
-    }
-    evaluate(&mut run.algorithm, &mut envs, episodes, seed)
+    let mut policy = Policy::load(dir).map_err(|e| RunError::Input(e.to_string()))?;
+    let spec = cinder_envs::spec(&config.env).map_err(|e| input(&e))?;
+    let n_envs = episodes.min(config.settings.run().n_envs);
+    let mut envs = VecEnv::from_fn(n_envs, |_| spec.make()).map_err(|e| input(&e))?;
+    evaluate(&mut policy, &mut envs, episodes, seed)
         .map_err(|e: TrainError| RunError::Failed(e.to_string()))
+}
+
+/// Exports the policy of the run (or snapshot) in `dir` as `format` (`onnx` or
+/// `safetensors`) to `out`, by default `policy.<format>` in the run directory (above a
+/// snapshot directory, whose contents the next snapshot replaces); returns the file written.
+pub fn export_run(dir: &Path, format: &str, out: Option<&Path>) -> Result<PathBuf, RunError> {
+    let policy = Policy::load(dir).map_err(|e| RunError::Input(e.to_string()))?;
+    let run_dir = match dir.join("meta.json").exists() {
+        true => dir.parent().and_then(Path::parent).unwrap_or(dir),
+        false => dir,
+    };
+    let out = match out {
+        Some(out) => out.to_path_buf(),
+        None => run_dir.join(format!("policy.{format}")),
+    };
+    let written = match format {
+        "onnx" => policy.save_onnx(&out),
+        "safetensors" => policy.save_safetensors(&out),
+        other => {
+            return Err(RunError::Input(format!(
+                "unknown export format `{other}`: expected onnx or safetensors"
+            )));
+        }
+    };
+    written.map_err(|e| RunError::Failed(e.to_string()))?;
+    Ok(out)
 }

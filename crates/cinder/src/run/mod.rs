@@ -27,7 +27,8 @@ mod resume;
 
 pub use collect::{CollectRequest, MAX_COLLECT_STEPS, collect};
 pub use directory::execute;
-pub use evaluate::evaluate_run;
+pub(crate) use directory::{find_snapshot, read_config};
+pub use evaluate::{evaluate_run, export_run};
 pub use resume::resume;
 
 use reseed::Reseeded;

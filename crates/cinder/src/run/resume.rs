@@ -87,7 +87,7 @@ pub fn resume(
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(failed(&e)),
         _ => {}
     }
-    let logger = RunLogger::resume(dir, meta.iteration, run_info(&run.config), progress_bar)
+    let logger = RunLogger::resume(dir, meta.iteration, run_info(&run)?, progress_bar)
         .map_err(|e| failed(&e))?;
     train_into(dir, run, start, logger)
 }

@@ -4,8 +4,12 @@ use cinder_offline::{Bc, BcConfig};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AlgorithmSettings, AnyAlgorithm, Build, OfflineSettings, SettingsError, settings_common,
+    AlgorithmSettings, AnyAlgorithm, Build, OfflineSettings, SettingsError, replay_trained,
+    settings_common,
 };
+use crate::policy::Trained;
+use cinder_agent::Setup;
+use cinder_core::Snapshot;
 
 /// Every setting of a BC run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +32,10 @@ impl BcSettings {
     fn build_algorithm(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError> {
         let sampling = self.offline.sampling(0.99, 1, false);
         self.offline.build(b, self.config()?, sampling, Bc::new)
+    }
+
+    fn trained_policy(&self, setup: &Setup, files: &Snapshot) -> Result<Trained, SettingsError> {
+        replay_trained(setup, files, self.config()?, Bc::new)
     }
 }
 

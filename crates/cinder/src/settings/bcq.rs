@@ -4,8 +4,12 @@ use cinder_offline::{Bcq, BcqConfig};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AlgorithmSettings, AnyAlgorithm, Build, OfflineSettings, SettingsError, settings_common,
+    AlgorithmSettings, AnyAlgorithm, Build, OfflineSettings, SettingsError, replay_trained,
+    settings_common,
 };
+use crate::policy::Trained;
+use cinder_agent::Setup;
+use cinder_core::Snapshot;
 
 /// Every setting of a discrete BCQ run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +58,15 @@ impl BcqSettings {
             self.offline
                 .sampling(self.gamma, self.estimation_step, self.reward_normalization);
         self.offline.build(b, self.config()?, sampling, Bcq::new)
+    }
+
+    /// The trained BCQ, greedy: `eval_eps` is how Tianshou evaluates, not part of the policy.
+    fn trained_policy(&self, setup: &Setup, files: &Snapshot) -> Result<Trained, SettingsError> {
+        let config = BcqConfig {
+            eval_eps: 0.0,
+            ..self.config()?
+        };
+        replay_trained(setup, files, config, Bcq::new)
     }
 }
 

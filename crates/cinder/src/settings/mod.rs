@@ -27,8 +27,8 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use burn::tensor::Device;
-use cinder_agent::{AgentError, Setup};
-use cinder_core::{EnvError, Normalization, VecEnv};
+use cinder_agent::{AgentError, OnPolicyLearner, PolicyActor, ReplayLearner, Setup};
+use cinder_core::{EnvError, Normalization, Snapshot, VecEnv};
 use cinder_envs::EnvSpec;
 use cinder_nn::{Activation, NetConfig, Schedule};
 use cinder_train::Algorithm;
@@ -52,6 +52,7 @@ pub use svpg::SvpgSettings;
 pub use td3::Td3Settings;
 
 use crate::burn;
+use crate::policy::Trained;
 
 /// Errors resolving settings: each names the key or value at fault.
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +106,43 @@ pub trait Settings: Debug {
 
     /// The algorithm, ready to train.
     fn build(&self, b: Build<'_>) -> Result<AnyAlgorithm, SettingsError>;
+
+    /// The files of a snapshot that hold the policy that acts: the snapshot itself (SVPG: its
+    /// best particle's).
+    fn policy_files(&self, snapshot: &Snapshot) -> Result<Snapshot, SettingsError> {
+        Ok(snapshot.clone())
+    }
+
+    /// The learner `build` trains, built alone for `setup`'s spaces (no environments, no
+    /// dataset) and loaded from `files` ([`Settings::policy_files`]): a reloaded policy.
+    fn policy(&self, setup: &Setup, files: &Snapshot) -> Result<Trained, SettingsError>;
+}
+
+/// An on-policy learner `new(config, setup)` loaded from `files`, acting through its
+/// policy's acting copy.
+pub fn on_policy_trained<C, L: OnPolicyLearner>(
+    setup: &Setup,
+    files: &Snapshot,
+    config: C,
+    new: NewLearner<C, L>,
+) -> Result<Trained, SettingsError> {
+    let mut learner = new(config, setup)?;
+    learner.load(files)?;
+    let (space, device) = (&setup.action_space, &setup.act_device);
+    let actor = PolicyActor::new(learner.policy(), space, device, setup.seed);
+    Ok(Trained::OnPolicy(Box::new(actor)))
+}
+
+/// A replay learner `new(config, setup)` loaded from `files`.
+pub fn replay_trained<C, L: ReplayLearner + 'static>(
+    setup: &Setup,
+    files: &Snapshot,
+    config: C,
+    new: NewLearner<C, L>,
+) -> Result<Trained, SettingsError> {
+    let mut learner = new(config, setup)?;
+    learner.load(files)?;
+    Ok(Trained::Replay(Box::new(learner)))
 }
 
 /// What building an algorithm takes.
@@ -369,9 +407,10 @@ fn grad_clip(max_grad_norm: f64) -> Result<Option<f64>, SettingsError> {
 }
 
 /// Implements [`Settings`] for an algorithm's settings type: its table, its [`RunSettings`]
-/// (reached through `$($run).+`) and its `build` method.
+/// (reached through `$($run).+`), its `build_algorithm` and `trained_policy` methods, and the
+/// trait's methods given after a `;`.
 macro_rules! settings_common {
-    ($ty:ty, $($run:ident).+) => {
+    ($ty:ty, $($run:ident).+ $(; $($extra:tt)*)?) => {
         impl $crate::settings::Settings for $ty {
             fn to_table(&self) -> Result<toml::Table, $crate::settings::SettingsError> {
                 $crate::settings::to_table(self)
@@ -391,6 +430,16 @@ macro_rules! settings_common {
             ) -> Result<$crate::settings::AnyAlgorithm, $crate::settings::SettingsError> {
                 self.build_algorithm(b)
             }
+
+            fn policy(
+                &self,
+                setup: &cinder_agent::Setup,
+                files: &cinder_core::Snapshot,
+            ) -> Result<$crate::policy::Trained, $crate::settings::SettingsError> {
+                self.trained_policy(setup, files)
+            }
+
+            $($($extra)*)?
         }
     };
 }
@@ -408,6 +457,14 @@ macro_rules! online_settings {
                 b: $crate::settings::Build<'_>,
             ) -> $crate::settings::BuildResult {
                 self.$($group).+.build(b, self.config()?, $new)
+            }
+
+            fn trained_policy(
+                &self,
+                setup: &cinder_agent::Setup,
+                files: &cinder_core::Snapshot,
+            ) -> Result<$crate::policy::Trained, $crate::settings::SettingsError> {
+                self.$($group).+.trained(setup, files, self.config()?, $new)
             }
         }
 

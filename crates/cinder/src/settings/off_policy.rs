@@ -6,7 +6,12 @@ use cinder_explore::Icm;
 use cinder_offpolicy::{OffPolicy, ReplayConfig, ReplayLearner};
 use serde::{Deserialize, Serialize};
 
-use super::{Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, net};
+use super::{
+    Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, net, replay_trained,
+};
+use crate::policy::Trained;
+use cinder_agent::Setup;
+use cinder_core::Snapshot;
 use cinder_nn::NetConfig;
 
 /// Settings of every off-policy run.
@@ -133,5 +138,17 @@ impl OffPolicySettings {
                 Box::new(OffPolicy::new(learner, b.envs, replay, &setup)?)
             }
         })
+    }
+
+    /// The learner `new` builds, loaded from `files` (the wrapped learner's, under ICM: its
+    /// files keep their names).
+    pub fn trained<C, L: ReplayLearner + 'static>(
+        &self,
+        setup: &Setup,
+        files: &Snapshot,
+        config: C,
+        new: NewLearner<C, L>,
+    ) -> Result<Trained, SettingsError> {
+        replay_trained(setup, files, config, new)
     }
 }

@@ -1,7 +1,8 @@
 //! The settings A2C, PPO and PPO2 share: rollouts, the GAE critic, the policy network and its
 //! optimisation (Pyrado's names; SB3's defaults).
 
-use cinder_agent::PolicyConfig;
+use cinder_agent::{PolicyConfig, Setup};
+use cinder_core::Snapshot;
 use cinder_data::Budget;
 use cinder_explore::Icm;
 use cinder_nn::NetConfig;
@@ -10,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, at_least_one,
-    grad_clip, net, schedule,
+    grad_clip, net, on_policy_trained, schedule,
 };
+use crate::policy::Trained;
 
 /// Settings of every on-policy run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,6 +130,18 @@ impl OnPolicySettings {
                 Box::new(OnPolicy::new(learner, b.envs, budget, &setup)?)
             }
         })
+    }
+
+    /// The learner `new` builds, loaded from `files` (the wrapped learner's, under ICM: its
+    /// files keep their names).
+    pub fn trained<C, L: OnPolicyLearner>(
+        &self,
+        setup: &Setup,
+        files: &Snapshot,
+        config: C,
+        new: NewLearner<C, L>,
+    ) -> Result<Trained, SettingsError> {
+        on_policy_trained(setup, files, config, new)
     }
 
     /// Steps per iteration: `n_steps` on each environment.

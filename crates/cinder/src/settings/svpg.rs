@@ -4,14 +4,17 @@
 //! counts the steps of all particles.
 
 use cinder_agent::{AgentError, OnPolicyAgent, OnPolicyLearner, Setup};
+use cinder_core::Snapshot;
 use cinder_explore::svgd::Kernel;
 use cinder_explore::{Svpg, SvpgConfig};
 use cinder_pg::{A2c, Ppo};
 use serde::{Deserialize, Serialize};
 
+use crate::policy::Trained;
+
 use super::{
     A2cSettings, AlgorithmSettings, AnyAlgorithm, Build, PpoSettings, SettingsError,
-    settings_common, vec_env,
+    on_policy_trained, settings_common, vec_env,
 };
 
 /// Every setting of an SVPG run.
@@ -103,6 +106,17 @@ impl SvpgSettings {
     }
 }
 
+impl SvpgSettings {
+    /// The best particle's learner, loaded from its files.
+    fn trained_policy(&self, setup: &Setup, files: &Snapshot) -> Result<Trained, SettingsError> {
+        match self.particle.as_str() {
+            "a2c" => on_policy_trained(setup, files, self.a2c().config()?, A2c::new),
+            "ppo" => on_policy_trained(setup, files, self.ppo.config()?, Ppo::new),
+            other => Err(particle_error(other)),
+        }
+    }
+}
+
 fn particle_error(particle: &str) -> SettingsError {
     SettingsError::Invalid(format!(
         "invalid setting `particle` = \"{particle}\": expected a2c or ppo"
@@ -139,4 +153,8 @@ impl AlgorithmSettings for SvpgSettings {
     }
 }
 
-settings_common!(SvpgSettings, ppo.on_policy.run);
+settings_common!(SvpgSettings, ppo.on_policy.run;
+    fn policy_files(&self, snapshot: &Snapshot) -> Result<Snapshot, SettingsError> {
+        Ok(cinder_explore::svpg::best_particle(snapshot)?)
+    }
+);
