@@ -977,3 +977,51 @@ fn offline_runs_refuse_normalisation() {
         "normalize_obs",
     );
 }
+
+#[test]
+fn export_writes_onnx_and_safetensors_and_refuses_bad_input_in_one_line() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let dir = train_into(&runs, &["ppo", "--env", "CartPole-v1", "--steps", "1024"]);
+    let run = dir.to_str().unwrap();
+    for format in ["onnx", "safetensors"] {
+        let output = cinder(&["export", run, "--format", format]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{format}: {stdout}");
+        let file = dir.join(format!("policy.{format}"));
+        assert!(stdout.contains(file.to_str().unwrap()), "{stdout}");
+        assert!(std::fs::metadata(&file).unwrap().len() > 1000, "{format}");
+    }
+    // From a snapshot directory, to a chosen file.
+    let chosen = out.path().join("chosen.onnx");
+    let snapshot = dir.join("snapshots/latest");
+    let output = cinder(&[
+        "export",
+        snapshot.to_str().unwrap(),
+        "--out",
+        chosen.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    assert_eq!(
+        std::fs::read(&chosen).unwrap(),
+        std::fs::read(dir.join("policy.onnx")).unwrap()
+    );
+    let refused = |args: &[&str], expected: &str| {
+        let output = cinder(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    };
+    refused(
+        &["export", run, "--format", "tflite"],
+        "unknown export format `tflite`",
+    );
+    refused(
+        &["export", runs.to_str().unwrap()],
+        "neither a run directory",
+    );
+    std::fs::write(snapshot.join("policy.bpk"), b"truncated").unwrap();
+    refused(&["export", run], "policy.bpk");
+    refused(&["eval", run], "policy.bpk");
+}

@@ -8,6 +8,7 @@ use cinder::core::{Action as EnvAction, Env};
 use cinder::data::Noise;
 use cinder::policy::{Action, Policy, PolicyError, to_onnx};
 use cinder::run::{CollectRequest, TrainRequest, collect, evaluate_run, execute, prepare};
+use rand::SeedableRng;
 use tract_onnx::prelude::*;
 
 /// A run of `algo` on `env` for `steps` with `overrides`, in `out`.
@@ -115,6 +116,11 @@ fn check_exports(dir: &Path, count: usize) {
         .flat_map(values)
         .collect();
     assert_eq!(batch, predicted, "{}: batched vs one by one", policy.algo());
+    if !policy.is_stochastic() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+        let sampled = policy.sample(&observations[..dim], &mut rng).unwrap();
+        assert_eq!(values(sampled), predicted[..predicted.len() / count]);
+    }
     let graph = policy.export().unwrap();
     let onnx = tract_actions(&to_onnx(&graph).unwrap(), &observations, count);
     let file = cinder::policy::Graph::from_bytes(&graph.to_bytes().unwrap()).unwrap();
@@ -221,6 +227,16 @@ fn bad_paths_files_and_observations_are_one_line_errors() {
     );
     let nan = message(policy.predict(&[0.0, f32::NAN, 0.0, 0.0]).unwrap_err());
     assert!(nan.contains("value 1 is NaN"), "{nan}");
+    // Draws follow the caller's generator, and are draws.
+    let draws = |seed: u64, policy: &mut Policy| -> Vec<Action> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        (0..64)
+            .map(|_| policy.sample(&[0.0, 0.0, 0.01, 0.0], &mut rng).unwrap())
+            .collect()
+    };
+    let first = draws(5, &mut policy);
+    assert_eq!(first, draws(5, &mut policy));
+    assert!(first.contains(&Action::Discrete(0)) && first.contains(&Action::Discrete(1)));
     let mask = message(policy.predict_masked(&[0.0; 4], &[true]).unwrap_err());
     assert!(mask.contains("a mask of 1 flags"), "{mask}");
     assert_eq!(

@@ -49,6 +49,16 @@ pub fn evaluate_run(dir: &Path, episodes: usize, seed: u64) -> Result<Evaluation
 /// `safetensors`) to `out`, by default `policy.<format>` in the run directory (above a
 /// snapshot directory, whose contents the next snapshot replaces); returns the file written.
 pub fn export_run(dir: &Path, format: &str, out: Option<&Path>) -> Result<PathBuf, RunError> {
+    type Save = fn(&Policy, &Path) -> Result<(), crate::policy::PolicyError>;
+    let save: Save = match format {
+        "onnx" => |policy, path| policy.save_onnx(path),
+        "safetensors" => |policy, path| policy.save_safetensors(path),
+        other => {
+            return Err(RunError::Input(format!(
+                "unknown export format `{other}`: expected onnx or safetensors"
+            )));
+        }
+    };
     let policy = Policy::load(dir).map_err(|e| RunError::Input(e.to_string()))?;
     let run_dir = match dir.join("meta.json").exists() {
         true => dir.parent().and_then(Path::parent).unwrap_or(dir),
@@ -58,15 +68,6 @@ pub fn export_run(dir: &Path, format: &str, out: Option<&Path>) -> Result<PathBu
         Some(out) => out.to_path_buf(),
         None => run_dir.join(format!("policy.{format}")),
     };
-    let written = match format {
-        "onnx" => policy.save_onnx(&out),
-        "safetensors" => policy.save_safetensors(&out),
-        other => {
-            return Err(RunError::Input(format!(
-                "unknown export format `{other}`: expected onnx or safetensors"
-            )));
-        }
-    };
-    written.map_err(|e| RunError::Failed(e.to_string()))?;
+    save(&policy, &out).map_err(|e| RunError::Failed(e.to_string()))?;
     Ok(out)
 }
