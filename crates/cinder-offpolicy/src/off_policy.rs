@@ -114,8 +114,10 @@ pub struct OffPolicy<L> {
     config: ReplayConfig,
     lookahead: Lookahead,
     rng: EnvRng,
-    /// Scratch: the observations acted on in the current step, and their successors.
+    /// Scratch: the observations acted on in the current step, the same before
+    /// normalisation (what the memory stores), and their successors.
     observations: Vec<f32>,
+    unnormalized: Vec<f32>,
     next_observations: Vec<f32>,
     env_steps: usize,
 }
@@ -162,6 +164,7 @@ impl<L: ReplayLearner> OffPolicy<L> {
         Ok(Self {
             learner,
             next_observations: vec![0.0; observations.len()],
+            unnormalized: vec![0.0; observations.len()],
             observations,
             memory,
             lookahead: Lookahead::new(config.estimation_step, config.gamma)?,
@@ -192,7 +195,12 @@ impl<L: ReplayLearner> OffPolicy<L> {
     ) -> Result<usize, AgentError> {
         let n = self.envs.num_envs();
         for _ in 0..lockstep {
+            // Acting sees the normalised observations; the memory keeps them as the
+            // environments returned them and normalises each minibatch with the statistics
+            // of its time (SB3's VecNormalize with a replay buffer).
             self.observations.copy_from_slice(self.envs.observations());
+            self.unnormalized
+                .copy_from_slice(self.envs.unnormalized_observations());
             let observed = Observed {
                 values: &self.observations,
                 num_envs: n,
@@ -203,9 +211,9 @@ impl<L: ReplayLearner> OffPolicy<L> {
             let next = &mut self.next_observations;
             self.memory
                 .push(Transitions::of_step(
-                    &self.observations,
+                    &self.unnormalized,
                     &actions,
-                    &step,
+                    &step.unnormalized(),
                     next,
                 ))
                 .map_err(|source| AgentError::Transition {
@@ -251,12 +259,15 @@ impl<L: ReplayLearner> Algorithm for OffPolicy<L> {
         let mut stats = StatSums::default();
         if self.memory.len() >= self.config.batch_size {
             for _ in 0..self.config.num_updates_per_iter {
-                let batch = self.memory.sample(
+                let mut batch = self.memory.sample(
                     self.config.batch_size,
                     self.lookahead,
                     progress,
                     &mut self.rng,
                 )?;
+                if let Some(normalization) = self.envs.normalization() {
+                    batch.map_observations(|values| normalization.observations(values));
+                }
                 let learned = self.learner.update(&batch, progress)?;
                 if self.memory.wants_td_errors() {
                     let td = learned

@@ -559,3 +559,39 @@ fn learning_sac_pendulum_beats_random_within_4k_steps() {
         .mean;
     assert!(mean >= -700.0, "SAC Pendulum after 4k steps: {mean}");
 }
+
+#[test]
+fn a_normalised_run_stores_raw_observations_and_acts_on_normalised_ones() {
+    use cinder_core::{Normalization, NormalizeConfig};
+    let _stream = seeded(0);
+    let normalized = |n: usize| {
+        let config = NormalizeConfig {
+            rewards: false,
+            ..NormalizeConfig::default()
+        };
+        let normalization = Normalization::training(config, 3).unwrap();
+        VecEnv::from_fn(n, |_| make("Pendulum-v1"))
+            .unwrap()
+            .with_normalization(normalization)
+            .unwrap()
+    };
+    let envs = normalized(2);
+    let learner = sac(&envs, SacConfig::default());
+    let setup = test_setup(&envs);
+    let mut algorithm = OffPolicy::new(learner, envs, replay(32), &setup).unwrap();
+    algorithm.iterate(0.0).unwrap();
+    // The first row of the memory is each environment's reset observation as Pendulum
+    // returned it (cos θ, sin θ, θ̇ of the reset draw), not normalised.
+    let mut raw = VecEnv::from_fn(2, |_| make("Pendulum-v1")).unwrap();
+    let first = raw.reset(Some(0)).to_vec();
+    let buffer = algorithm.memory().buffer();
+    for env in 0..2 {
+        let stored = buffer.transition(env).unwrap().observation.to_vec();
+        assert_eq!(stored, first[env * 3..(env + 1) * 3], "env {env}");
+    }
+    // Normalised, the same observations differ (the statistics have moved off 0 / 1).
+    let mut envs = normalized(2);
+    let acted = envs.reset(Some(0)).to_vec();
+    assert_ne!(acted, first);
+    assert_eq!(envs.unnormalized_observations(), &first[..]);
+}

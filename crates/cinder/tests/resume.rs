@@ -313,6 +313,13 @@ fn off_policy_runs_killed_and_resumed_with_their_memory_are_bit_identical() {
 }
 
 #[test]
+fn a_normalised_off_policy_run_killed_and_resumed_is_bit_identical() {
+    // The memory keeps observations before normalisation and the environments keep both.
+    let sac = short_sac("4000", &["--save-buffer", "--set", "normalize_obs=true"]);
+    assert_resume_is_identical(&sac, 800);
+}
+
+#[test]
 fn td3_run_killed_and_resumed_is_bit_identical() {
     // TD3 draws its target smoothing noise on the device, explores with Ornstein-Uhlenbeck
     // noise on the host and logs the latest delayed policy loss: snapshots fall between

@@ -57,9 +57,23 @@ pub struct VecStep<'a> {
     pub finished_episodes: &'a [EpisodeRecord],
     /// The valid actions in the states to act on next ([`VecEnv::action_masks`]).
     pub action_masks: Option<&'a [bool]>,
+    /// `observations` before normalisation ([`VecEnv::with_normalization`]; the same slice
+    /// without it).
+    pub unnormalized_observations: &'a [f32],
+    /// `final_observations` before normalisation.
+    pub unnormalized_final_observations: &'a [f32],
 }
 
-impl VecStep<'_> {
+impl<'a> VecStep<'a> {
+    /// This step with its observations before normalisation (rewards and flags as they are).
+    pub fn unnormalized(&self) -> VecStep<'a> {
+        VecStep {
+            observations: self.unnormalized_observations,
+            final_observations: self.unnormalized_final_observations,
+            ..*self
+        }
+    }
+
     /// Writes each environment's true next observation into `next` (`num_envs × obs_dim`):
     /// the final observation where its episode ended, else the one to act on next.
     pub fn next_observations_into(&self, next: &mut [f32]) {
@@ -92,6 +106,10 @@ pub struct VecEnv {
     /// The error of a reset observation, returned by the next `step`.
     broken_reset: Option<EnvError>,
     normalization: Option<Normalization>,
+    /// With normalisation: `observations` and `final_observations` as the environments
+    /// returned them (what a replay memory stores, normalised when sampled); else empty.
+    unnormalized: Vec<f32>,
+    unnormalized_finals: Vec<f32>,
     /// `num_envs × n` valid-action flags of a discrete action space (empty for a box).
     masks: Vec<bool>,
     /// Whether some flag of `masks` is false.
@@ -150,6 +168,8 @@ impl VecEnv {
             needs_reset: true,
             broken_reset: None,
             normalization: None,
+            unnormalized: Vec::new(),
+            unnormalized_finals: Vec::new(),
             masks,
             masked: false,
         })
@@ -223,6 +243,7 @@ impl VecEnv {
             }
         }
         if let Some(normalization) = &mut self.normalization {
+            self.unnormalized.copy_from_slice(&self.observations);
             normalization.reset(&mut self.observations, self.slots.len());
         }
         if let Err(e) = self.refresh_masks() {
@@ -278,6 +299,8 @@ impl VecEnv {
             });
         }
         self.normalization = Some(normalization);
+        self.unnormalized = self.observations.clone();
+        self.unnormalized_finals = self.final_observations.clone();
         self.needs_reset = true;
         Ok(self)
     }
@@ -366,6 +389,9 @@ impl VecEnv {
             }
         }
         if let Some(normalization) = &mut self.normalization {
+            self.unnormalized.copy_from_slice(&self.observations);
+            self.unnormalized_finals
+                .copy_from_slice(&self.final_observations);
             let (terminated, truncated) = (&self.terminated, &self.truncated);
             normalization.step(
                 &mut self.observations,
@@ -383,7 +409,21 @@ impl VecEnv {
             final_observations: &self.final_observations,
             finished_episodes: &self.finished,
             action_masks: self.action_masks(),
+            unnormalized_observations: self.unnormalized_observations(),
+            unnormalized_final_observations: match self.normalization {
+                Some(_) => &self.unnormalized_finals,
+                None => &self.final_observations,
+            },
         })
+    }
+
+    /// [`VecEnv::observations`] as the environments returned them, before normalisation
+    /// (the same slice without it).
+    pub fn unnormalized_observations(&self) -> &[f32] {
+        match self.normalization {
+            Some(_) => &self.unnormalized,
+            None => &self.observations,
+        }
     }
 
     /// The observations to act on next (`num_envs × obs_dim`, as the last reset or step

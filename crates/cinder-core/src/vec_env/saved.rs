@@ -16,6 +16,9 @@ struct Saved {
     episode_returns: Vec<f64>,
     episode_lengths: Vec<usize>,
     observations: Vec<f32>,
+    /// Before normalisation (empty without it, and in snapshots older than it).
+    #[serde(default)]
+    unnormalized: Vec<f32>,
     needs_reset: bool,
 }
 
@@ -32,6 +35,7 @@ impl VecEnv {
             episode_returns: self.slots.iter().map(|s| s.episode_return).collect(),
             episode_lengths: self.slots.iter().map(|s| s.episode_length).collect(),
             observations: self.observations.clone(),
+            unnormalized: self.unnormalized.clone(),
             needs_reset: self.needs_reset,
         };
         to_snapshot(&self.context(), &saved)
@@ -80,6 +84,12 @@ impl VecEnv {
             slot.episode_return = episode_return;
             slot.episode_length = episode_length;
         }
+        self.unnormalized = match saved.unnormalized.len() == self.unnormalized.len() {
+            true => saved.unnormalized,
+            // Saved without normalisation, or before it was kept: the closest there is.
+            false if self.normalization.is_some() => saved.observations.clone(),
+            false => Vec::new(),
+        };
         self.observations = saved.observations;
         self.needs_reset = saved.needs_reset;
         if let Err(e) = self.refresh_masks() {

@@ -50,6 +50,17 @@ pub struct WindowSteps {
     pub next_observations: Vec<f32>,
 }
 
+impl ReplayBatch {
+    /// Applies `f` to every observation block of the batch (the rows' observations and next
+    /// observations, and their windows'): how a normalisation is applied at sampling time.
+    pub fn map_observations(&mut self, f: impl Fn(&mut [f32])) {
+        f(&mut self.observations);
+        f(&mut self.next_observations);
+        f(&mut self.steps.observations);
+        f(&mut self.steps.next_observations);
+    }
+}
+
 impl WindowSteps {
     /// Number of steps over all windows.
     pub fn len(&self) -> usize {
