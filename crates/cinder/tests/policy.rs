@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use cinder::core::{Action as EnvAction, Env};
 use cinder::data::Noise;
+use cinder::nn::device::device_stream_turn;
 use cinder::policy::{Action, Policy, PolicyError, to_onnx};
 use cinder::run::{CollectRequest, TrainRequest, collect, evaluate_run, execute, prepare};
 use rand::SeedableRng;
@@ -153,6 +154,8 @@ fn values(action: Action) -> Vec<f32> {
 
 #[test]
 fn every_algorithm_loads_alone_and_exports_what_it_predicts() {
+    // Training draws from the process-wide device stream, which the other test seeds.
+    let _turn = device_stream_turn();
     let out = tempfile::tempdir().unwrap();
     let o = out.path();
     let small = "hidden=[32, 32]";
@@ -207,6 +210,7 @@ fn every_algorithm_loads_alone_and_exports_what_it_predicts() {
 
 #[test]
 fn bad_paths_files_and_observations_are_one_line_errors() {
+    let _turn = device_stream_turn();
     let out = tempfile::tempdir().unwrap();
     let dir = train(out.path(), "ppo", "CartPole-v1", Some(1024), &[]);
     let message = |e: PolicyError| {

@@ -163,7 +163,8 @@ impl Policy {
     /// discrete actions), the device's generator seeded from `rng` first so that the draws
     /// follow it. A deterministic policy (DQL, DDPG, TD3, BCQ, BC of box actions: their
     /// exploration is noise or ε-greedy added in training, not part of the policy) gives
-    /// [`Policy::predict`]'s action.
+    /// [`Policy::predict`]'s action. The device's generator is the process's (flex): the draws
+    /// follow `rng` while no other thread draws from that device at the same time.
     pub fn sample(
         &mut self,
         observation: &[f32],
