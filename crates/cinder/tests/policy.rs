@@ -76,26 +76,36 @@ fn record_observations(policy: &mut Policy, count: usize) -> Vec<f32> {
     recorded
 }
 
-/// The actions tract computes from the ONNX model of `policy` for `n` observations, as f32
-/// values (discrete indices converted).
-fn tract_actions(onnx: &[u8], observations: &[f32], n: usize) -> Vec<f32> {
+/// The actions tract computes from an exported ONNX model for `n` observations (and masks,
+/// for a model exported `masked`), as f32 values (discrete indices converted).
+fn tract_actions(onnx: &[u8], observations: &[f32], valid: Option<&[bool]>, n: usize) -> Vec<f32> {
     let dim = observations.len() / n;
-    let model = tract_onnx::onnx()
+    let mut model = tract_onnx::onnx()
         .model_for_read(&mut &onnx[..])
         .unwrap()
         .with_input_fact(0, f32::fact([n, dim]).into())
-        .unwrap()
-        .into_optimized()
-        .unwrap()
-        .into_runnable()
         .unwrap();
-    let input = Tensor::from_shape(&[n, dim], observations).unwrap();
-    let out = model.run(tvec!(input.into_tvalue())).unwrap();
+    let mut inputs = tvec!(
+        Tensor::from_shape(&[n, dim], observations)
+            .unwrap()
+            .into_tvalue()
+    );
+    if let Some(valid) = valid {
+        let actions = valid.len() / n;
+        model = model
+            .with_input_fact(1, bool::fact([n, actions]).into())
+            .unwrap();
+        inputs.push(
+            Tensor::from_shape(&[n, actions], valid)
+                .unwrap()
+                .into_tvalue(),
+        );
+    }
+    let model = model.into_optimized().unwrap().into_runnable().unwrap();
+    let out = model.run(inputs).unwrap();
     match out[0].to_plain_array_view::<i64>() {
         Ok(indices) => indices.iter().map(|&i| i as f32).collect(),
-        Err(_) => out[0]
-            .to_plain_array_view::<f32>()
-            .unwrap()
+        Err(_) => (out[0].to_plain_array_view::<f32>().unwrap())
             .iter()
             .copied()
             .collect(),
@@ -123,7 +133,17 @@ fn check_exports(dir: &Path, count: usize) {
         assert_eq!(values(sampled), predicted[..predicted.len() / count]);
     }
     let graph = policy.export().unwrap();
-    let onnx = tract_actions(&to_onnx(&graph).unwrap(), &observations, count);
+    let onnx = tract_actions(&to_onnx(&graph, false).unwrap(), &observations, None, count);
+    if let cinder::policy::Graph {
+        head: cinder_policy::Head::Box { .. },
+        ..
+    } = &graph
+    {
+        assert!(
+            to_onnx(&graph, true).is_err(),
+            "a box policy exported with masks"
+        );
+    }
     let file = cinder::policy::Graph::from_bytes(&graph.to_bytes().unwrap()).unwrap();
     let plain: Vec<f32> = (file.act_batch(&observations, count).unwrap())
         .into_iter()
@@ -248,6 +268,30 @@ fn bad_paths_files_and_observations_are_one_line_errors() {
         Action::Discrete(1)
     );
 
+    // Exported with masks, the model never picks a masked action, as predict_masked.
+    let count = 300;
+    let observations = record_observations(&mut policy, count);
+    let valid: Vec<bool> = (0..count)
+        .flat_map(|i| match i % 3 {
+            0 => [true, true],
+            1 => [false, true],
+            _ => [true, false],
+        })
+        .collect();
+    let expected: Vec<f32> = (observations.chunks_exact(4).zip(valid.chunks_exact(2)))
+        .flat_map(|(o, v)| values(policy.predict_masked(o, v).unwrap()))
+        .collect();
+    let masked = to_onnx(&policy.export().unwrap(), true).unwrap();
+    assert_eq!(
+        tract_actions(&masked, &observations, Some(&valid), count),
+        expected
+    );
+    let graph = cinder::policy::Graph::from_bytes(&policy.export().unwrap().to_bytes().unwrap());
+    let plain: Vec<f32> = (observations.chunks_exact(4).zip(valid.chunks_exact(2)))
+        .flat_map(|(o, v)| values(graph.as_ref().unwrap().act_masked(o, Some(v)).unwrap()))
+        .collect();
+    assert_eq!(plain, expected);
+
     // A snapshot written by a newer Cinder.
     let latest = dir.join("snapshots/latest");
     let meta_path = latest.join("meta.json");
@@ -268,7 +312,7 @@ fn bad_paths_files_and_observations_are_one_line_errors() {
     std::fs::write(&weights, &bytes).unwrap();
 
     // A truncated ONNX file is refused by the runtime, every prefix of it.
-    let onnx = to_onnx(&Policy::load(&dir).unwrap().export().unwrap()).unwrap();
+    let onnx = to_onnx(&Policy::load(&dir).unwrap().export().unwrap(), false).unwrap();
     for len in [0, 1, onnx.len() / 3, onnx.len() / 2, onnx.len() - 1] {
         assert!(
             tract_onnx::onnx()

@@ -128,6 +128,10 @@ enum Command {
         /// The file to write (default: `policy.<format>` in the run directory).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// ONNX of a discrete policy: a second input `action_mask` (bool [batch, n]); actions
+        /// it marks false are never chosen.
+        #[arg(long)]
+        masked: bool,
     },
     /// Roll a trained run's policy out (with exploration noise) into a Minari dataset.
     Collect {
@@ -238,8 +242,9 @@ fn run(cli: Cli) -> Result<(), RunError> {
             run_dir,
             format,
             out,
+            masked,
         } => {
-            let written = export_run(&run_dir, &format, out.as_deref())?;
+            let written = export_run(&run_dir, &format, out.as_deref(), masked)?;
             println!("wrote {}", written.display());
         }
         Command::Collect {

@@ -229,9 +229,10 @@ impl Policy {
         Ok(graph)
     }
 
-    /// Writes [`Policy::export`] as an ONNX model to `path`.
-    pub fn save_onnx(&self, path: impl AsRef<Path>) -> Result<(), PolicyError> {
-        write(path.as_ref(), &to_onnx(&self.export()?)?)
+    /// Writes [`Policy::export`] as an ONNX model to `path`; `masked` (discrete policies)
+    /// adds the `action_mask` input.
+    pub fn save_onnx(&self, path: impl AsRef<Path>, masked: bool) -> Result<(), PolicyError> {
+        write(path.as_ref(), &to_onnx(&self.export()?, masked)?)
     }
 
     /// Writes [`Policy::export`] as safetensors (the weights, with the JSON description in

@@ -2,7 +2,9 @@
 //! (f32, raw), output `action`: `[batch]` int64 indices for discrete policies, `[batch,
 //! action_dim]` f32 for box policies. The normalisation and the action's scaling and clipping
 //! are nodes of the graph, so a runtime passes raw observations and gets what the environment
-//! takes. The protobuf messages are onnx-ir's (tracel's ONNX reader, on `protobuf` 3).
+//! takes. A discrete policy exported `masked` takes a second input, `action_mask` (bool
+//! `[batch, n]`): actions it marks false are never chosen (a row with none valid gets index 0).
+//! The protobuf messages are onnx-ir's (tracel's ONNX reader, on `protobuf` 3).
 
 use cinder_policy::{Activation, Dense, Graph, Head, PolicyError};
 use onnx_ir::{
@@ -17,10 +19,17 @@ const IR_VERSION: i64 = 8;
 /// ONNX's element types.
 const FLOAT: i32 = 1;
 const INT64: i32 = 7;
+const BOOL: i32 = 9;
 
-/// The ONNX model of `graph`, serialised.
-pub fn to_onnx(graph: &Graph) -> Result<Vec<u8>, PolicyError> {
+/// The ONNX model of `graph`, serialised; `masked` adds the `action_mask` input (discrete
+/// policies only).
+pub fn to_onnx(graph: &Graph, masked: bool) -> Result<Vec<u8>, PolicyError> {
     graph.validate()?;
+    if masked && !matches!(graph.head, Head::Argmax { .. }) {
+        return Err(PolicyError::Malformed(
+            "masks are for discrete actions; this policy's are a box".into(),
+        ));
+    }
     let mut b = Builder::default();
     let mut x = "observation".to_string();
     if let Some(n) = &graph.normalize {
@@ -36,7 +45,11 @@ pub fn to_onnx(graph: &Graph) -> Result<Vec<u8>, PolicyError> {
     // The head's last node is renamed `action`.
     let (elem_type, shape) = match &graph.head {
         Head::Argmax { imitator } => {
-            let scores = match imitator {
+            let never = match imitator.is_some() || masked {
+                true => b.constant("never", &[], &[f32::NEG_INFINITY]),
+                false => String::new(),
+            };
+            let mut scores = match imitator {
                 None => out,
                 Some(imitator) => {
                     let logits = b.layers("imitator", &x, &imitator.layers);
@@ -45,10 +58,12 @@ pub fn to_onnx(graph: &Graph) -> Result<Vec<u8>, PolicyError> {
                     let gap = b.node("Sub", &[&logits, &max], vec![]);
                     let threshold = b.constant("log_threshold", &[], &[imitator.log_threshold]);
                     let likely = b.node("GreaterOrEqual", &[&gap, &threshold], vec![]);
-                    let never = b.constant("unlikely", &[], &[f32::NEG_INFINITY]);
                     b.node("Where", &[&likely, &out, &never], vec![])
                 }
             };
+            if masked {
+                scores = b.node("Where", &["action_mask", &scores, &never], vec![]);
+            }
             b.node(
                 "ArgMax",
                 &[&scores],
@@ -96,6 +111,10 @@ pub fn to_onnx(graph: &Graph) -> Result<Vec<u8>, PolicyError> {
     };
     let obs_shape = [Dim::Batch, Dim::Value(graph.observation_dim as i64)];
     g.input.push(value_info("observation", FLOAT, &obs_shape));
+    if masked {
+        let mask_shape = [Dim::Batch, Dim::Value(graph.action_dim() as i64)];
+        g.input.push(value_info("action_mask", BOOL, &mask_shape));
+    }
     let mut action_shape = vec![Dim::Batch];
     action_shape.extend(shape);
     g.output

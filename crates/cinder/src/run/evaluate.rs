@@ -45,14 +45,24 @@ pub fn evaluate_run(dir: &Path, episodes: usize, seed: u64) -> Result<Evaluation
         .map_err(|e: TrainError| RunError::Failed(e.to_string()))
 }
 
-/// Exports the policy of the run (or snapshot) in `dir` as `format` (`onnx` or
-/// `safetensors`) to `out`, by default `policy.<format>` in the run directory (above a
+/// Exports the policy of the run (or snapshot) in `dir` as `format` (`onnx`, with an
+/// `action_mask` input when `masked`, or `safetensors`) to `out`, by default `policy.<format>` in the run directory (above a
 /// snapshot directory, whose contents the next snapshot replaces); returns the file written.
-pub fn export_run(dir: &Path, format: &str, out: Option<&Path>) -> Result<PathBuf, RunError> {
-    type Save = fn(&Policy, &Path) -> Result<(), crate::policy::PolicyError>;
+pub fn export_run(
+    dir: &Path,
+    format: &str,
+    out: Option<&Path>,
+    masked: bool,
+) -> Result<PathBuf, RunError> {
+    type Save = fn(&Policy, &Path, bool) -> Result<(), crate::policy::PolicyError>;
     let save: Save = match format {
-        "onnx" => |policy, path| policy.save_onnx(path),
-        "safetensors" => |policy, path| policy.save_safetensors(path),
+        "onnx" => |policy, path, masked| policy.save_onnx(path, masked),
+        "safetensors" if masked => {
+            return Err(RunError::Input(
+                "--masked is for ONNX; a safetensors policy takes masks when it acts".into(),
+            ));
+        }
+        "safetensors" => |policy, path, _| policy.save_safetensors(path),
         other => {
             return Err(RunError::Input(format!(
                 "unknown export format `{other}`: expected onnx or safetensors"
@@ -68,6 +78,9 @@ pub fn export_run(dir: &Path, format: &str, out: Option<&Path>) -> Result<PathBu
         Some(out) => out.to_path_buf(),
         None => run_dir.join(format!("policy.{format}")),
     };
-    save(&policy, &out).map_err(|e| RunError::Failed(e.to_string()))?;
+    save(&policy, &out, masked).map_err(|e| match e {
+        crate::policy::PolicyError::File(e) => RunError::Input(e.to_string()),
+        other => RunError::Failed(other.to_string()),
+    })?;
     Ok(out)
 }
