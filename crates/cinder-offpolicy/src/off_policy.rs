@@ -198,9 +198,12 @@ impl<L: ReplayLearner> OffPolicy<L> {
             // Acting sees the normalised observations; the memory keeps them as the
             // environments returned them and normalises each minibatch with the statistics
             // of its time (SB3's VecNormalize with a replay buffer).
+            let normalized = self.envs.normalization().is_some();
             self.observations.copy_from_slice(self.envs.observations());
-            self.unnormalized
-                .copy_from_slice(self.envs.unnormalized_observations());
+            if normalized {
+                self.unnormalized
+                    .copy_from_slice(self.envs.unnormalized_observations());
+            }
             let observed = Observed {
                 values: &self.observations,
                 num_envs: n,
@@ -211,7 +214,10 @@ impl<L: ReplayLearner> OffPolicy<L> {
             let next = &mut self.next_observations;
             self.memory
                 .push(Transitions::of_step(
-                    &self.unnormalized,
+                    match normalized {
+                        true => &self.unnormalized,
+                        false => &self.observations,
+                    },
                     &actions,
                     &step.unnormalized(),
                     next,

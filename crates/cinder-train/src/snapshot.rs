@@ -145,6 +145,12 @@ pub fn write_snapshot(
     Ok(())
 }
 
+/// Whether `dir` holds a snapshot for [`read_snapshot`] (its `meta.json`, or `dir.old`'s when
+/// a crash mid-swap left only that).
+pub fn is_snapshot(dir: &Path) -> bool {
+    dir.join(META).exists() || !dir.exists() && sibling(dir, ".old").join(META).exists()
+}
+
 /// Reads the snapshot in `dir` (or `dir.old`, left by a crash mid-swap) and checks every
 /// file against `meta.json`.
 pub fn read_snapshot(dir: &Path) -> Result<(Snapshot, SnapshotMeta), TrainError> {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 use cinder_agent::{AgentError, PolicyActor, ReplayLearner, Setup};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Normalization, Observed, Space};
-use cinder_train::snapshot::read_snapshot;
+use cinder_train::snapshot::{is_snapshot, read_snapshot};
 use rand::RngCore;
 
 pub use cinder_policy::{Action, Graph};
@@ -336,7 +336,7 @@ impl Actor for Policy {
 /// The snapshot directory `path` names: itself when it holds a snapshot (`meta.json`), else
 /// the `best` or `latest` snapshot of the run directory `path`.
 fn snapshot_dir(path: &Path) -> Result<PathBuf, PolicyError> {
-    if path.join("meta.json").exists() || !path.exists() && old(path).join("meta.json").exists() {
+    if is_snapshot(path) {
         return Ok(path.to_path_buf());
     }
     if !path.exists() {
@@ -352,13 +352,6 @@ fn snapshot_dir(path: &Path) -> Result<PathBuf, PolicyError> {
             path.display()
         ))
     })
-}
-
-/// `<path>.old`, where a snapshot lies while a newer one is swapped in.
-fn old(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".old");
-    PathBuf::from(name)
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), PolicyError> {

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use cinder_core::VecEnv;
-use cinder_train::snapshot::read_snapshot;
+use cinder_train::snapshot::{is_snapshot, read_snapshot};
 use cinder_train::{Algorithm, Evaluation, TrainError, evaluate};
 
 use super::directory::{find_snapshot, read_config};
@@ -70,7 +70,7 @@ pub fn export_run(
         }
     };
     let policy = Policy::load(dir).map_err(|e| RunError::Input(e.to_string()))?;
-    let run_dir = match dir.join("meta.json").exists() {
+    let run_dir = match is_snapshot(dir) {
         true => dir.parent().and_then(Path::parent).unwrap_or(dir),
         false => dir,
     };
