@@ -75,6 +75,42 @@ ZOO = {
     # The Zoo's td3.yml entry is DDPG's; policy_delay 2 and the smoothing noise (0.2, clipped
     # at 0.5) are SB3's defaults.
     ("td3", "Pendulum-v1"): (TD3, 1, 20_000, PENDULUM_DDPG),
+    # The slow rows: Gymnasium's own LunarLander (box2d) and Hopper (MuJoCo), which Cinder
+    # steps through its bridge (`gym:<id>`).
+    ("ppo", "LunarLander-v3"): (
+        PPO,
+        16,
+        1_000_000,
+        dict(
+            n_steps=1024,
+            batch_size=64,
+            gae_lambda=0.98,
+            gamma=0.999,
+            n_epochs=4,
+            ent_coef=0.01,
+        ),
+    ),
+    ("dql", "LunarLander-v3"): (
+        DQN,
+        1,
+        100_000,
+        dict(
+            learning_rate=6.3e-4,
+            batch_size=128,
+            buffer_size=50_000,
+            learning_starts=0,
+            gamma=0.99,
+            target_update_interval=250,
+            train_freq=4,
+            gradient_steps=-1,
+            exploration_fraction=0.12,
+            exploration_final_eps=0.1,
+            policy_kwargs=dict(net_arch=[256, 256]),
+        ),
+    ),
+    ("sac", "Hopper-v5"): (SAC, 1, 300_000, dict(learning_starts=10_000)),
+    ("td3", "Hopper-v5"): (TD3, 1, 300_000, dict(learning_starts=10_000)),
+    ("ddpg", "Hopper-v5"): (DDPG, 1, 300_000, dict(learning_starts=10_000)),
 }
 
 
@@ -84,6 +120,7 @@ def main():
     parser.add_argument("env")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    args.env = args.env.removeprefix("gym:")  # Cinder's id of a Gymnasium environment
     if (args.algo, args.env) not in ZOO:
         parser.error(f"no Zoo entry for {args.algo} on {args.env}")
     cls, n_envs, steps, kwargs = ZOO[(args.algo, args.env)]
@@ -91,7 +128,8 @@ def main():
     torch.set_num_threads(2)
     env = make_vec_env(args.env, n_envs=n_envs, seed=args.seed)
     if cls in (DDPG, TD3):
-        kwargs["action_noise"] = NormalActionNoise(mean=np.zeros(1), sigma=np.full(1, 0.1))
+        dim = env.action_space.shape[0]
+        kwargs["action_noise"] = NormalActionNoise(mean=np.zeros(dim), sigma=np.full(dim, 0.1))
     model = cls("MlpPolicy", env, seed=args.seed, device="cpu", verbose=0, **kwargs)
     start = time.perf_counter()
     model.learn(total_timesteps=steps)

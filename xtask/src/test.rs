@@ -1,7 +1,8 @@
 //! `cargo xtask test` and `cargo xtask ci`: the workspace is compiled once with every backend
-//! (`--all-features`: the crates default to flex alone); each leg reruns the same test
-//! binaries with `CINDER_TEST_DEVICE` set, which `cinder_nn::device::test_device()` reads.
-//! Learning smoke tests (`learning_*`) run on the flex leg only.
+//! (the crates default to flex alone); each leg reruns the same test binaries with
+//! `CINDER_TEST_DEVICE` set, which `cinder_nn::device::test_device()` reads. Learning smoke
+//! tests (`learning_*`) run on the flex leg only. The Gymnasium bridge (cinder-gym, the
+//! facade's `gym` feature) embeds Python and stays out: `tools/gym_check/ci.sh` tests it.
 
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
@@ -20,6 +21,15 @@ pub enum Device {
 }
 
 const DEVICES: [&str; 3] = ["flex", "ndarray", "wgpu"];
+
+/// Every crate but the Gymnasium bridge, with every backend: what the matrix compiles.
+const SELECTION: [&str; 5] = [
+    "--workspace",
+    "--exclude",
+    "cinder-gym",
+    "--features",
+    "flex,ndarray,wgpu",
+];
 
 /// `cargo xtask test`'s arguments.
 #[derive(Args)]
@@ -49,16 +59,9 @@ const LEARNING_TESTS: &str = "learning_";
 fn run_matrix(devices: &[&str], passthrough: &[String]) -> Result<()> {
     let mut failed = Vec::new();
     for device in devices {
-        let mut args = vec![
-            "test",
-            "--workspace",
-            "--all-features",
-            "--lib",
-            "--bins",
-            "--tests",
-            "--examples",
-            "--",
-        ];
+        let mut args = vec!["test"];
+        args.extend(SELECTION);
+        args.extend(["--lib", "--bins", "--tests", "--examples", "--"]);
         if *device != "flex" {
             args.extend(["--skip", LEARNING_TESTS]);
         }
@@ -69,7 +72,7 @@ fn run_matrix(devices: &[&str], passthrough: &[String]) -> Result<()> {
         }
     }
     // Doc tests do not touch a device: once is enough.
-    cargo(&["test", "--workspace", "--all-features", "--doc"], &[])?;
+    cargo(&[&["test", "--doc"][..], &SELECTION].concat(), &[])?;
     if !failed.is_empty() {
         bail!("tests failed on: {}", failed.join(", "));
     }
@@ -79,17 +82,11 @@ fn run_matrix(devices: &[&str], passthrough: &[String]) -> Result<()> {
 
 pub fn ci() -> Result<()> {
     cargo(&["fmt", "--all", "--check"], &[])?;
-    cargo(
-        &[
-            "clippy",
-            "--workspace",
-            "--all-features",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        &[],
-    )?;
+    let clippy = [
+        &["clippy"][..],
+        &SELECTION,
+        &["--all-targets", "--", "-D", "warnings"],
+    ];
+    cargo(&clippy.concat(), &[])?;
     run_matrix(&DEVICES, &[])
 }

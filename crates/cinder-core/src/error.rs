@@ -91,6 +91,15 @@ pub enum EnvError {
         /// When (`at step 17 of environment 0's episode`).
         when: String,
     },
+    /// An environment outside Rust (a Gymnasium one through the bridge) failed: what it
+    /// raised, in one line.
+    #[error("{env}: {reason}")]
+    External {
+        /// Id of the environment.
+        env: String,
+        /// What went wrong, and what to install where that is the cause.
+        reason: String,
+    },
     /// A space that cannot exist (low > high, mismatched shapes, n = 0, ...).
     #[error("invalid space: {0}")]
     InvalidSpace(String),

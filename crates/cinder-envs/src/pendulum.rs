@@ -5,7 +5,8 @@ use std::f64::consts::PI;
 use cinder_core::{Action, Env, Space, StepOutcome};
 
 use crate::common::{
-    Physics, Stepped, env_boilerplate, env_type, symmetric_box, uniform, write_observation,
+    Physics, Stepped, env_boilerplate, env_type, numpy_square, numpy_square_f32, symmetric_box,
+    uniform, write_observation,
 };
 
 env_type!(
@@ -55,13 +56,16 @@ impl Env for Pendulum {
     fn step_into(&mut self, action: Action<'_>, observation: &mut [f32]) -> Stepped {
         let values = self.action_space.continuous_values(Self::ID, action)?;
         let [theta, theta_dot] = self.physics.current()?;
-        let u = f64::from(values[0]).clamp(-Self::MAX_TORQUE, Self::MAX_TORQUE);
-        let cost = angle_normalize(theta).powi(2) + 0.1 * (theta_dot * theta_dot) + 0.001 * (u * u);
+        // NumPy 2 keeps a float32 scalar float32 against a Python float (NEP 50), so with the
+        // float32 action Gymnasium clips `u` and computes `0.001·u²` and `3/(m l²)·u` in float32
+        // before they join the float64 sums; its squares are the C library's `pow`.
+        let u = values[0].clamp(-Self::MAX_TORQUE as f32, Self::MAX_TORQUE as f32);
+        let u_cost = f64::from(0.001f32 * numpy_square_f32(u));
+        let u_accel = f64::from((3.0 / (Self::M * Self::L * Self::L)) as f32 * u);
+        let cost = numpy_square(angle_normalize(theta)) + 0.1 * numpy_square(theta_dot) + u_cost;
 
         let new_theta_dot = (theta_dot
-            + (3.0 * Self::G / (2.0 * Self::L) * theta.sin()
-                + 3.0 / (Self::M * Self::L * Self::L) * u)
-                * Self::DT)
+            + (3.0 * Self::G / (2.0 * Self::L) * theta.sin() + u_accel) * Self::DT)
             .clamp(-Self::MAX_SPEED, Self::MAX_SPEED);
         let new_theta = theta + new_theta_dot * Self::DT;
         self.physics.set([new_theta, new_theta_dot]);

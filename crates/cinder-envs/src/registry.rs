@@ -40,6 +40,16 @@ impl EnvSpec {
         E: Env + 'static,
         F: Fn() -> E + Send + Sync + 'static,
     {
+        Self::fallible(id, max_episode_steps, move || Ok(factory()))
+    }
+
+    /// As [`EnvSpec::new`] with a factory that can fail (an environment outside Rust, a
+    /// resource to open): its error is what `make` returns.
+    pub fn fallible<E, F>(id: impl Into<String>, max_episode_steps: usize, factory: F) -> Self
+    where
+        E: Env + 'static,
+        F: Fn() -> Result<E, EnvError> + Send + Sync + 'static,
+    {
         let id = id.into();
         let name = id.clone();
         let factory = move |limit: Option<usize>| -> Result<Box<dyn Env>, EnvError> {
@@ -53,7 +63,7 @@ impl EnvSpec {
                     context: name.clone(),
                     reason: format!("its factory panicked: {message}"),
                 }
-            })?;
+            })??;
             Ok(match limit {
                 // TimeLimit over the concrete type: one dynamic call per step, not two.
                 Some(limit) => Box::new(TimeLimit::new(env, limit)?),
@@ -127,20 +137,58 @@ pub fn ids() -> Vec<String> {
     registry().into_iter().map(|s| s.id).collect()
 }
 
-/// The registration of `id`, or [`EnvError::UnknownEnv`] listing the registered ids.
+/// The registration of `id`, or [`EnvError::UnknownEnv`] listing the registered ids. With the
+/// `gym` feature, a `gym:<id>` id that is not registered yet is built through Gymnasium once
+/// (to read its time limit) and registered.
 pub fn spec(id: &str) -> Result<EnvSpec, EnvError> {
     let all = registry();
-    match all.iter().position(|s| s.id == id) {
-        Some(i) => Ok(all[i].clone()),
-        None => Err(EnvError::UnknownEnv {
-            id: id.to_string(),
-            known: all
-                .iter()
-                .map(|s| s.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        }),
+    if let Some(found) = all.iter().find(|s| s.id == id) {
+        return Ok(found.clone());
     }
+    #[cfg(feature = "gym")]
+    if let Some(gym_id) = id.strip_prefix(cinder_gym::PREFIX) {
+        return gym_spec(gym_id);
+    }
+    let mut known = all
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if cfg!(not(feature = "gym")) && id.starts_with("gym:") {
+        known.push_str(" (gym:<id> needs Cinder built with the `gym` feature)");
+    }
+    Err(EnvError::UnknownEnv {
+        id: id.to_string(),
+        known,
+    })
+}
+
+/// Registers the Gymnasium environment `gym_id` (`name?key=value&...`) under its canonical
+/// id, in Gymnasium's own time limit (none registered: no limit).
+#[cfg(feature = "gym")]
+fn gym_spec(gym_id: &str) -> Result<EnvSpec, EnvError> {
+    let parsed = cinder_gym::GymId::parse(gym_id)?;
+    let canonical = format!("{}{parsed}", cinder_gym::PREFIX);
+    if let Some(found) = registry().into_iter().find(|s| s.id == canonical) {
+        return Ok(found);
+    }
+    let probe = cinder_gym::GymEnv::make(&parsed)?;
+    let limit = probe.max_episode_steps().unwrap_or(usize::MAX);
+    let threshold = probe.reward_threshold();
+    drop(probe);
+    let mut spec = EnvSpec::fallible(canonical.clone(), limit, move || {
+        cinder_gym::GymEnv::make(&parsed)
+    });
+    spec.reward_threshold = threshold;
+    // Another thread may have registered it meanwhile: theirs is the same environment.
+    let _ = register(spec);
+    registry()
+        .into_iter()
+        .find(|s| s.id == canonical)
+        .ok_or_else(|| EnvError::UnknownEnv {
+            id: canonical,
+            known: ids().join(", "),
+        })
 }
 
 /// The environment `id` wrapped in its registered [`TimeLimit`], as `gymnasium.make(id)`.

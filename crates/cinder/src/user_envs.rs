@@ -94,6 +94,12 @@ pub(crate) fn print_envs() {
             Err(e) => println!("{:<28} cannot be built: {e}", spec.id),
         }
     }
+    if cfg!(feature = "gym") {
+        println!(
+            "{:<28} any Gymnasium environment with flat Box or Discrete spaces",
+            "gym:<id>[?key=value&...]"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -52,9 +52,14 @@ enum Command {
     Train {
         /// Algorithm id (the list is below).
         algo: String,
-        /// Environment id, e.g. CartPole-v1.
+        /// Environment id, e.g. CartPole-v1, or gym:<id> for a Gymnasium one (built with
+        /// the `gym` feature).
         #[arg(long)]
         env: String,
+        /// A keyword argument of a gym:<id> environment's `gymnasium.make` (repeatable), e.g.
+        /// --env gym:LunarLander-v3 --env-kwargs continuous=true.
+        #[arg(long = "env-kwargs", value_name = "KEY=VALUE")]
+        env_kwargs: Vec<String>,
         /// TOML preset file (a table per environment id) instead of the shipped one.
         #[arg(long)]
         preset: Option<PathBuf>,
@@ -176,6 +181,7 @@ fn run(cli: Cli) -> Result<(), RunError> {
         Command::Train {
             algo,
             env,
+            env_kwargs,
             preset,
             overrides,
             seed,
@@ -188,6 +194,7 @@ fn run(cli: Cli) -> Result<(), RunError> {
             dataset,
             icm,
         } => {
+            let env = with_kwargs(env, &env_kwargs)?;
             let mut overrides = overrides;
             if save_buffer {
                 overrides.push("save_buffer=true".into());
@@ -357,6 +364,29 @@ fn parse() -> Result<Cli, clap::Error> {
         train.after_help(format!("Algorithms:\n{}", registry::help()))
     });
     Cli::from_arg_matches(&command.try_get_matches()?)
+}
+
+/// `env` with `--env-kwargs` pairs as its query (`gym:Id?key=value&...`); the registry reads
+/// and canonicalises it. Only a `gym:` id takes keyword arguments.
+fn with_kwargs(env: String, kwargs: &[String]) -> Result<String, RunError> {
+    if kwargs.is_empty() {
+        return Ok(env);
+    }
+    if !env.starts_with("gym:") {
+        return Err(RunError::Input(format!(
+            "--env-kwargs is for gym:<id> environments; {env} takes no keyword arguments"
+        )));
+    }
+    if let Some(bad) = kwargs
+        .iter()
+        .find(|kv| !kv.contains('=') || kv.contains(['&', '?']))
+    {
+        return Err(RunError::Input(format!(
+            "--env-kwargs {bad}: expected KEY=VALUE (without `&` or `?`)"
+        )));
+    }
+    let separator = if env.contains('?') { '&' } else { '?' };
+    Ok(format!("{env}{separator}{}", kwargs.join("&")))
 }
 
 /// The `cinder` command line with the built-in environments.

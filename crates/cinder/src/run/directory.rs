@@ -23,10 +23,20 @@ struct ConfigFile {
     settings: toml::Table,
 }
 
-/// A fresh run directory `<out>/<algo>-<env>-<timestamp>` (suffixed if it exists).
+/// A fresh run directory `<out>/<algo>-<env>-<timestamp>` (suffixed if it exists); characters
+/// of the id other than letters, digits, `-`, `_` and `.` become `_` (`gym:Id?k=v` →
+/// `gym_Id_k_v`).
 fn create_run_dir(out: &Path, config: &RunConfig) -> Result<PathBuf, RunError> {
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-    let base = format!("{}-{}-{stamp}", config.algo, config.env);
+    let env: String = config
+        .env
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' | '.' => c,
+            _ => '_',
+        })
+        .collect();
+    let base = format!("{}-{env}-{stamp}", config.algo);
     std::fs::create_dir_all(out)
         .map_err(|e| RunError::Input(format!("output directory {}: {e}", out.display())))?;
     for n in 0.. {

@@ -105,7 +105,9 @@ pub struct RunSummary {
 }
 
 /// The preset table of `algo` for `env` from `preset_file` (or the shipped presets, then the
-/// presets a program registered with its environment), if any.
+/// presets a program registered with its environment), if any. A Gymnasium id without keyword
+/// arguments and without a table of its own (`gym:CartPole-v1`) takes the table of Cinder's
+/// port of the same environment (`CartPole-v1`): the two step alike.
 pub fn preset_table(
     algo: &str,
     env: &str,
@@ -123,7 +125,12 @@ pub fn preset_table(
     let mut file: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         RunError::Input(format!("preset {source}: {}", e.message()))
     })?;
-    match file.remove(env) {
+    let port = env.strip_prefix("gym:").filter(|id| !id.contains('?'));
+    let key = match port {
+        Some(port) if !file.contains_key(env) && file.contains_key(port) => port,
+        _ => env,
+    };
+    match file.remove(key) {
         None if preset_file.is_none() => Ok(crate::user_envs::preset(algo, env)),
         None => Ok(None),
         Some(toml::Value::Table(table)) => Ok(Some(table)),
@@ -201,7 +208,15 @@ fn resolve_request(request: &TrainRequest) -> Result<RunConfig, RunError> {
     if let Some(workers) = request.workers {
         overrides.push(format!("num_workers={workers}"));
     }
-    let mut preset = preset_table(&request.algo, &request.env, request.preset.as_deref())?;
+    // A Gymnasium id in its canonical form (keyword arguments sorted), as the registry keeps it.
+    let env = if request.env.starts_with("gym:") {
+        cinder_envs::spec(&request.env)
+            .map_err(|e| RunError::Input(e.to_string()))?
+            .id
+    } else {
+        request.env.clone()
+    };
+    let mut preset = preset_table(&request.algo, &env, request.preset.as_deref())?;
     // A preset's `icm` table holds the module's settings for that environment, used when
     // ICM is on: asked for with --icm or by setting any icm.* key.
     let icm = request.icm || overrides.iter().any(|o| o.trim_start().starts_with("icm."));
@@ -215,7 +230,7 @@ fn resolve_request(request: &TrainRequest) -> Result<RunConfig, RunError> {
     let settings = registry::find(&request.algo)?.resolve(preset.as_ref(), &overrides)?;
     Ok(RunConfig {
         algo: request.algo.clone(),
-        env: request.env.clone(),
+        env,
         seed: request.seed,
         device: request.device.clone(),
         settings,

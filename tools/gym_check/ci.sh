@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The Gymnasium leg of CI: the bridge (cinder-gym) and the facade's `gym` feature, linted and
+# tested against gymnasium 1.4.0 from PyPI (classic control only: no box2d or MuJoCo here).
+# Needs python3 with a shared libpython (the one pyo3 embeds); .ci/run skips this leg with one
+# line without python3. The main matrix (`cargo xtask ci`) never builds the bridge.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+venv="${CINDER_VENV:-$HOME/.cache/cinder/venv}"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q gymnasium==1.4.0 numpy
+
+# pyo3 builds against this interpreter's libpython and the bridge reads this venv's packages.
+export PYO3_PYTHON="$venv/bin/python" VIRTUAL_ENV="$venv"
+# The main matrix's selection and backends plus `gym`, so that its build of burn is reused.
+features=flex,ndarray,wgpu,gym
+cargo clippy --workspace --features "$features" --all-targets -- -D warnings
+cargo test -p cinder-gym --lib
+cargo test --workspace --features "$features" --test gym
