@@ -44,8 +44,16 @@ class Bridged:
         box = self.action[0] == "box"
         self.action_shape = self.env.action_space.shape if box else None
         self.action_dtype = self.env.action_space.dtype if box else None
+        space = self.env.observation_space
+        # Most environments return flat float32 arrays: their bytes need no conversion.
+        self.flat_float32 = (
+            self.observation[0] == "box" and space.dtype == np.float32 and len(space.shape) == 1
+        )
 
     def _flat(self, observation):
+        if self.flat_float32 and isinstance(observation, np.ndarray):
+            if observation.dtype == np.float32 and observation.flags.c_contiguous:
+                return observation.tobytes()
         if self.observation[0] == "discrete":
             one_hot = np.zeros(self.observation[1], dtype=np.float32)
             one_hot[int(observation) - self.observation[2]] = 1.0

@@ -53,6 +53,20 @@ fn bad_input_is_one_line_exit_2_and_no_run_directory() {
         "unknown algorithm `dqn`; known: a2c, ppo, ppo2, dql, ddpg, sac",
     );
     rejects(&["ppo", "--env", "CartPole-v9"], "CartPole-v1");
+    // Keyword arguments are for Gymnasium ids only, and must be KEY=VALUE.
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--env-kwargs", "g=9"],
+        "--env-kwargs is for gym:<id> environments",
+    );
+    rejects(
+        &["ppo", "--env", "gym:CartPole-v1", "--env-kwargs", "novalue"],
+        "expected KEY=VALUE",
+    );
+    #[cfg(not(feature = "gym"))]
+    rejects(
+        &["ppo", "--env", "gym:CartPole-v1"],
+        "gym:<id> needs Cinder built with the `gym` feature",
+    );
     rejects(
         &["ppo", "--env", "CartPole-v1", "--set", "lerning_rate=1"],
         "unknown setting `lerning_rate` for ppo; valid: ",

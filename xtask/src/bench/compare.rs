@@ -6,7 +6,9 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use super::{Bench, OFFPOLICY, ONPOLICY, Selection, SelectionArgs, release_binary, train_run};
+use super::{
+    Bench, Binary, GYM, OFFPOLICY, ONPOLICY, Selection, SelectionArgs, release_binary, train_run,
+};
 
 /// The benchmarks `bench compare` runs beside Stable-Baselines3 (rows of [`ONPOLICY`] and
 /// [`OFFPOLICY`]; `docs/bench/sb3_train.py` knows the Zoo's settings of each).
@@ -22,12 +24,21 @@ const COMPARE: &[&str] = &[
 /// The Python that runs the SB3 side: `CINDER_BENCH_PYTHON`, else `python3`.
 const PYTHON_VAR: &str = "CINDER_BENCH_PYTHON";
 
-/// Runs each [`COMPARE`] benchmark in Cinder and then, when Python has `stable_baselines3`,
-/// with SB3 (`docs/bench/sb3_train.py`), one after the other, and prints wall seconds of each
-/// whole process, final evaluations and the ratio Cinder / SB3.
+/// Runs each [`COMPARE`] benchmark (and each slow [`GYM`] one that `--only` names) in Cinder
+/// and then, when Python has `stable_baselines3`, with SB3 (`docs/bench/sb3_train.py`), one
+/// after the other, and prints wall seconds of each whole process, final evaluations and the
+/// ratio Cinder / SB3.
 pub fn run(args: &SelectionArgs) -> Result<()> {
-    let selection = Selection::new(args, &[0], COMPARE)?;
-    let (binary, out) = release_binary()?;
+    let slow: Vec<&str> = GYM.iter().map(|b| b.name).collect();
+    let selection = Selection::new(args, &[0], &[COMPARE, &slow].concat())?;
+    let named = |name: &str| (args.only.as_ref()).is_some_and(|o| o.split(',').any(|n| n == name));
+    let with_gym = slow.iter().any(|name| named(name));
+    let build = if with_gym {
+        Binary::WithGym
+    } else {
+        Binary::Default
+    };
+    let (binary, out) = release_binary(build)?;
     let python = std::env::var(PYTHON_VAR).unwrap_or_else(|_| "python3".to_string());
     let script = Path::new("docs/bench/sb3_train.py");
     if !script.exists() {
@@ -56,9 +67,16 @@ pub fn run(args: &SelectionArgs) -> Result<()> {
         "\n| benchmark | seed | Cinder wall s | Cinder eval | SB3 wall s | SB3 eval | Cinder / SB3 |"
     );
     println!("|---|---|---|---|---|---|---|");
-    let benches = ONPOLICY.iter().chain(OFFPOLICY);
+    let benches = ONPOLICY
+        .iter()
+        .chain(OFFPOLICY)
+        .filter(|b| COMPARE.contains(&b.name));
+    let slow_named = GYM.iter().filter(|b| named(b.name));
     let mut totals = Vec::new();
-    for bench in benches.filter(|b| COMPARE.contains(&b.name) && selection.includes(b.name)) {
+    for bench in benches
+        .chain(slow_named)
+        .filter(|b| selection.includes(b.name))
+    {
         let (mut cinder_total, mut sb3_total) = (0.0, 0.0);
         for &seed in &selection.seeds {
             let run = train_run(&binary, &out, bench.name, bench.algo, bench.env, seed, &[])?;

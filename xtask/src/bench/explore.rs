@@ -3,7 +3,9 @@
 
 use anyhow::{Context, Result};
 
-use super::{Bench, NO_BAR, SelectionArgs, only_entry, progress_rows, release_binary, train_table};
+use super::{
+    Bench, Binary, NO_BAR, SelectionArgs, only_entry, progress_rows, release_binary, train_table,
+};
 
 /// ICM on, stopping at the first evaluation of at least 195 (Tianshou's `stop_fn`).
 const REACH_195: &[&str] = &["--icm", "--set", "return_threshold=195"];
@@ -29,7 +31,7 @@ const EXPLORE: &[Bench] = &[
 /// The exploration benchmarks, then for every SVPG run its particles' returns and the mean
 /// pairwise distance of their parameters at each quarter of training.
 pub fn run(args: &SelectionArgs) -> Result<()> {
-    let (binary, out) = release_binary()?;
+    let (binary, out) = release_binary(Binary::Default)?;
     train_table(&binary, &out, EXPLORE, args, |_| Vec::new())?;
     println!("\n| SVPG run | final particle returns | mean pairwise distance at 25/50/75/100% |");
     println!("|---|---|---|");

@@ -7,6 +7,7 @@
 //! - `offline` ([`offline`]): datasets collected from trained runs, then BC and BCQ.
 //! - `explore` ([`explore`]): ICM (PPO, DQL) and SVPG beside independent particles.
 //! - `compare` ([`compare`]): beside Stable-Baselines3 on the same machine.
+//! - `gym`: Gymnasium's LunarLander and Hopper through the bridge (slow; `--features gym`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -35,8 +36,13 @@ pub enum Which {
     Offline(SelectionArgs),
     /// ICM (PPO, DQL) and SVPG.
     Explore(SelectionArgs),
-    /// Cinder beside Stable-Baselines3 on the same machine (seed 0 unless --seeds).
+    /// Cinder beside Stable-Baselines3 on the same machine (seed 0 unless --seeds); the slow
+    /// Gymnasium rows only when --only names them.
     Compare(SelectionArgs),
+    /// Train PPO and DQL on Gymnasium's LunarLander-v3 and SAC, TD3 and DDPG on Hopper-v5
+    /// through the bridge (slow: hours on two cores; needs Python with gymnasium[box2d] and
+    /// mujoco, the venv named by VIRTUAL_ENV).
+    Gym(SelectionArgs),
 }
 
 /// The `--seeds` and `--only` flags of a training benchmark.
@@ -68,6 +74,10 @@ pub fn run(which: Which) -> Result<()> {
         ),
         Which::Onpolicy(args) => train_benchmarks(ONPOLICY, &args),
         Which::Offpolicy(args) => train_benchmarks(OFFPOLICY, &args),
+        Which::Gym(args) => {
+            let (binary, out) = release_binary(Binary::WithGym)?;
+            train_table(&binary, &out, GYM, &args, |_| Vec::new())
+        }
         Which::Offline(args) => offline::run(&args),
         Which::Explore(args) => explore::run(&args),
         Which::Compare(args) => compare::run(&args),
@@ -136,6 +146,16 @@ const OFFPOLICY: &[Bench] = &[
     Bench::new("td3-pendulum", "td3", "Pendulum-v1", -200.0),
 ];
 
+/// Gymnasium's own environments through the bridge, at the Zoo's budgets (LunarLander) and
+/// 300k steps (Hopper): the slow rows, which classic control is too easy to stand in for.
+pub(crate) const GYM: &[Bench] = &[
+    Bench::new("ppo-lunarlander", "ppo", "gym:LunarLander-v3", 200.0),
+    Bench::new("dql-lunarlander", "dql", "gym:LunarLander-v3", NO_BAR),
+    Bench::new("sac-hopper", "sac", "gym:Hopper-v5", NO_BAR),
+    Bench::new("td3-hopper", "td3", "gym:Hopper-v5", NO_BAR),
+    Bench::new("ddpg-hopper", "ddpg", "gym:Hopper-v5", NO_BAR),
+];
+
 /// The rows of a run's `progress.csv`, each as column → value (empty cells left out).
 fn progress_rows(run: &Path) -> Result<Vec<std::collections::HashMap<String, f64>>> {
     let text = std::fs::read_to_string(run.join("progress.csv"))?;
@@ -187,19 +207,29 @@ fn updates_of(run: &Path) -> Result<f64> {
         .context("progress.csv has no total_updates in its last row")
 }
 
+/// Which build of the `cinder` binary a benchmark runs.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Binary {
+    /// The default build.
+    Default,
+    /// With the Gymnasium bridge (`--features gym`).
+    WithGym,
+}
+
 /// Builds the release `cinder` binary; returns it and the directory benchmark runs go to.
-fn release_binary() -> Result<(PathBuf, PathBuf)> {
-    cargo(
-        &[
-            "build",
-            "--release",
-            "--package",
-            "cinder",
-            "--bin",
-            "cinder",
-        ],
-        &[],
-    )?;
+fn release_binary(binary: Binary) -> Result<(PathBuf, PathBuf)> {
+    let mut args = vec![
+        "build",
+        "--release",
+        "--package",
+        "cinder",
+        "--bin",
+        "cinder",
+    ];
+    if binary == Binary::WithGym {
+        args.extend(["--features", "gym"]);
+    }
+    cargo(&args, &[])?;
     let target =
         PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_string()));
     Ok((
@@ -211,7 +241,7 @@ fn release_binary() -> Result<(PathBuf, PathBuf)> {
 /// Trains every benchmark of `table` (filtered by `--only`) for each seed with the release
 /// binary and prints one markdown row per run.
 fn train_benchmarks(table: &[Bench], args: &SelectionArgs) -> Result<()> {
-    let (binary, out) = release_binary()?;
+    let (binary, out) = release_binary(Binary::Default)?;
     train_table(&binary, &out, table, args, |_| Vec::new())
 }
 

@@ -5,7 +5,9 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use super::{Bench, NO_BAR, SelectionArgs, only_entry, release_binary, run_cinder, train_table};
+use super::{
+    Bench, Binary, NO_BAR, SelectionArgs, only_entry, release_binary, run_cinder, train_table,
+};
 
 /// The offline benchmarks. The noisy and half-trained datasets have no bar: they show what BCQ
 /// buys over cloning.
@@ -72,7 +74,7 @@ const SAC_PENDULUM: &[&str] = &["train", "sac", "--env", "Pendulum-v1"];
 /// Trains the source runs (once; kept under `bench-runs/offline-sources`), collects the
 /// datasets (kept under `bench-runs/datasets`) and trains the offline benchmarks.
 pub fn run(args: &SelectionArgs) -> Result<()> {
-    let (binary, out) = release_binary()?;
+    let (binary, out) = release_binary(Binary::Default)?;
     let sources = out.join("offline-sources");
     let datasets = out.join("datasets");
     for (name, source, train, flag, value, steps) in DATASETS {
