@@ -169,12 +169,13 @@ fn cli_trains_on_a_gym_id_as_on_the_native_env() {
     let out = tempfile::tempdir().unwrap();
     let progress = |env: &str| {
         let runs = out.path().join(env.replace(':', "_"));
-        let status = Command::new(env!("CARGO_BIN_EXE_cinder"))
+        let output = Command::new(env!("CARGO_BIN_EXE_cinder"))
             .args(["train", "ppo", "--env", env, "--seed", "0", "--quiet"])
             .args(["--set", "total_steps=4096", "--out", runs.to_str().unwrap()])
-            .status()
+            .output()
             .unwrap();
-        assert!(status.success(), "{env}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{env}: {stderr}");
         let dir = std::fs::read_dir(&runs).unwrap().next().unwrap().unwrap();
         let text = std::fs::read_to_string(dir.path().join("progress.csv")).unwrap();
         let header: Vec<String> = text
