@@ -339,8 +339,12 @@ fn print_dataset_info(path: &Path) -> Result<(), RunError> {
     Ok(())
 }
 
+/// The run's summary on stdout. A reader that stops early (`cinder train … | head -1`) is no
+/// error: the run is saved, so a closed pipe is ignored rather than a panic.
 fn print_summary(summary: &RunSummary) {
-    println!(
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stdout().lock(),
         "{} on {}: {} steps, {} updates in {:.1} s ({:.0} steps/s); eval {:.1} ± {:.1} over \
          {} episodes\nrun directory: {}\nevaluate: {}\ngo on: {}",
         summary.algo,
