@@ -1039,3 +1039,52 @@ fn export_writes_onnx_and_safetensors_and_refuses_bad_input_in_one_line() {
     refused(&["export", run], "policy.bpk");
     refused(&["eval", run], "policy.bpk");
 }
+
+#[test]
+fn dry_run_prints_the_config_a_preset_reproduces_and_writes_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let runs_arg = runs.to_str().unwrap();
+    let dry = |extra: &[&str]| {
+        let mut args = vec!["train", "ppo", "--env", "CartPole-v1", "--dry-run"];
+        args.extend_from_slice(extra);
+        args.extend(["--out", runs_arg]);
+        let output = cinder(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{extra:?}: {stderr}");
+        let text = String::from_utf8(output.stdout).unwrap();
+        text.parse::<toml::Table>().unwrap()
+    };
+    let config = dry(&["--set", "lr=5e-4", "--seed", "3", "--steps", "4096"]);
+    assert_eq!(config["seed"].as_integer(), Some(3));
+    assert_eq!(config["settings"]["lr"].as_float(), Some(5e-4));
+    assert_eq!(config["settings"]["total_steps"].as_integer(), Some(4096));
+    assert!(
+        entries(&runs).is_empty(),
+        "a dry run wrote {:?}",
+        entries(&runs)
+    );
+    // The printed settings, as a preset table, give the same run (what sweeps hand back).
+    let mut preset = toml::Table::new();
+    preset.insert("CartPole-v1".into(), config["settings"].clone());
+    let path = out.path().join("best.toml");
+    std::fs::write(&path, toml::to_string(&preset).unwrap()).unwrap();
+    let again = dry(&["--preset", path.to_str().unwrap(), "--seed", "3"]);
+    assert_eq!(again, config);
+    // A bad setting fails the dry run as it fails the run.
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--dry-run", "--set", "lr=-1"],
+        "lr",
+    );
+    rejects(
+        &[
+            "ppo",
+            "--env",
+            "CartPole-v1",
+            "--dry-run",
+            "--set",
+            "bogus=1",
+        ],
+        "unknown setting `bogus` for ppo",
+    );
+}

@@ -95,6 +95,10 @@ enum Command {
         /// `icm` table, then --set icm.<key>=<value>).
         #[arg(long)]
         icm: bool,
+        /// Check everything (settings, environment, memory) and print the `config.toml` the
+        /// run would have; train nothing, write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Go on training a run from its latest snapshot (with the replay memory if it was saved).
     Resume {
@@ -193,6 +197,7 @@ fn run(cli: Cli) -> Result<(), RunError> {
             save_buffer,
             dataset,
             icm,
+            dry_run,
         } => {
             let env = with_kwargs(env, &env_kwargs)?;
             let mut overrides = overrides;
@@ -219,6 +224,12 @@ fn run(cli: Cli) -> Result<(), RunError> {
                 progress_bar: !quiet,
             };
             let prepared = prepare(&request)?;
+            if dry_run {
+                let text = prepared.config().to_toml().map_err(RunError::Failed)?;
+                use std::io::Write;
+                let _ = write!(std::io::stdout().lock(), "{text}");
+                return Ok(());
+            }
             let (_, summary) = execute(prepared, &out, request.progress_bar)?;
             print_summary(&summary);
         }

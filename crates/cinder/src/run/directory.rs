@@ -87,15 +87,22 @@ pub(super) fn run_info(run: &PreparedRun) -> Result<serde_json::Value, RunError>
 }
 
 pub(super) fn write_config(dir: &Path, config: &RunConfig) -> Result<(), String> {
-    let file = ConfigFile {
-        algo: config.algo.clone(),
-        env: config.env.clone(),
-        seed: config.seed,
-        device: config.device.clone(),
-        settings: config.settings.to_table().map_err(|e| e.to_string())?,
-    };
-    let text = toml::to_string_pretty(&file).map_err(|e| e.to_string())?;
+    let text = config.to_toml()?;
     write_atomic(&dir.join("config.toml"), text.as_bytes()).map_err(|e| e.to_string())
+}
+
+impl RunConfig {
+    /// The run's `config.toml`: what `cinder train --dry-run` prints.
+    pub fn to_toml(&self) -> Result<String, String> {
+        let file = ConfigFile {
+            algo: self.algo.clone(),
+            env: self.env.clone(),
+            seed: self.seed,
+            device: self.device.clone(),
+            settings: self.settings.to_table().map_err(|e| e.to_string())?,
+        };
+        toml::to_string_pretty(&file).map_err(|e| e.to_string())
+    }
 }
 
 /// Reads `config.toml` of the run in `dir` and checks its settings as `cinder train` checks

@@ -212,6 +212,8 @@ pub(crate) fn resolve<S: AlgorithmSettings>(
     valid.extend(RunSettings::OPTIONAL.iter().map(|k| k.to_string()));
     valid.extend(S::optional_tables().iter().map(|k| k.to_string()));
     valid.sort();
+    // An optional key (`total_steps`) can also have a default: list it once.
+    valid.dedup();
     let merged = merge(preset, overrides)?;
     let mut table = defaults.clone();
     for (key, value) in &merged {

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The Ray leg of CI: the sweep driver's pytest suite (grid, Optuna + ASHA, a failing trial, bad
+# input, a trial killed with kill -9 and resumed), each on a local Ray that the test starts,
+# against the release `cinder`. Needs python3 (from PyPI: requirements.txt); .ci/run skips
+# this leg with one line without python3.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+venv="${CINDER_RAY_VENV:-$HOME/.cache/cinder/ray-venv}"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q -r tools/ray_sweep/requirements.txt
+
+cargo build --release -q -p cinder --bin cinder
+export CINDER_BIN="${CARGO_TARGET_DIR:-target}/release/cinder"
+"$venv/bin/python" -m pytest -q tools/ray_sweep
