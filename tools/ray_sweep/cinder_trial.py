@@ -146,7 +146,9 @@ class CinderTrial(tune.Trainable):
         self.snapshot_seen = None
 
     def _kill(self):
-        """Kills cinder's whole process group and waits for cinder itself."""
+        """Kills cinder's whole process group and waits for cinder itself. (Once cinder has
+        exited and been reaped its pid may be reused, so its group is not signalled then;
+        cinder starts no processes of its own.)"""
         if self.process is not None and self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)

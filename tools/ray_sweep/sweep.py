@@ -14,6 +14,7 @@ own records under `<out>/ray/` (or `--storage`).
 import argparse
 import csv
 import itertools
+import json
 import math
 import os
 import shutil
@@ -233,16 +234,20 @@ def result_row(result, keys, runs):
     metrics = result.metrics or {}
     trial = metrics.get("trial_id") or Path(result.path).name
     settings = cinder_trial.settings_of(result.config, keys)
-    if result.error is not None:
-        status = "failed"
-    elif metrics.get("completed"):
-        status = "completed"
-    else:
-        status = "stopped early"
     run_dir = metrics.get("run_dir")
     if run_dir is None and (runs / trial).is_dir():
         found = cinder_trial.run_dir_of(runs / trial)
         run_dir = str(found) if found else ""
+    eval_mean = metrics.get("eval_mean", math.nan)
+    summary = Path(run_dir) / "summary.json" if run_dir else None
+    if result.error is not None:
+        status = "failed"
+    elif summary is not None and summary.is_file():
+        # A run can finish in the moment between ASHA's decision and the kill: it completed.
+        status = "completed"
+        eval_mean = json.loads(summary.read_text())["eval_mean"]
+    else:
+        status = "stopped early"
     error = ""
     if result.error is not None:
         error = " ".join(str(result.error).split())[-cinder_trial.STDERR_TAIL :]
@@ -250,7 +255,7 @@ def result_row(result, keys, runs):
         trial=trial,
         seed=result.config.get("seed"),
         **settings,
-        eval_mean=metrics.get("eval_mean", math.nan),
+        eval_mean=eval_mean,
         wall_seconds=round(metrics.get("time_total_s", math.nan), 3),
         status=status,
         run_dir=run_dir or "",

@@ -5,10 +5,12 @@
 //! RMSprop step on the combined loss
 //!
 //! ```text
-//! L = −mean(log π_θ(a_t|s_t) · A_t) + vfcn_coeff · mean((V(s_t) − G_t)²) − entropy_coeff · mean(H[π_θ(·|s_t)])
+//! L = −mean(log π_θ(a_t|s_t) · A_t) + vfcn_coeff · L_V − entropy_coeff · mean(H[π_θ(·|s_t)])
 //! ```
 //!
-//! with advantages `A_t` and TD(λ) returns `G_t` from the [`Gae`] critic.
+//! with advantages `A_t`, value targets `G_t` and the value loss `L_V` as the [`Gae`] critic
+//! defines them (`c · mean((V(s_t) − G_t)²)`). When the critic fits its value function
+//! separately before (Pyrado's `GAE.update`), `L` has no value term.
 
 use burn::optim::{GradientsParams, ModuleOptimizer, RmsPropConfig};
 use burn::tensor::Device;
@@ -28,7 +30,7 @@ use cinder_nn::persist::{
 use cinder_nn::{Schedule, step};
 use cinder_train::Metric;
 
-use crate::gae::{Gae, GaeConfig};
+use crate::gae::{Estimated, Gae, GaeConfig};
 use crate::on_policy::{Joint, RolloutTensors, StatMeans, minibatches};
 
 /// A2C's hyper-parameters (Pyrado's names; SB3's defaults).
@@ -141,7 +143,11 @@ impl OnPolicyLearner for A2c {
         progress: f64,
         gradient: &mut dyn PolicyGradient,
     ) -> Result<Update, AgentError> {
-        let estimates = self.critic.gae(rollout)?;
+        let Estimated {
+            estimates,
+            fit_loss,
+        } = self.critic.estimate(rollout, progress, &mut self.rng)?;
+        let value_loss_weight = self.critic.config().value_loss;
         let t = RolloutTensors::new(rollout, &estimates, &self.device);
         let lr = self
             .config
@@ -170,13 +176,22 @@ impl OnPolicyLearner for A2c {
             let policy_loss = (log_probs * t.advantages.clone().select(0, rows.clone()))
                 .mean()
                 .neg();
-            let values = joint.vfcn.forward(observations).flatten(0, 1);
-            let value_loss = (values - t.returns.clone().select(0, rows))
-                .powi_scalar(2)
-                .mean();
+            // The value term, unless the critic was fitted separately before.
+            let value_loss = fit_loss.is_none().then(|| {
+                let values = joint.vfcn.forward(observations).flatten(0, 1);
+                value_loss_weight.weigh(
+                    (values - t.returns.clone().select(0, rows))
+                        .powi_scalar(2)
+                        .mean(),
+                )
+            });
             let entropy = dist.entropy().mean();
-            let loss = policy_loss.clone() + value_loss.clone().mul_scalar(vfcn_coeff)
-                - entropy.clone().mul_scalar(entropy_coeff);
+            let mut loss = policy_loss.clone();
+            if let Some(value_loss) = &value_loss {
+                loss = loss + value_loss.clone().mul_scalar(vfcn_coeff);
+            }
+            let loss = loss - entropy.clone().mul_scalar(entropy_coeff);
+            let value_loss = value_loss.unwrap_or_else(|| policy_loss.zeros_like());
             stats.add([policy_loss, value_loss, entropy], count);
             let mut grads = GradientsParams::from_grads(loss.backward(), &joint);
             gradient.transform(&joint.policy, &mut grads)?;
@@ -188,6 +203,7 @@ impl OnPolicyLearner for A2c {
         self.updates += 1;
 
         let [policy_loss, value_loss, entropy] = stats.read()?;
+        let value_loss = fit_loss.unwrap_or(value_loss);
         finite("policy loss", policy_loss)?;
         finite("value-function loss", value_loss)?;
         Ok(Update {
@@ -205,7 +221,7 @@ impl OnPolicyLearner for A2c {
     /// (`counters.bin`) and the minibatch generator (`rng.json`).
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
         save_module(snapshot, "policy.bpk", &self.policy)?;
-        save_module(snapshot, "critic.bpk", self.critic.value_function())?;
+        self.critic.save_beside_joint(snapshot)?;
         save_optim(snapshot, "joint_optim.bpk", &self.optim)?;
         save_counters(snapshot, "counters.bin", &[self.updates]);
         Ok(save_json(snapshot, RNG_FILE, &self.rng)?)
@@ -213,12 +229,11 @@ impl OnPolicyLearner for A2c {
 
     fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
         let policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
-        let vfcn = load_module(snapshot, "critic.bpk", self.critic.value_function().clone())?;
+        self.critic.load_beside_joint(snapshot)?;
         let optim = load_optim(snapshot, "joint_optim.bpk", self.optim.clone())?;
         let [updates] = load_counters(snapshot, "counters.bin")?;
         self.rng = load_json(snapshot, RNG_FILE)?;
         self.policy = policy;
-        self.critic.set_value_function(vfcn);
         self.optim = optim;
         self.updates = updates;
         Ok(())

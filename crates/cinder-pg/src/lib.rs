@@ -1,6 +1,7 @@
 //! Policy-gradient algorithms for Cinder.
 //!
-//! - [`gae`]: the [`Gae`] critic (value function, GAE advantages, TD(λ) returns).
+//! - [`gae`]: the [`Gae`] critic (value function, GAE advantages, value targets, and its fit:
+//!   in the learner's minibatch loop or separately first, as Pyrado's `GAE.update`).
 //! - [`a2c`], [`ppo`], [`ppo2`]: the learners ([`A2c`], [`Ppo`], [`Ppo2`]); PPO's whole update
 //!   reads in `ppo.rs`, PPO2 is a variant of it.
 //! - [`on_policy`]: [`OnPolicy`], the sample-update-sync iteration all three share, which the
@@ -17,7 +18,9 @@ pub mod ppo2;
 
 pub use a2c::{A2c, A2cConfig};
 pub use cinder_agent::{OnPolicyLearner, Update};
-pub use gae::{Estimates, Gae, GaeConfig};
+pub use gae::{
+    CriticFit, Estimated, Estimates, Gae, GaeConfig, Standardizer, ValueLoss, ValueTarget,
+};
 pub use on_policy::OnPolicy;
 pub use ppo::{Ppo, PpoConfig};
 pub use ppo2::{Ppo2, Ppo2Config};

@@ -14,7 +14,10 @@
 //! L        = L_clip − entropy_coeff · mean(H[π_θ(·|s_t)]) + c · L_V
 //! ```
 //!
-//! with advantages `A_t` and TD(λ) returns `G_t` from the [`Gae`] critic. PPO (`c = 1`) takes
+//! with advantages `A_t` and value targets `G_t` from the [`Gae`] critic (whose `value_loss`
+//! may halve `L_V`, as Pyrado's PPO2 does). When the critic fits its value function separately
+//! before the policy update (Pyrado's PPO: `GAE.update`, then the policy's epochs), `L` has no
+//! value term and only the policy steps here. Otherwise PPO (`c = 1`) takes
 //! one backward pass through `L`, then a step of the policy's optimiser and one of the
 //! critic's, each with its own learning rate and gradient clip (the two networks share no
 //! parameters, so this equals fitting them one after the other on the same minibatches).
@@ -36,7 +39,7 @@ use cinder_nn::persist::{
 use cinder_nn::{Schedule, adam, step};
 use cinder_train::Metric;
 
-use crate::gae::{Gae, GaeConfig, standardize};
+use crate::gae::{Estimated, Gae, GaeConfig, standardize};
 use crate::on_policy::{Joint, RolloutTensors, StatMeans, minibatches};
 
 /// PPO's hyper-parameters (Pyrado's names; SB3's defaults).
@@ -181,7 +184,10 @@ impl OnPolicyLearner for Ppo {
         progress: f64,
         gradient: &mut dyn PolicyGradient,
     ) -> Result<Update, AgentError> {
-        let mut estimates = self.critic.gae(rollout)?;
+        let Estimated {
+            mut estimates,
+            fit_loss,
+        } = self.critic.estimate(rollout, progress, &mut self.rng)?;
         if let ValueFit::Joint { .. } = self.value_fit
             && !self.critic.config().standardize_adv
         {
@@ -228,29 +234,35 @@ impl OnPolicyLearner for Ppo {
                 let policy_loss = unclipped.min_pair(clipped).mean().neg();
                 let entropy = dist.entropy().mean();
 
-                // Value loss towards the TD(λ) returns.
-                let values = joint.vfcn.forward(observations).flatten(0, 1);
+                // Value loss towards the targets (none here after a separate fit).
+                let values =
+                    (fit_loss.is_none()).then(|| joint.vfcn.forward(observations).flatten(0, 1));
                 let returns = t.returns.clone().select(0, rows.clone());
+                let value_loss = self.critic.config().value_loss;
                 // PPO adds `L_V` as is (no scaling op); PPO2 weights it by `vfcn_coeff`.
-                let (value_loss, value_term) = match self.value_fit {
+                let value = values.map(|values| match self.value_fit {
                     ValueFit::Separate => {
-                        let loss = (values - returns).powi_scalar(2).mean();
+                        let loss = value_loss.weigh((values - returns).powi_scalar(2).mean());
                         (loss.clone(), loss)
                     }
                     ValueFit::Joint { vfcn_coeff } => {
                         let old = t.old_values.clone().select(0, rows);
                         let clipped = old.clone() + (values.clone() - old).clamp(-eps, eps);
-                        let loss = (values - returns.clone())
-                            .powi_scalar(2)
-                            .max_pair((clipped - returns).powi_scalar(2))
-                            .mean();
+                        let loss = value_loss.weigh(
+                            (values - returns.clone())
+                                .powi_scalar(2)
+                                .max_pair((clipped - returns).powi_scalar(2))
+                                .mean(),
+                        );
                         (loss.clone(), loss.mul_scalar(vfcn_coeff))
                     }
-                };
+                });
 
-                let loss = policy_loss.clone()
-                    - entropy.clone().mul_scalar(self.config.entropy_coeff)
-                    + value_term;
+                let mut loss =
+                    policy_loss.clone() - entropy.clone().mul_scalar(self.config.entropy_coeff);
+                if let Some((_, term)) = &value {
+                    loss = loss + term.clone();
+                }
                 if epoch + 1 == num_epoch {
                     let clip_fraction = ratio
                         .detach()
@@ -259,6 +271,7 @@ impl OnPolicyLearner for Ppo {
                         .greater_elem(eps)
                         .float()
                         .mean();
+                    let value_loss = value.map_or_else(|| policy_loss.zeros_like(), |v| v.0);
                     stats.add([policy_loss, value_loss, entropy, clip_fraction], count);
                 }
 
@@ -277,7 +290,10 @@ impl OnPolicyLearner for Ppo {
                                 lr,
                                 max_grad_norm,
                             )?,
-                            vfcn: self.critic.descend(joint.vfcn, &mut grads, critic_lr)?,
+                            vfcn: match fit_loss {
+                                None => self.critic.descend(joint.vfcn, &mut grads, critic_lr)?,
+                                Some(_) => joint.vfcn,
+                            },
                         }
                     }
                     ValueFit::Joint { .. } => {
@@ -291,10 +307,13 @@ impl OnPolicyLearner for Ppo {
         }
         self.policy = joint.policy;
         self.critic.set_value_function(joint.vfcn);
-        self.critic.count_update();
+        if fit_loss.is_none() {
+            self.critic.count_update();
+        }
         self.updates += 1;
 
-        let [policy_loss, value_loss, entropy, clip_fraction] = stats.read()?;
+        let [policy_loss, mut value_loss, entropy, clip_fraction] = stats.read()?;
+        value_loss = fit_loss.unwrap_or(value_loss);
         finite("policy loss", policy_loss)?;
         finite("value-function loss", value_loss)?;
         Ok(Update {
@@ -320,11 +339,7 @@ impl OnPolicyLearner for Ppo {
         save_json(snapshot, RNG_FILE, &self.rng)?;
         match self.value_fit {
             ValueFit::Separate => self.critic.save(snapshot),
-            ValueFit::Joint { .. } => Ok(save_module(
-                snapshot,
-                "critic.bpk",
-                self.critic.value_function(),
-            )?),
+            ValueFit::Joint { .. } => self.critic.save_beside_joint(snapshot),
         }
     }
 
@@ -335,11 +350,7 @@ impl OnPolicyLearner for Ppo {
         let rng = load_json(snapshot, RNG_FILE)?;
         match self.value_fit {
             ValueFit::Separate => self.critic.load(snapshot)?,
-            ValueFit::Joint { .. } => {
-                let vfcn =
-                    load_module(snapshot, "critic.bpk", self.critic.value_function().clone())?;
-                self.critic.set_value_function(vfcn);
-            }
+            ValueFit::Joint { .. } => self.critic.load_beside_joint(snapshot)?,
         }
         self.policy = policy;
         self.optim = optim;

@@ -1088,3 +1088,56 @@ fn dry_run_prints_the_config_a_preset_reproduces_and_writes_nothing() {
         "unknown setting `bogus` for ppo",
     );
 }
+
+#[test]
+fn init_from_starts_a_new_run_from_another_runs_networks() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let short = [
+        "--steps",
+        "1024",
+        "--set",
+        "n_envs=4",
+        "--set",
+        "eval_every=1",
+    ];
+    let mut first = vec!["ppo", "--env", "CartPole-v1", "--seed", "3"];
+    first.extend_from_slice(&short);
+    let source = train_into(&runs, &first);
+    // Another seed, a learning rate too small to move the weights: its first evaluation is
+    // the source's last (same evaluation episodes, the same greedy policy).
+    let source_dir = source.to_str().unwrap();
+    let mut warm = vec!["ppo", "--env", "CartPole-v1", "--seed", "4", "--init-from"];
+    warm.push(source_dir);
+    warm.extend_from_slice(&short);
+    warm.extend(["--set", "lr=1e-12"]);
+    let started = train_into(&runs, &warm);
+    let last = *csv_column(&source, "eval_mean").last().unwrap();
+    let first_eval = csv_column(&started, "eval_mean")[0];
+    assert_eq!(first_eval, last);
+    // Without it, the same seed and settings start elsewhere.
+    let mut cold = vec!["ppo", "--env", "CartPole-v1", "--seed", "4"];
+    cold.extend_from_slice(&short);
+    cold.extend(["--set", "lr=1e-12"]);
+    let cold = train_into(&runs, &cold);
+    assert_ne!(csv_column(&cold, "eval_mean")[0], last);
+
+    let from =
+        |algo: &'static str, env: &'static str| vec![algo, "--env", env, "--init-from", source_dir];
+    rejects(
+        &from("sac", "Pendulum-v1"),
+        "its algo is \"ppo\", this run's is \"sac\"",
+    );
+    rejects(&from("ppo", "Acrobot-v1"), "its observation_space is");
+    let mut other_net = from("ppo", "CartPole-v1");
+    other_net.extend(["--set", "hidden=[32]"]);
+    rejects(&other_net, "policy.bpk does not fit this network");
+    let mut normalised = from("ppo", "CartPole-v1");
+    normalised.extend(["--set", "normalize_obs=true"]);
+    rejects(&normalised, "normalization.json");
+    let not_a_run = out.path().to_str().unwrap();
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--init-from", not_a_run],
+        "no snapshot there",
+    );
+}

@@ -95,6 +95,11 @@ enum Command {
         /// `icm` table, then --set icm.<key>=<value>).
         #[arg(long)]
         icm: bool,
+        /// Start from the networks of the run in this directory (its best snapshot, else its
+        /// latest): policy, critics and observation statistics; optimisers, schedules and
+        /// counters start fresh. Same algorithm and spaces.
+        #[arg(long, value_name = "RUN_DIR")]
+        init_from: Option<PathBuf>,
         /// Check everything (settings, environment, memory) and print the `config.toml` the
         /// run would have; train nothing, write nothing.
         #[arg(long)]
@@ -197,6 +202,7 @@ fn run(cli: Cli) -> Result<(), RunError> {
             save_buffer,
             dataset,
             icm,
+            init_from,
             dry_run,
         } => {
             let env = with_kwargs(env, &env_kwargs)?;
@@ -223,7 +229,10 @@ fn run(cli: Cli) -> Result<(), RunError> {
                 icm,
                 progress_bar: !quiet,
             };
-            let prepared = prepare(&request)?;
+            let mut prepared = prepare(&request)?;
+            if let Some(from) = &init_from {
+                prepared.warm_start(from)?;
+            }
             if dry_run {
                 let text = prepared.config().to_toml().map_err(RunError::Failed)?;
                 use std::io::Write;

@@ -5,7 +5,8 @@
 //!
 //! This file resolves and builds a run; [`directory`] writes and reads run directories and
 //! trains into them, [`reseed`] keeps device draws reproducible across a resume, and
-//! `cinder resume`, `cinder eval` and `cinder collect` each have their file.
+//! `cinder resume`, `cinder eval`, `cinder collect` and `train --init-from` (`warm_start`)
+//! each have their file.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,7 @@ mod directory;
 mod evaluate;
 mod reseed;
 mod resume;
+mod warm_start;
 
 pub use collect::{CollectRequest, MAX_COLLECT_STEPS, collect};
 pub use directory::execute;

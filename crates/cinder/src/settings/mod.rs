@@ -22,6 +22,7 @@ mod run;
 mod sac;
 mod svpg;
 mod td3;
+mod values;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -30,7 +31,6 @@ use burn::tensor::Device;
 use cinder_agent::{AgentError, OnPolicyLearner, PolicyActor, ReplayLearner, Setup};
 use cinder_core::{EnvError, Normalization, Snapshot, VecEnv};
 use cinder_envs::EnvSpec;
-use cinder_nn::{Activation, NetConfig, Schedule};
 use cinder_train::Algorithm;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -53,6 +53,7 @@ pub use td3::Td3Settings;
 
 use crate::burn;
 use crate::policy::Trained;
+use values::{at_least_one, grad_clip, net, one_of, schedule};
 
 /// Errors resolving settings: each names the key or value at fault.
 #[derive(Debug, thiserror::Error)]
@@ -363,49 +364,6 @@ fn parse_value(text: &str) -> toml::Value {
 
 fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `text` as a [`Schedule`], or an error naming `key`.
-fn schedule(key: &str, text: &str) -> Result<Schedule, SettingsError> {
-    Schedule::parse(text).ok_or_else(|| {
-        SettingsError::Invalid(format!(
-            "invalid setting `{key}` = \"{text}\": expected constant, linear or exponential:<gamma>"
-        ))
-    })
-}
-
-/// The settings `hidden` and `activation` (`tanh` or `relu`) as a network shape.
-fn net(hidden: &[usize], activation: &str) -> Result<NetConfig, SettingsError> {
-    let activation = match activation {
-        "tanh" => Activation::Tanh,
-        "relu" => Activation::Relu,
-        other => {
-            return Err(SettingsError::Invalid(format!(
-                "invalid setting `activation` = \"{other}\": expected tanh or relu"
-            )));
-        }
-    };
-    Ok(NetConfig::new(hidden, activation))
-}
-
-/// Checks that each named count is at least 1.
-fn at_least_one(counts: &[(&str, usize)]) -> Result<(), SettingsError> {
-    match counts.iter().find(|(_, v)| *v == 0) {
-        Some((name, _)) => Err(SettingsError::Invalid(format!(
-            "invalid setting `{name}` = 0: must be at least 1"
-        ))),
-        None => Ok(()),
-    }
-}
-
-/// `max_grad_norm` as an optional clip: 0 disables it, negative or non-finite is an error.
-fn grad_clip(max_grad_norm: f64) -> Result<Option<f64>, SettingsError> {
-    if max_grad_norm < 0.0 || !max_grad_norm.is_finite() {
-        return Err(SettingsError::Invalid(format!(
-            "invalid setting `max_grad_norm` = {max_grad_norm}: must be >= 0 (0 disables clipping)"
-        )));
-    }
-    Ok((max_grad_norm > 0.0).then_some(max_grad_norm))
 }
 
 /// Implements [`Settings`] for an algorithm's settings type: its table, its [`RunSettings`]

@@ -6,12 +6,14 @@ use cinder_core::Snapshot;
 use cinder_data::Budget;
 use cinder_explore::Icm;
 use cinder_nn::NetConfig;
-use cinder_pg::{GaeConfig, OnPolicy, OnPolicyLearner};
+use cinder_pg::{
+    CriticFit, GaeConfig, OnPolicy, OnPolicyLearner, Standardizer, ValueLoss, ValueTarget,
+};
 use serde::{Deserialize, Serialize};
 
 use super::{
     Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, at_least_one,
-    grad_clip, net, on_policy_trained, schedule,
+    grad_clip, net, on_policy_trained, one_of, schedule,
 };
 use crate::policy::Trained;
 
@@ -45,6 +47,22 @@ pub struct OnPolicySettings {
     pub hidden: Vec<usize>,
     /// `tanh` or `relu`.
     pub activation: String,
+    /// When the critic's value function is fitted: `with_policy` (in the learner's minibatch
+    /// loop, on its minibatches) or `separate` (first, for `value_epochs` passes of
+    /// `value_batch_size`, then advantages from the fitted function: Pyrado's `GAE.update`).
+    pub value_fit: String,
+    /// Passes of a separate value fit over the rollout (Pyrado's `GAE.num_epoch`).
+    pub value_epochs: usize,
+    /// Minibatch size of a separate value fit (Pyrado's `GAE.batch_size`).
+    pub value_batch_size: usize,
+    /// `mse` or `half_mse` (½·MSE, Pyrado's A2C and PPO2).
+    pub value_loss: String,
+    /// The value targets: `td_lambda` (TD(λ) returns) or `monte_carlo` (discounted rewards to
+    /// the episode's end: Pyrado's A2C and PPO2, `use_empirical_returns`).
+    pub value_target: String,
+    /// How `standardize_adv` standardises: `batch` (per rollout) or `running` (Pyrado's
+    /// `RunningStandardizer`).
+    pub standardizer: String,
     /// The Intrinsic Curiosity Module around the learner (`--icm`), if on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icm: Option<IcmSettings>,
@@ -67,6 +85,12 @@ impl OnPolicySettings {
             std_init: 1.0,
             hidden: vec![64, 64],
             activation: "tanh".into(),
+            value_fit: "with_policy".into(),
+            value_epochs: 10,
+            value_batch_size: 64,
+            value_loss: "mse".into(),
+            value_target: "td_lambda".into(),
+            standardizer: "batch".into(),
             icm: None,
         }
     }
@@ -77,6 +101,7 @@ impl OnPolicySettings {
         grad_clip(self.max_grad_norm)?;
         schedule("lr_schedule", &self.lr_schedule)?;
         self.net()?;
+        self.critic()?;
         if let Some(icm) = &self.icm {
             icm.config()?;
         }
@@ -111,6 +136,41 @@ impl OnPolicySettings {
             lr: self.lr,
             lr_schedule: schedule("lr_schedule", &self.lr_schedule)?,
             net: self.net()?,
+            fit: one_of(
+                "value_fit",
+                &self.value_fit,
+                &[
+                    ("with_policy", CriticFit::WithPolicy),
+                    (
+                        "separate",
+                        CriticFit::Separate {
+                            num_epoch: self.value_epochs,
+                            batch_size: self.value_batch_size,
+                        },
+                    ),
+                ],
+            )?,
+            value_loss: one_of(
+                "value_loss",
+                &self.value_loss,
+                &[("mse", ValueLoss::Mse), ("half_mse", ValueLoss::HalfMse)],
+            )?,
+            value_target: one_of(
+                "value_target",
+                &self.value_target,
+                &[
+                    ("td_lambda", ValueTarget::TdLambda),
+                    ("monte_carlo", ValueTarget::MonteCarlo),
+                ],
+            )?,
+            standardizer: one_of(
+                "standardizer",
+                &self.standardizer,
+                &[
+                    ("batch", Standardizer::Batch),
+                    ("running", Standardizer::Running),
+                ],
+            )?,
         })
     }
 
