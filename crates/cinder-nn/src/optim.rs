@@ -26,7 +26,9 @@ use crate::device::is_flex;
 #[cfg(feature = "flex")]
 use crate::host::HostValues;
 
-/// Adam with PyTorch's ε = 1e-8 (burn's default is 1e-5), as SB3, Tianshou and Pyrado use it.
+/// Adam with PyTorch's ε = 1e-8 (burn's default is 1e-5), as Tianshou's examples and SB3's
+/// off-policy algorithms use it. Pyrado passes ε = 1e-5 to every optimiser it makes (PPO,
+/// PPO2, GAE, SAC; A2C's RMSprop), and so do SB3's on-policy policies (docs/seeds.md).
 pub fn adam() -> ModuleOptimizer {
     ModuleOptimizer::from(FusedAdam::new(0.9, 0.999, 1e-8))
 }
