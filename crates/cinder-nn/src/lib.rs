@@ -48,6 +48,6 @@ pub use flat::{flat_grads, flat_params, set_flat_grads};
 pub use grad_clip::{clip_grad_norm, descend, step};
 pub use halves::{Descent, Half, add_up, backward_halves, descend_halves, descend_halves_beside};
 pub use mlp::{Activation, Mlp, MlpConfig, NetConfig};
-pub use optim::adam;
+pub use optim::{adam, rmsprop};
 pub use schedule::Schedule;
 pub use target::{hard_update, soft_update};

@@ -13,8 +13,10 @@
 //!
 //! (PyTorch's `m̂ / (√v̂ + ε)` with the bias corrections folded in), so a step gives the same
 //! bits as burn's. The state is burn's [`AdamState`]: snapshots are burn's Adam records.
+//!
+//! [`rmsprop`] is burn's RMSprop with PyTorch's defaults (Hinton's RMSprop, no momentum).
 
-use burn::optim::{AdamConfig, AdamState, ModuleOptimizer, Optimizer};
+use burn::optim::{AdamConfig, AdamState, ModuleOptimizer, Optimizer, RmsPropConfig};
 use burn::tensor::{Device, Tensor};
 #[cfg(feature = "flex")]
 use burn::{optim::AdaptiveMomentumState, tensor::DType};
@@ -31,6 +33,16 @@ use crate::host::HostValues;
 /// PPO2, GAE, SAC; A2C's RMSprop), and so do SB3's on-policy policies (docs/seeds.md).
 pub fn adam() -> ModuleOptimizer {
     ModuleOptimizer::from(FusedAdam::new(0.9, 0.999, 1e-8))
+}
+
+/// RMSprop as PyTorch's `torch.optim.RMSprop(params, lr, eps=epsilon)`: α = 0.99, no momentum,
+/// not centred. SB3's and Pyrado's A2C pass ε = 1e-5; Pyrado's DQL keeps PyTorch's 1e-8.
+pub fn rmsprop(epsilon: f32) -> ModuleOptimizer {
+    RmsPropConfig::new()
+        .with_alpha(0.99)
+        .with_epsilon(epsilon)
+        .with_momentum(0.0)
+        .init()
 }
 
 /// Adam whose step on flex is one host pass per parameter (see the module documentation).
@@ -240,6 +252,42 @@ mod tests {
             })
             .collect();
         (pair, trajectory)
+    }
+
+    /// PyTorch's RMSprop step by hand, in f64: `v ← α·v + (1 − α)·g²`,
+    /// `θ ← θ − lr · g / (√v + ε)`, on [`run`]'s gradients.
+    #[test]
+    fn rmsprop_is_pytorchs_formula() {
+        let device = test_device();
+        let (epsilon, steps) = (1e-8, 0..3);
+        let (_, trajectory) = run(&mut rmsprop(epsilon as f32), start(&device), steps.clone());
+        let mut theta: Vec<f64> = values(7, 0.1)
+            .into_iter()
+            .chain(values(12, 0.2))
+            .map(f64::from)
+            .collect();
+        let mut v = vec![0.0f64; theta.len()];
+        for (step, after) in steps.zip(&trajectory) {
+            let mut w: Vec<f64> = Vec::new();
+            for n in [7, 12] {
+                let mut part = values(n, step as f32);
+                part[step] = 0.0;
+                w.extend(part.into_iter().map(f64::from));
+            }
+            let lr = 1e-2 * (step + 1) as f64;
+            for i in 0..theta.len() {
+                let g = if i < 7 { w[i] } else { 2.0 * theta[i] * w[i] };
+                v[i] = 0.99 * v[i] + 0.01 * g * g;
+                theta[i] -= lr * g / (v[i].sqrt() + epsilon);
+            }
+            for (i, (&ours, &exact)) in after.iter().zip(&theta).enumerate() {
+                let tolerance = 1e-4 * (1.0 + exact.abs());
+                assert!(
+                    (f64::from(ours) - exact).abs() <= tolerance,
+                    "step {step}, value {i}: {ours} vs {exact}"
+                );
+            }
+        }
     }
 
     fn burns_adam() -> ModuleOptimizer {

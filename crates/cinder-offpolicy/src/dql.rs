@@ -31,7 +31,7 @@ use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::halves::{Descent, add_up, descend_halves};
 use cinder_nn::tensors::{flags, indices, matrix, read_floats};
-use cinder_nn::{Activation, Mlp, NetConfig, Schedule};
+use cinder_nn::{Activation, Mlp, NetConfig, Schedule, rmsprop};
 use cinder_train::Metric;
 
 /// DQL's own hyper-parameters (the replay loop's are in
@@ -50,7 +50,7 @@ pub struct DqlConfig {
     pub target_update_intvl: usize,
     /// Global gradient-norm clip, or none.
     pub max_grad_norm: Option<f64>,
-    /// Adam learning rate.
+    /// Learning rate of the optimiser.
     pub lr: f64,
     /// Learning-rate schedule (Pyrado's `lr_scheduler`), stepped per update.
     pub lr_schedule: Schedule,
@@ -58,6 +58,17 @@ pub struct DqlConfig {
     pub is_double: bool,
     /// The last `|A|` observation values are a mask of allowed actions.
     pub action_mask: bool,
+    /// Adam (SB3's DQN) or RMSprop (Pyrado's `DQL`: PyTorch's defaults).
+    pub optimizer: QOptimizer,
+}
+
+/// The Q-network's optimiser.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum QOptimizer {
+    /// Adam, ε = 1e-8.
+    Adam,
+    /// RMSprop, α = 0.99, ε = 1e-8, no momentum.
+    RmsProp,
 }
 
 impl Default for DqlConfig {
@@ -73,6 +84,7 @@ impl Default for DqlConfig {
             lr_schedule: Schedule::Constant,
             is_double: true,
             action_mask: false,
+            optimizer: QOptimizer::Adam,
         }
     }
 }
@@ -112,9 +124,12 @@ impl Dql {
         config.validate()?;
         let obs_dim = setup.observation_dim();
         let num_actions = discrete_action_count("DQL", setup, config.action_mask)?;
-        let ql = QLearning::new("q", setup, num_actions, |device| {
+        let mut ql = QLearning::new("q", setup, num_actions, |device| {
             Ok(config.net.mlp(obs_dim, num_actions).init(device)?)
         })?;
+        if config.optimizer == QOptimizer::RmsProp {
+            ql.optim = rmsprop(1e-8);
+        }
         Ok(Self {
             ql,
             obs_dim,

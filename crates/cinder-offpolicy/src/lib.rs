@@ -32,7 +32,7 @@ pub mod td3;
 pub use actor_critic::ActorCritic;
 pub use cinder_agent::{Learned, ReplayLearner};
 pub use ddpg::{Ddpg, DdpgConfig};
-pub use dql::{Dql, DqlConfig};
+pub use dql::{Dql, DqlConfig, QOptimizer};
 pub use noise::ExplorationNoise;
 pub use off_policy::{OffPolicy, ReplayConfig};
 pub use sac::{Sac, SacConfig};

@@ -12,7 +12,7 @@
 //! defines them (`c · mean((V(s_t) − G_t)²)`). When the critic fits its value function
 //! separately before (Pyrado's `GAE.update`), `L` has no value term.
 
-use burn::optim::{GradientsParams, ModuleOptimizer, RmsPropConfig};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
 use cinder_agent::error::{
     check, check_count, check_max_grad_norm, check_non_negative, check_positive, finite,
@@ -27,7 +27,7 @@ use cinder_nn::persist::{
     RNG_FILE, load_counters, load_json, load_module, load_optim, save_counters, save_json,
     save_module, save_optim,
 };
-use cinder_nn::{Schedule, step};
+use cinder_nn::{Schedule, rmsprop, step};
 use cinder_train::Metric;
 
 use crate::gae::{Estimated, Gae, GaeConfig};
@@ -82,15 +82,6 @@ impl A2cConfig {
     }
 }
 
-/// RMSprop as SB3's A2C uses it (PyTorch's defaults but ε = 1e-5, no momentum).
-fn rmsprop() -> ModuleOptimizer {
-    RmsPropConfig::new()
-        .with_alpha(0.99)
-        .with_epsilon(1e-5)
-        .with_momentum(0.0)
-        .init()
-}
-
 /// The A2C learner: policy, critic and the joint RMSprop optimiser.
 pub struct A2c {
     policy: Policy,
@@ -118,7 +109,8 @@ impl A2c {
                 &device,
             )?,
             critic,
-            optim: rmsprop(),
+            // SB3's and Pyrado's A2C: PyTorch's RMSprop with ε = 1e-5.
+            optim: rmsprop(1e-5),
             config,
             device,
             rng: rng_from_seed(setup.seed),

@@ -1087,6 +1087,21 @@ fn dry_run_prints_the_config_a_preset_reproduces_and_writes_nothing() {
         ],
         "unknown setting `bogus` for ppo",
     );
+    // The seed libraries' variants are checked choices.
+    for (algo, setting, expected) in [
+        ("ppo", "value_fit=first", "expected with_policy or separate"),
+        ("a2c", "value_loss=huber", "expected mse or half_mse"),
+        (
+            "ppo2",
+            "value_target=mc",
+            "expected td_lambda or monte_carlo",
+        ),
+        ("ppo", "standardizer=none", "expected batch or running"),
+        ("ppo", "value_epochs=0", "value_epochs"),
+        ("dql", "optimizer=sgd", "expected adam or rmsprop"),
+    ] {
+        rejects(&[algo, "--env", "CartPole-v1", "--set", setting], expected);
+    }
 }
 
 #[test]

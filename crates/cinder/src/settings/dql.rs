@@ -1,9 +1,11 @@
 //! `cinder train dql`: DQL's settings (Pyrado's `DQL` names, Tianshou's `is_double`).
 
-use cinder_offpolicy::{Dql, DqlConfig};
+use cinder_offpolicy::{Dql, DqlConfig, QOptimizer};
 use serde::{Deserialize, Serialize};
 
-use super::{OffPolicySettings, RunSettings, SettingsError, grad_clip, online_settings, schedule};
+use super::{
+    OffPolicySettings, RunSettings, SettingsError, grad_clip, one_of, online_settings, schedule,
+};
 
 /// Every setting of a DQL run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +25,8 @@ pub struct DqlSettings {
     pub is_double: bool,
     /// The last |A| observation values are a mask of allowed actions.
     pub action_mask: bool,
+    /// `adam` (SB3's DQN) or `rmsprop` (Pyrado's `DQL`).
+    pub optimizer: String,
 }
 
 impl DqlSettings {
@@ -39,6 +43,11 @@ impl DqlSettings {
             lr_schedule: schedule("lr_schedule", &self.lr_schedule)?,
             is_double: self.is_double,
             action_mask: self.action_mask,
+            optimizer: one_of(
+                "optimizer",
+                &self.optimizer,
+                &[("adam", QOptimizer::Adam), ("rmsprop", QOptimizer::RmsProp)],
+            )?,
         })
     }
 
@@ -65,6 +74,7 @@ impl DqlSettings {
             eps_final: dql.eps_final,
             is_double: dql.is_double,
             action_mask: dql.action_mask,
+            optimizer: "adam".into(),
         }
     }
 }

@@ -97,7 +97,11 @@ impl OnPolicySettings {
 
     /// Checks what the learner configs do not cover.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        at_least_one(&[("n_steps", self.n_steps)])?;
+        at_least_one(&[
+            ("n_steps", self.n_steps),
+            ("value_epochs", self.value_epochs),
+            ("value_batch_size", self.value_batch_size),
+        ])?;
         grad_clip(self.max_grad_norm)?;
         schedule("lr_schedule", &self.lr_schedule)?;
         self.net()?;
