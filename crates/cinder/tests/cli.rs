@@ -1156,3 +1156,40 @@ fn init_from_starts_a_new_run_from_another_runs_networks() {
         "no snapshot there",
     );
 }
+
+#[test]
+fn critic_lr_zero_is_the_policys_and_any_other_value_is_the_critics_own() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    // progress.csv's learning columns (the clock's left out).
+    let learned = |dir: &Path| -> Vec<Vec<f64>> {
+        ["value_loss", "policy_loss", "eval_mean"]
+            .iter()
+            .map(|c| csv_column(dir, c))
+            .collect()
+    };
+    let run = |extra: &[&str]| {
+        let mut args = vec!["ppo", "--env", "CartPole-v1", "--steps", "512"];
+        args.extend([
+            "--set",
+            "n_envs=2",
+            "--set",
+            "lr=1e-3",
+            "--set",
+            "eval_every=1",
+        ]);
+        args.extend_from_slice(extra);
+        learned(&train_into(&runs, &args))
+    };
+    let tied = run(&[]);
+    assert_eq!(run(&["--set", "critic_lr=1e-3"]), tied);
+    assert_ne!(run(&["--set", "critic_lr=1e-2"]), tied);
+    rejects(
+        &["ddpg", "--env", "Pendulum-v1", "--set", "critic_lr=-1"],
+        "invalid setting `critic_lr` = -1",
+    );
+    rejects(
+        &["ppo", "--env", "CartPole-v1", "--set", "critic_lr=nan"],
+        "critic_lr",
+    );
+}

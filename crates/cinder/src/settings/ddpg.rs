@@ -3,7 +3,7 @@
 use cinder_offpolicy::{Ddpg, DdpgConfig, ExplorationNoise};
 use serde::{Deserialize, Serialize};
 
-use super::{OffPolicySettings, SettingsError, grad_clip, online_settings};
+use super::{OffPolicySettings, SettingsError, critic_lr, grad_clip, online_settings};
 
 /// Every setting of a DDPG run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,6 +19,8 @@ pub struct DdpgSettings {
     pub action_scaling: bool,
     /// `clip` or `none`.
     pub action_bound_method: String,
+    /// Learning rate of the critic (Tianshou's `critic_optim`); 0: the policy's `lr`.
+    pub critic_lr: f64,
 }
 
 impl DdpgSettings {
@@ -50,7 +52,7 @@ impl DdpgSettings {
             action_bound_clip,
             target_update_intvl: s.target_update_intvl,
             policy_lr: s.lr,
-            critic_lr: s.lr,
+            critic_lr: critic_lr(self.critic_lr, s.lr)?,
             max_grad_norm: grad_clip(s.max_grad_norm)?,
         })
     }
@@ -68,6 +70,7 @@ impl DdpgSettings {
             exploration_noise: ddpg.exploration_noise.to_string(),
             action_scaling: ddpg.action_scaling,
             action_bound_method: "clip".into(),
+            critic_lr: 0.0,
         }
     }
 }

@@ -53,7 +53,7 @@ pub use td3::Td3Settings;
 
 use crate::burn;
 use crate::policy::Trained;
-use values::{at_least_one, grad_clip, net, one_of, schedule};
+use values::{at_least_one, critic_lr, grad_clip, net, one_of, schedule};
 
 /// Errors resolving settings: each names the key or value at fault.
 #[derive(Debug, thiserror::Error)]

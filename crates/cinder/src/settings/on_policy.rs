@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, at_least_one,
-    grad_clip, net, on_policy_trained, one_of, schedule,
+    critic_lr, grad_clip, net, on_policy_trained, one_of, schedule,
 };
 use crate::policy::Trained;
 
@@ -31,8 +31,12 @@ pub struct OnPolicySettings {
     pub lambda: f64,
     /// Standardise advantages per rollout.
     pub standardize_adv: bool,
-    /// Learning rate (of the policy; of the critic too).
+    /// Learning rate of the policy (of the critic too unless `critic_lr` is set).
     pub lr: f64,
+    /// Learning rate of the critic's own optimiser (Pyrado's `GAE.lr`): PPO's, and A2C's and
+    /// PPO2's with `value_fit = "separate"` (otherwise they fit it with the policy's
+    /// optimiser); 0: `lr`.
+    pub critic_lr: f64,
     /// `constant`, `linear` or `exponential:<gamma>`.
     pub lr_schedule: String,
     /// Transitions per minibatch.
@@ -78,6 +82,7 @@ impl OnPolicySettings {
             lambda: 0.95,
             standardize_adv: true,
             lr: 3e-4,
+            critic_lr: 0.0,
             lr_schedule: "constant".into(),
             batch_size: 64,
             entropy_coeff: 0.0,
@@ -137,7 +142,7 @@ impl OnPolicySettings {
             lambda: self.lambda,
             standardize_adv: self.standardize_adv,
             max_grad_norm: self.grad_clip(),
-            lr: self.lr,
+            lr: critic_lr(self.critic_lr, self.lr)?,
             lr_schedule: schedule("lr_schedule", &self.lr_schedule)?,
             net: self.net()?,
             fit: one_of(
