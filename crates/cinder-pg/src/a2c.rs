@@ -139,7 +139,7 @@ impl OnPolicyLearner for A2c {
             estimates,
             fit_loss,
         } = self.critic.estimate(rollout, progress, &mut self.rng)?;
-        let value_loss_weight = self.critic.config().value_loss;
+        let value_loss_fn = self.critic.config().value_loss;
         let t = RolloutTensors::new(rollout, &estimates, &self.device);
         let lr = self
             .config
@@ -171,11 +171,7 @@ impl OnPolicyLearner for A2c {
             // The value term, unless the critic was fitted separately before.
             let value_loss = fit_loss.is_none().then(|| {
                 let values = joint.vfcn.forward(observations).flatten(0, 1);
-                value_loss_weight.weigh(
-                    (values - t.returns.clone().select(0, rows))
-                        .powi_scalar(2)
-                        .mean(),
-                )
+                value_loss_fn.between(values, t.returns.clone().select(0, rows))
             });
             let entropy = dist.entropy().mean();
             let mut loss = policy_loss.clone();

@@ -68,6 +68,11 @@ impl ValueLoss {
             Self::HalfMse => mean_squared_error.mul_scalar(0.5),
         }
     }
+
+    /// `c · mean((values − targets)²)`.
+    pub(crate) fn between(self, values: Tensor<1>, targets: Tensor<1>) -> Tensor<1> {
+        self.weigh((values - targets).powi_scalar(2).mean())
+    }
 }
 
 /// What the value function is fitted to.
@@ -169,7 +174,8 @@ pub struct Estimates {
 }
 
 /// The critic: value network, its optimiser and the GAE settings. Learners that fit it jointly
-/// with the policy (A2C, PPO2) step their own optimiser and leave this one unused.
+/// with the policy (A2C, PPO2) step their own optimiser and use this one only for a separate
+/// fit ([`CriticFit::Separate`]).
 pub struct Gae {
     vfcn: Mlp,
     optim: ModuleOptimizer,
@@ -208,7 +214,7 @@ impl Gae {
 
     /// Whether the value function is fitted before the policy update ([`CriticFit::Separate`]),
     /// so the learner's loss has no value term.
-    pub fn fits_separately(&self) -> bool {
+    fn fits_separately(&self) -> bool {
         matches!(self.config.fit, CriticFit::Separate { .. })
     }
 
@@ -237,7 +243,7 @@ impl Gae {
         let observations = matrix(&rollout.observations, n, &self.device);
         let targets = vector(&targets, &self.device);
         let lr = self.lr(progress);
-        let value_loss = self.config.value_loss;
+        let value_loss_fn = self.config.value_loss;
         let mut stats = StatMeans::<1>::default();
         for epoch in 0..num_epoch {
             let batches = minibatches(n, batch_size, rng, &self.device);
@@ -247,11 +253,7 @@ impl Gae {
                     .vfcn
                     .forward(observations.clone().select(0, rows.clone()))
                     .flatten(0, 1);
-                let loss = value_loss.weigh(
-                    (values - targets.clone().select(0, rows))
-                        .powi_scalar(2)
-                        .mean(),
-                );
+                let loss = value_loss_fn.between(values, targets.clone().select(0, rows));
                 if epoch + 1 == num_epoch {
                     stats.add([loss.clone()], count);
                 }
@@ -290,12 +292,13 @@ impl Gae {
             match self.config.standardizer {
                 Standardizer::Batch => standardize(&mut estimates.advantages),
                 Standardizer::Running => {
-                    self.advantage_stats.update(&estimates.advantages);
-                    let (mean, var) = (self.advantage_stats.mean[0], self.advantage_stats.var[0]);
-                    let std = var.sqrt();
-                    for a in &mut estimates.advantages {
-                        *a = ((f64::from(*a) - mean) / (std + 1e-8)) as f32;
-                    }
+                    let stats = &mut self.advantage_stats;
+                    stats.update(&estimates.advantages);
+                    standardize_with(
+                        &mut estimates.advantages,
+                        stats.mean[0],
+                        stats.var[0].sqrt(),
+                    );
                 }
             }
         }
@@ -405,10 +408,9 @@ impl Gae {
         self.load_state(snapshot)
     }
 
-    /// What the critic keeps besides its networks, for learners that save its value network
-    /// themselves (A2C, PPO2): its update count (the exponential schedule's clock) and the
-    /// advantages' running statistics (`critic_state.json`).
-    pub fn save_state(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
+    /// What the critic keeps besides its networks: its update count (the exponential
+    /// schedule's clock) and the advantages' running statistics (`critic_state.json`).
+    fn save_state(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
         Ok(save_json(
             snapshot,
             CRITIC_STATE,
@@ -418,7 +420,7 @@ impl Gae {
 
     /// Restores what [`Gae::save_state`] stored (snapshots written before it existed have
     /// none: the fresh state stays).
-    pub fn load_state(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
+    fn load_state(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
         if snapshot.contains(CRITIC_STATE) {
             (self.updates, self.advantage_stats) = load_json(snapshot, CRITIC_STATE)?;
         }
@@ -429,7 +431,8 @@ impl Gae {
 /// The snapshot file of the critic's update count and running statistics.
 const CRITIC_STATE: &str = "critic_state.json";
 
-/// `(x − mean) / (std + 1e-8)` in place.
+/// `(x − mean) / (std + 1e-8)` in place, with the mean and (population) standard deviation of
+/// `x`.
 pub(crate) fn standardize(x: &mut [f32]) {
     let n = x.len() as f64;
     if n < 2.0 {
@@ -441,7 +444,11 @@ pub(crate) fn standardize(x: &mut [f32]) {
         .map(|&v| (f64::from(v) - mean).powi(2))
         .sum::<f64>()
         / n;
-    let std = var.sqrt();
+    standardize_with(x, mean, var.sqrt());
+}
+
+/// `(x − mean) / (std + 1e-8)` in place.
+fn standardize_with(x: &mut [f32], mean: f64, std: f64) {
     for v in x {
         *v = ((f64::from(*v) - mean) / (std + 1e-8)) as f32;
     }

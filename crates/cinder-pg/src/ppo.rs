@@ -99,11 +99,13 @@ impl PpoConfig {
     }
 }
 
-/// How the value function is fitted: PPO's separate critic step or PPO2's joint, clipped one.
+/// Which optimiser steps on `L_V` in the minibatch loop: PPO's critic step or PPO2's joint,
+/// clipped one. (With the critic's separate fit, [`crate::gae::CriticFit::Separate`], there is
+/// no `L_V` in the loop.)
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum ValueFit {
-    /// `L_V` unclipped with weight 1, stepped by the critic's own optimiser.
-    Separate,
+pub(crate) enum ValueStep {
+    /// `L_V` unclipped, stepped by the critic's own optimiser.
+    Critic,
     /// `L_V` clipped like the ratio, weighted by `vfcn_coeff`, stepped with the policy by one
     /// optimiser; advantages always standardised.
     Joint {
@@ -118,7 +120,7 @@ pub struct Ppo {
     optim: ModuleOptimizer,
     critic: Gae,
     config: PpoConfig,
-    value_fit: ValueFit,
+    value_step: ValueStep,
     device: Device,
     rng: EnvRng,
     updates: usize,
@@ -128,13 +130,13 @@ impl Ppo {
     /// A fresh policy and critic for `setup`'s spaces; the setup's seed fixes the minibatch
     /// order.
     pub fn new(config: PpoConfig, setup: &Setup) -> Result<Self, AgentError> {
-        Self::with_value_fit(config, ValueFit::Separate, setup)
+        Self::with_value_step(config, ValueStep::Critic, setup)
     }
 
-    /// PPO with the value function fitted as `value_fit` says.
-    pub(crate) fn with_value_fit(
+    /// PPO with the value function fitted as `value_step` says.
+    pub(crate) fn with_value_step(
         config: PpoConfig,
-        value_fit: ValueFit,
+        value_step: ValueStep,
         setup: &Setup,
     ) -> Result<Self, AgentError> {
         config.validate()?;
@@ -152,7 +154,7 @@ impl Ppo {
             optim: adam(),
             critic,
             config,
-            value_fit,
+            value_step,
             device,
             rng: rng_from_seed(setup.seed),
             updates: 0,
@@ -166,9 +168,9 @@ impl Ppo {
 
     /// The snapshot file of [`Ppo::optim`]: the policy's optimiser, or PPO2's joint one.
     fn optim_file(&self) -> &'static str {
-        match self.value_fit {
-            ValueFit::Separate => "policy_optim.bpk",
-            ValueFit::Joint { .. } => "joint_optim.bpk",
+        match self.value_step {
+            ValueStep::Critic => "policy_optim.bpk",
+            ValueStep::Joint { .. } => "joint_optim.bpk",
         }
     }
 }
@@ -188,7 +190,7 @@ impl OnPolicyLearner for Ppo {
             mut estimates,
             fit_loss,
         } = self.critic.estimate(rollout, progress, &mut self.rng)?;
-        if let ValueFit::Joint { .. } = self.value_fit
+        if let ValueStep::Joint { .. } = self.value_step
             && !self.critic.config().standardize_adv
         {
             standardize(&mut estimates.advantages);
@@ -238,17 +240,17 @@ impl OnPolicyLearner for Ppo {
                 let values =
                     (fit_loss.is_none()).then(|| joint.vfcn.forward(observations).flatten(0, 1));
                 let returns = t.returns.clone().select(0, rows.clone());
-                let value_loss = self.critic.config().value_loss;
+                let value_loss_fn = self.critic.config().value_loss;
                 // PPO adds `L_V` as is (no scaling op); PPO2 weights it by `vfcn_coeff`.
-                let value = values.map(|values| match self.value_fit {
-                    ValueFit::Separate => {
-                        let loss = value_loss.weigh((values - returns).powi_scalar(2).mean());
+                let value = values.map(|values| match self.value_step {
+                    ValueStep::Critic => {
+                        let loss = value_loss_fn.between(values, returns);
                         (loss.clone(), loss)
                     }
-                    ValueFit::Joint { vfcn_coeff } => {
+                    ValueStep::Joint { vfcn_coeff } => {
                         let old = t.old_values.clone().select(0, rows);
                         let clipped = old.clone() + (values.clone() - old).clamp(-eps, eps);
-                        let loss = value_loss.weigh(
+                        let loss = value_loss_fn.weigh(
                             (values - returns.clone())
                                 .powi_scalar(2)
                                 .max_pair((clipped - returns).powi_scalar(2))
@@ -277,8 +279,8 @@ impl OnPolicyLearner for Ppo {
 
                 // One backward pass; gradient clipping happens in each step.
                 let mut grads = loss.backward();
-                joint = match self.value_fit {
-                    ValueFit::Separate => {
+                joint = match self.value_step {
+                    ValueStep::Critic => {
                         let mut policy_grads =
                             GradientsParams::from_module(&mut grads, &joint.policy);
                         gradient.transform(&joint.policy, &mut policy_grads)?;
@@ -296,7 +298,7 @@ impl OnPolicyLearner for Ppo {
                             },
                         }
                     }
-                    ValueFit::Joint { .. } => {
+                    ValueStep::Joint { .. } => {
                         let mut joint_grads = GradientsParams::from_module(&mut grads, &joint);
                         gradient.transform(&joint.policy, &mut joint_grads)?;
                         step(joint, joint_grads, &mut self.optim, lr, max_grad_norm)?
@@ -337,9 +339,9 @@ impl OnPolicyLearner for Ppo {
         save_optim(snapshot, self.optim_file(), &self.optim)?;
         save_counters(snapshot, "counters.bin", &[self.updates]);
         save_json(snapshot, RNG_FILE, &self.rng)?;
-        match self.value_fit {
-            ValueFit::Separate => self.critic.save(snapshot),
-            ValueFit::Joint { .. } => self.critic.save_beside_joint(snapshot),
+        match self.value_step {
+            ValueStep::Critic => self.critic.save(snapshot),
+            ValueStep::Joint { .. } => self.critic.save_beside_joint(snapshot),
         }
     }
 
@@ -348,9 +350,9 @@ impl OnPolicyLearner for Ppo {
         let optim = load_optim(snapshot, self.optim_file(), self.optim.clone())?;
         let [updates] = load_counters(snapshot, "counters.bin")?;
         let rng = load_json(snapshot, RNG_FILE)?;
-        match self.value_fit {
-            ValueFit::Separate => self.critic.load(snapshot)?,
-            ValueFit::Joint { .. } => self.critic.load_beside_joint(snapshot)?,
+        match self.value_step {
+            ValueStep::Critic => self.critic.load(snapshot)?,
+            ValueStep::Joint { .. } => self.critic.load_beside_joint(snapshot)?,
         }
         self.policy = policy;
         self.optim = optim;

@@ -13,7 +13,7 @@ use cinder_core::Snapshot;
 use cinder_data::Rollout;
 
 use crate::gae::Gae;
-use crate::ppo::{Ppo, PpoConfig, ValueFit};
+use crate::ppo::{Ppo, PpoConfig, ValueStep};
 
 /// PPO2's hyper-parameters: PPO's plus the value-loss weight.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,10 +49,10 @@ impl Ppo2 {
     /// order.
     pub fn new(config: Ppo2Config, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let fit = ValueFit::Joint {
+        let fit = ValueStep::Joint {
             vfcn_coeff: config.vfcn_coeff,
         };
-        let ppo = Ppo::with_value_fit(config.ppo, fit, setup)?;
+        let ppo = Ppo::with_value_step(config.ppo, fit, setup)?;
         Ok(Self(ppo))
     }
 

@@ -3,7 +3,7 @@
 use cinder_offpolicy::{Ddpg, DdpgConfig, ExplorationNoise};
 use serde::{Deserialize, Serialize};
 
-use super::{OffPolicySettings, SettingsError, critic_lr, grad_clip, online_settings};
+use super::{OffPolicySettings, SettingsError, critic_lr, grad_clip, one_of, online_settings};
 
 /// Every setting of a DDPG run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,15 +35,11 @@ impl DdpgSettings {
                     self.exploration_noise
                 ))
             })?;
-        let action_bound_clip = match self.action_bound_method.as_str() {
-            "clip" => true,
-            "none" => false,
-            other => {
-                return Err(SettingsError::Invalid(format!(
-                    "invalid setting `action_bound_method` = \"{other}\": expected clip or none"
-                )));
-            }
-        };
+        let action_bound_clip = one_of(
+            "action_bound_method",
+            &self.action_bound_method,
+            &[("clip", true), ("none", false)],
+        )?;
         Ok(DdpgConfig {
             net: s.net()?,
             tau: self.tau,

@@ -35,15 +35,8 @@ pub(super) fn one_of<T: Copy>(
 
 /// The settings `hidden` and `activation` (`tanh` or `relu`) as a network shape.
 pub(super) fn net(hidden: &[usize], activation: &str) -> Result<NetConfig, SettingsError> {
-    let activation = match activation {
-        "tanh" => Activation::Tanh,
-        "relu" => Activation::Relu,
-        other => {
-            return Err(SettingsError::Invalid(format!(
-                "invalid setting `activation` = \"{other}\": expected tanh or relu"
-            )));
-        }
-    };
+    let choices = [("tanh", Activation::Tanh), ("relu", Activation::Relu)];
+    let activation = one_of("activation", activation, &choices)?;
     Ok(NetConfig::new(hidden, activation))
 }
 
