@@ -15,7 +15,7 @@ use cinder::data::{Dataset, Noise, Noisy, record};
 use cinder::envs::make;
 use cinder::nn::{Activation, NetConfig, parse_device};
 use cinder::offline::{Bc, BcConfig, Offline, OfflineConfig, minari};
-use cinder::offpolicy::{OffPolicy, ReplayConfig, Sac, SacConfig};
+use cinder::offpolicy::{OffPolicy, ReplayConfig, Sac, SacConfig, Sides};
 use cinder::train::{Every, RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -61,10 +61,9 @@ fn collect(device: &cinder::burn::tensor::Device) -> Result<Dataset, Box<dyn std
     let setup = Setup::new(&envs, device, device, 0);
     let sac = Sac::new(
         SacConfig {
-            lr: 1e-3,
+            sides: Sides::tied(NetConfig::new(&[256, 256], Activation::Relu), 1e-3, None),
             entropy_coeff_init: 1.0,
             standardize_rew: false,
-            max_grad_norm: None,
             ..SacConfig::default()
         },
         &setup,

@@ -8,7 +8,7 @@ use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::envs::make;
 use cinder::nn::{Activation, NetConfig, parse_device};
-use cinder::offpolicy::{Ddpg, DdpgConfig, OffPolicy, ReplayConfig};
+use cinder::offpolicy::{Ddpg, DdpgConfig, OffPolicy, ReplayConfig, Sides};
 use cinder::train::{Every, RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = TrainConfig::steps(20_000, Every::Iterations(5000));
     let ddpg = Ddpg::new(
         DdpgConfig {
-            net: NetConfig::new(&[400, 300], Activation::Relu),
+            sides: Sides::tied(NetConfig::new(&[400, 300], Activation::Relu), 1e-3, None),
             ..DdpgConfig::default()
         },
         &setup,

@@ -8,8 +8,8 @@
 use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::envs::make;
-use cinder::nn::parse_device;
-use cinder::offpolicy::{OffPolicy, ReplayConfig, Sac, SacConfig};
+use cinder::nn::{Activation, NetConfig, parse_device};
+use cinder::offpolicy::{OffPolicy, ReplayConfig, Sac, SacConfig, Sides};
 use cinder::train::{Every, RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,10 +24,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = TrainConfig::steps(20_000, Every::Iterations(5000));
     let sac = Sac::new(
         SacConfig {
-            lr: 1e-3,
+            sides: Sides::tied(NetConfig::new(&[256, 256], Activation::Relu), 1e-3, None),
             entropy_coeff_init: 1.0,
             standardize_rew: false,
-            max_grad_norm: None,
             ..SacConfig::default()
         },
         &setup,

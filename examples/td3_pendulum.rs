@@ -9,7 +9,7 @@ use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::envs::make;
 use cinder::nn::{Activation, NetConfig, parse_device};
-use cinder::offpolicy::{DdpgConfig, OffPolicy, ReplayConfig, Td3, Td3Config};
+use cinder::offpolicy::{DdpgConfig, OffPolicy, ReplayConfig, Sides, Td3, Td3Config};
 use cinder::train::{Every, RunLogger, TrainConfig, train};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let td3 = Td3::new(
         Td3Config {
             ddpg: DdpgConfig {
-                net: NetConfig::new(&[400, 300], Activation::Relu),
+                sides: Sides::tied(NetConfig::new(&[400, 300], Activation::Relu), 1e-3, None),
                 ..DdpgConfig::default()
             },
             ..Td3Config::default()

@@ -8,9 +8,12 @@
 //! - the Huber loss (smooth L1, δ = 1) of TD errors;
 //! - the discrete action space a Q-learner needs ([`discrete_action_count`]).
 
-use burn::tensor::{Bool, Tensor};
+use std::ops::Range;
+
+use burn::tensor::{Bool, Device, Tensor};
 use cinder_core::Space;
 use cinder_nn::Mlp;
+use cinder_nn::tensors::flags;
 
 use cinder_policy::{Head, Imitator};
 
@@ -39,6 +42,20 @@ pub fn discrete_action_count(
     Ok(num_actions)
 }
 
+/// Refuses to export a Q-learner whose masks come with the observations (`action_mask`): an
+/// exported network takes the environment's masks only.
+pub fn check_exportable(action_mask: bool) -> Result<(), AgentError> {
+    match action_mask {
+        false => Ok(()),
+        true => Err(AgentError::InvalidParameter {
+            name: "action_mask",
+            value: "true".into(),
+            expected: "false to export: masks carried in the observations are not part of an \
+                       exported network (environment masks are)",
+        }),
+    }
+}
+
 /// A value so low that a masked action never wins a max.
 const MASKED_Q: f64 = -1e9;
 
@@ -54,6 +71,29 @@ pub fn action_mask(observations: &Tensor<2>, num_actions: usize) -> Tensor<2, Bo
 /// `q` with disallowed actions set so low that no max picks them.
 pub fn mask_q(q: Tensor<2>, allowed: &Tensor<2, Bool>) -> Tensor<2> {
     q.mask_fill(allowed.clone().bool_not(), MASKED_Q)
+}
+
+/// The actions allowed in the next states of a minibatch's `rows`, or none when nothing masks
+/// them: the environments' masks stored with the next states (`next_masks`, all rows of the
+/// minibatch) and, with `carried`, the last `num_actions` values of each next observation; on
+/// `device`.
+pub fn next_action_mask(
+    next_observations: &Tensor<2>,
+    next_masks: Option<&[bool]>,
+    rows: Range<usize>,
+    num_actions: usize,
+    carried: bool,
+    device: &Device,
+) -> Option<Tensor<2, Bool>> {
+    let carried = carried.then(|| action_mask(next_observations, num_actions));
+    let stored = next_masks.map(|masks| {
+        let flat = &masks[rows.start * num_actions..rows.end * num_actions];
+        flags(flat, rows.len(), device)
+    });
+    match (carried, stored) {
+        (Some(carried), Some(stored)) => Some(carried.bool_and(stored)),
+        (carried, stored) => carried.or(stored),
+    }
 }
 
 /// The allowed actions of one host observation (all of `0..num_actions` without a mask).

@@ -5,7 +5,7 @@
 use burn::module::Module;
 use burn::tensor::Device;
 use cinder_agent::batch::{continuous_actions, discrete_actions};
-use cinder_agent::q::{action_mask, allowed_actions, huber, next_state_values};
+use cinder_agent::q::{action_mask, allowed_actions, huber, next_action_mask, next_state_values};
 use cinder_agent::{
     ActionScale, AgentError, DeterministicPolicy, Policy, PolicyActor, PolicyConfig, SquashedPolicy,
 };
@@ -102,6 +102,70 @@ fn next_state_values_match_the_host_max_double_q_and_masks() {
             "double {is_double}, masked {masked}: {got:?} vs {expected:?}"
         );
     }
+}
+
+#[test]
+fn next_action_masks_combine_the_stored_and_the_carried_masks_row_by_row() {
+    let device = test_device();
+    // Three rows of two features and a carried mask of three actions.
+    let obs = [
+        0.3, 0.1, 1.0, 0.0, 1.0, //
+        0.2, 0.4, 0.0, 1.0, 1.0, //
+        0.5, 0.6, 1.0, 1.0, 0.0,
+    ];
+    let next = matrix(&obs, 3, &device);
+    let stored = [
+        true, true, false, //
+        true, true, true, //
+        false, true, true,
+    ];
+    let read = |mask: Option<burn::tensor::Tensor<2, burn::tensor::Bool>>| {
+        mask.map(|m| m.into_data().iter::<bool>().collect::<Vec<_>>())
+    };
+    let (t, f) = (true, false);
+    assert_eq!(
+        read(next_action_mask(&next, None, 0..3, 3, false, &device)),
+        None
+    );
+    assert_eq!(
+        read(next_action_mask(&next, None, 0..3, 3, true, &device)),
+        Some(vec![t, f, t, f, t, t, t, t, f])
+    );
+    assert_eq!(
+        read(next_action_mask(
+            &next,
+            Some(&stored),
+            0..3,
+            3,
+            false,
+            &device
+        )),
+        Some(stored.to_vec())
+    );
+    assert_eq!(
+        read(next_action_mask(
+            &next,
+            Some(&stored),
+            0..3,
+            3,
+            true,
+            &device
+        )),
+        Some(vec![t, f, f, f, t, t, f, t, f])
+    );
+    // Rows 1..3 of the minibatch: the stored masks of those rows.
+    let tail = matrix(&obs[5..], 2, &device);
+    assert_eq!(
+        read(next_action_mask(
+            &tail,
+            Some(&stored),
+            1..3,
+            3,
+            true,
+            &device
+        )),
+        Some(vec![f, t, t, f, t, f])
+    );
 }
 
 #[test]

@@ -16,9 +16,10 @@ use cinder_agent::{AgentError, Exported, Learned, ReplayLearner, Setup};
 use cinder_core::seeding::{EnvRng, rng_from_seed};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Snapshot, Space};
 use cinder_data::ReplayBatch;
-use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
+use cinder_nn::persist::{load_counters, load_module, load_optim, save_counters};
+use cinder_nn::persist::{save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{Activation, NetConfig, adam, descend};
+use cinder_nn::{Activation, NetConfig, Schedule, adam, descend};
 
 /// BC's hyper-parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +28,8 @@ pub struct BcConfig {
     pub net: NetConfig,
     /// Adam learning rate.
     pub lr: f64,
+    /// Learning-rate schedule over the updates (Tianshou's `lr_scheduler`).
+    pub lr_schedule: Schedule,
     /// Global gradient-norm clip, or none.
     pub max_grad_norm: Option<f64>,
 }
@@ -37,6 +40,7 @@ impl Default for BcConfig {
         Self {
             net: NetConfig::new(&[64, 64], Activation::Relu),
             lr: 1e-3,
+            lr_schedule: Schedule::Constant,
             max_grad_norm: None,
         }
     }
@@ -46,9 +50,13 @@ impl BcConfig {
     /// Checks every parameter.
     pub fn validate(&self) -> Result<(), AgentError> {
         check_positive("lr", self.lr)?;
+        self.lr_schedule.validate("lr_schedule")?;
         check_max_grad_norm(self.max_grad_norm)
     }
 }
+
+/// The snapshot file of BC's update count (the exponential schedule's step).
+const COUNTERS_FILE: &str = "counters.bin";
 
 /// The cloned policy, by action kind.
 #[derive(Module, Debug)]
@@ -65,6 +73,7 @@ pub struct Bc {
     optim: ModuleOptimizer,
     device: Device,
     scale: Option<ActionScale>,
+    updates: usize,
 }
 
 /// The policy's acting copy.
@@ -120,6 +129,7 @@ impl Bc {
             device,
             scale,
             config,
+            updates: 0,
         })
     }
 
@@ -161,7 +171,7 @@ impl Actor for Bc {
 }
 
 impl ReplayLearner for Bc {
-    fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, AgentError> {
+    fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {
         let t = matrix(&batch.observations, batch.len(), &self.device);
         let loss = match &self.policy {
             Cloned::Discrete(policy) => {
@@ -183,13 +193,15 @@ impl ReplayLearner for Bc {
             }
         };
         let mut grads = loss.backward();
+        let config = &self.config;
         self.policy = descend(
             self.policy.clone(),
             &mut grads,
             &mut self.optim,
-            self.config.lr,
-            self.config.max_grad_norm,
+            config.lr_schedule.value(config.lr, progress, self.updates),
+            config.max_grad_norm,
         )?;
+        self.updates += 1;
         Ok(Learned {
             stats: loss.detach().inner(),
             td_errors: None,
@@ -221,14 +233,21 @@ impl ReplayLearner for Bc {
     fn save(&self, snapshot: &mut Snapshot) -> Result<(), AgentError> {
         save_module(snapshot, "policy.bpk", &self.policy)?;
         save_optim(snapshot, "policy_optim.bpk", &self.optim)?;
+        save_counters(snapshot, COUNTERS_FILE, &[self.updates]);
         Ok(())
     }
 
+    /// Snapshots written before BC counted its updates have no counter file: 0.
     fn load(&mut self, snapshot: &Snapshot) -> Result<(), AgentError> {
         let policy = load_module(snapshot, "policy.bpk", self.policy.clone())?;
         let optim = load_optim(snapshot, "policy_optim.bpk", self.optim.clone())?;
+        let [updates] = match snapshot.contains(COUNTERS_FILE) {
+            true => load_counters(snapshot, COUNTERS_FILE)?,
+            false => [0],
+        };
         self.policy = policy;
         self.optim = optim;
+        self.updates = updates;
         self.sync();
         Ok(())
     }

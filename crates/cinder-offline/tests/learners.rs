@@ -66,8 +66,52 @@ fn bcq_allows_actions_at_least_tau_times_as_likely_as_the_best() {
     assert_eq!(allowed(0.3), [t, t, f, f, t, t]);
     assert_eq!(allowed(0.6), [t, f, f, f, t, t]);
     assert_eq!(allowed(0.8), [t, f, f, f, t, f]);
-    // τ = 1 keeps the most likely action only.
+    // τ = 1 keeps the most likely action only; τ = 0 filters nothing (Tianshou's [0, 1)).
     assert_eq!(allowed(1.0), [t, f, f, f, t, f]);
+    assert_eq!(allowed(0.0), [t, t, t, t, t, t]);
+    let with_tau = |tau| BcqConfig {
+        unlikely_action_threshold: tau,
+        ..BcqConfig::default()
+    };
+    assert!(with_tau(0.0).validate().is_ok());
+    for bad in [-0.1, 1.5, f64::NAN] {
+        let error = with_tau(bad).validate().unwrap_err().to_string();
+        assert!(error.contains("unlikely_action_threshold"), "{error}");
+    }
+}
+
+#[test]
+fn bcq_never_acts_against_the_masks_carried_in_the_observations() {
+    let _turn = device_stream_turn();
+    let config = BcqConfig {
+        action_mask: true,
+        eval_eps: 0.5,
+        unlikely_action_threshold: 0.0,
+        ..BcqConfig::default()
+    };
+    // CartPole's four observation values: the last two are the mask of its two actions.
+    let mut bcq = Bcq::new(config, &setup("CartPole-v1", 3)).unwrap();
+    let rows = 64;
+    let obs: Vec<f32> = (0..rows)
+        .flat_map(|i| {
+            let only = (i % 2) as f32;
+            [0.1 * i as f32, -0.2, 1.0 - only, only]
+        })
+        .collect();
+    for mode in [ActMode::Greedy, ActMode::Explore, ActMode::Random] {
+        let acted = bcq.act(&obs, rows, mode).unwrap();
+        let ActionBatch::Discrete(actions) = acted.actions else {
+            panic!("discrete actions")
+        };
+        let expected: Vec<usize> = (0..rows).map(|i| i % 2).collect();
+        assert_eq!(actions, expected, "{mode:?}");
+    }
+    // No allowed action: an error naming the environment, not a panic.
+    let error = bcq
+        .act(&[0.0, 0.0, 0.0, 0.0], 1, ActMode::Greedy)
+        .unwrap_err();
+    assert!(error.to_string().contains("allows no action"), "{error}");
+    assert!(bcq.graph().is_err(), "carried masks are not exportable");
 }
 
 #[test]

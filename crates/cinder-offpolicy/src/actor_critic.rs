@@ -7,11 +7,14 @@
 //! hands each loss to [`ActorCritic::critic_step`] or [`ActorCritic::policy_step`], which
 //! differentiate it over the two halves of the minibatch on two threads and step the
 //! optimiser ([`descend_halves`]); the policy's step runs beside the critics' target update.
+//! Each side has its own layers, learning rate and gradient clip ([`Sides`]; Tianshou's
+//! separate `actor` / `critic` modules and optimisers), one schedule moving both rates.
 
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 use cinder_agent::batch::continuous_actions;
+use cinder_agent::error::{check, check_positive};
 use cinder_agent::{
     ActionScale, AgentError, BatchTensors, DeterministicPolicy, Learned, Setup, SquashedPolicy,
 };
@@ -22,9 +25,69 @@ use cinder_nn::persist::{RNG_FILE, load_counters, load_json, load_module, load_o
 use cinder_nn::persist::{save_counters, save_json, save_module, save_optim};
 use cinder_nn::tensors::matrix;
 use cinder_nn::{
-    Descent, EnsembleMlp, Half, Mlp, NetConfig, adam, add_up, descend_halves,
+    Descent, EnsembleMlp, Half, Mlp, NetConfig, Schedule, adam, add_up, descend_halves,
     descend_halves_beside, soft_update,
 };
+
+/// One side of the skeleton (the policy, or the critics): its hidden layers, its Adam learning
+/// rate and its global gradient-norm clip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Side {
+    /// Hidden layers (each critic of an ensemble has these).
+    pub net: NetConfig,
+    /// Adam learning rate before the schedule.
+    pub lr: f64,
+    /// Global gradient-norm clip, or none.
+    pub max_grad_norm: Option<f64>,
+}
+
+/// How the policy and the critics are built and optimised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sides {
+    /// The policy (Tianshou's `actor` and `actor_optim`).
+    pub policy: Side,
+    /// The critics (`critic` / `critic_optim`).
+    pub critic: Side,
+    /// The schedule of both learning rates, stepped per update (Pyrado's `lr_scheduler`).
+    pub lr_schedule: Schedule,
+}
+
+impl Sides {
+    /// Both sides with the layers `net`, the rate `lr` and the clip `max_grad_norm`; constant
+    /// rates.
+    pub fn tied(net: NetConfig, lr: f64, max_grad_norm: Option<f64>) -> Self {
+        let side = Side {
+            net,
+            lr,
+            max_grad_norm,
+        };
+        Self {
+            policy: side.clone(),
+            critic: side,
+            lr_schedule: Schedule::Constant,
+        }
+    }
+
+    /// Checks the rates, the clips and the schedule (named as the CLI's settings).
+    pub fn validate(&self) -> Result<(), AgentError> {
+        check_positive("lr", self.policy.lr)?;
+        check_positive("critic_lr", self.critic.lr)?;
+        for (name, clip) in [
+            ("max_grad_norm", self.policy.max_grad_norm),
+            ("critic_max_grad_norm", self.critic.max_grad_norm),
+        ] {
+            if let Some(clip) = clip {
+                check(name, clip, clip > 0.0, "positive, or none")?;
+            }
+        }
+        Ok(self.lr_schedule.validate("lr_schedule")?)
+    }
+
+    /// `side`'s learning rate after `updates` updates, `progress` of the budget used.
+    pub fn lr(&self, side: &Side, progress: f64, updates: usize) -> f64 {
+        self.lr_schedule.value(side.lr, progress, updates)
+    }
+}
 
 /// A policy network of the skeleton: `[-1, 1]^d` actions from an MLP.
 pub trait PolicyNet: Module + Sync {
@@ -176,6 +239,7 @@ pub struct ActorCritic<P, C> {
     pub nets: Nets<P, C>,
     policy_optim: ModuleOptimizer,
     critic_optim: ModuleOptimizer,
+    sides: Sides,
     /// The policy's copy on the acting device (refreshed at the end of every iteration).
     pub acting: P,
     /// The action box ↔ `[-1, 1]^d`.
@@ -191,20 +255,21 @@ pub struct ActorCritic<P, C> {
 
 impl<P: PolicyNet, C: Critics> ActorCritic<P, C> {
     /// The skeleton of `learner` (named in errors) for `setup`'s bounded box action space:
-    /// the policy, then the critics (the initial weights are drawn in that order), all with
-    /// the hidden layers of `net`; the targets start as copies. The setup's seed drives
-    /// the host generator.
+    /// the policy, then the critics (the initial weights are drawn in that order), each with
+    /// its side's hidden layers; the targets start as copies. The setup's seed drives the host
+    /// generator.
     pub fn new(
         learner: &str,
         setup: &Setup,
         with_policy_target: bool,
-        net: &NetConfig,
+        sides: &Sides,
     ) -> Result<Self, AgentError> {
+        sides.validate()?;
         let scale = ActionScale::for_space(learner, &setup.action_space)?;
         let device = setup.device.clone().autodiff();
         let (observations, actions) = (setup.observation_dim(), scale.dim());
-        let policy = P::build(observations, actions, net, &device)?;
-        let critics = C::build(observations + actions, net, &device)?;
+        let policy = P::build(observations, actions, &sides.policy.net, &device)?;
+        let critics = C::build(observations + actions, &sides.critic.net, &device)?;
         Ok(Self {
             acting: policy.valid().to_device(&setup.act_device),
             nets: Nets {
@@ -215,6 +280,7 @@ impl<P: PolicyNet, C: Critics> ActorCritic<P, C> {
             },
             policy_optim: adam(),
             critic_optim: adam(),
+            sides: sides.clone(),
             scale,
             device,
             act_device: setup.act_device.clone(),
@@ -241,23 +307,29 @@ impl<P: PolicyNet, C: Critics> ActorCritic<P, C> {
         Ok((tensors, matrix(&unit, batch.len(), &self.device)))
     }
 
+    /// The policy's learning rate now, `progress` of the budget used.
+    pub fn policy_lr(&self, progress: f64) -> f64 {
+        self.sides.lr(&self.sides.policy, progress, self.updates)
+    }
+
     /// One critic step: `loss(nets, critics, half)` of each half of a `rows`-row minibatch,
-    /// differentiated with respect to the critics' fork it is given.
+    /// differentiated with respect to the critics' fork it is given, at the critics' rate
+    /// and clip (`progress` of the budget used).
     pub fn critic_step<F>(
         &mut self,
         rows: usize,
-        lr: f64,
-        max_grad_norm: Option<f64>,
+        progress: f64,
         loss: F,
     ) -> Result<CriticStats, AgentError>
     where
         F: Fn(&Nets<P, C>, C, &Half) -> CriticLoss + Sync,
     {
         let nets = &self.nets;
+        let critic = &self.sides.critic;
         let descent = Descent {
             optim: &mut self.critic_optim,
-            lr,
-            max_grad_norm,
+            lr: self.sides.lr(critic, progress, self.updates),
+            max_grad_norm: critic.max_grad_norm,
         };
         let (critics, parts) =
             descend_halves(nets.critics.clone(), &self.device, rows, descent, |c, h| {
@@ -278,15 +350,14 @@ impl<P: PolicyNet, C: Critics> ActorCritic<P, C> {
     }
 
     /// One policy step through the critics (held fixed): `loss(critics, policy, half)` as in
-    /// [`ActorCritic::critic_step`], with whatever else the half gives back. With
-    /// `move_targets`, the critics' targets move by `tau` on another thread while the policy
-    /// steps, then the policy's target (if any) follows the stepped policy. Returns the
-    /// policy's loss and the halves' extras.
+    /// [`ActorCritic::critic_step`], with whatever else the half gives back, at the policy's
+    /// rate and clip. With `move_targets`, the critics' targets move by `tau` on another
+    /// thread while the policy steps, then the policy's target (if any) follows the stepped
+    /// policy. Returns the policy's loss and the halves' extras.
     pub fn policy_step<S, F>(
         &mut self,
         rows: usize,
-        lr: f64,
-        max_grad_norm: Option<f64>,
+        progress: f64,
         (move_targets, tau): (bool, f64),
         loss: F,
     ) -> Result<(Tensor<1>, Vec<S>), AgentError>
@@ -294,12 +365,13 @@ impl<P: PolicyNet, C: Critics> ActorCritic<P, C> {
         S: Send,
         F: Fn(&C, P, &Half) -> (Tensor<1>, S) + Sync,
     {
+        let lr = self.policy_lr(progress);
         let nets = &self.nets;
         let critics = nets.critics.clone().no_grad();
         let descent = Descent {
             optim: &mut self.policy_optim,
             lr,
-            max_grad_norm,
+            max_grad_norm: self.sides.policy.max_grad_norm,
         };
         let (policy, parts, critic_targets) = descend_halves_beside(
             nets.policy.clone(),
@@ -374,6 +446,7 @@ impl<P: PolicyNet, C: Critics> ActorCritic<P, C> {
             },
             policy_optim: load_optim(snapshot, "policy_optim.bpk", self.policy_optim.clone())?,
             critic_optim: load_optim(snapshot, "critic_optim.bpk", self.critic_optim.clone())?,
+            sides: self.sides.clone(),
             scale: self.scale.clone(),
             device: self.device.clone(),
             act_device: self.act_device.clone(),

@@ -12,21 +12,22 @@
 //! exploration noise, bounded and scaled onto the action box ([`NoisyActing`]). Tianshou
 //! calls the policy network the "actor"; here it is the `policy`.
 
-use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
+use cinder_agent::error::{check_count, check_unit_interval};
 use cinder_agent::{AgentError, DeterministicPolicy, Exported, Learned, ReplayLearner, Setup};
 use cinder_core::Snapshot;
 use cinder_data::ReplayBatch;
 use cinder_nn::{Activation, Mlp, NetConfig};
 
-use crate::actor_critic::{ActorCritic, CriticLoss, Critics};
+use crate::actor_critic::{ActorCritic, CriticLoss, Critics, Sides};
 use crate::noise::{ExplorationNoise, NoisyActing, noisy_actor};
 
 /// DDPG's own hyper-parameters (the replay loop's, `gamma` and `estimation_step` among them,
 /// are in [`ReplayConfig`](crate::ReplayConfig)). Defaults are Tianshou's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DdpgConfig {
-    /// Hidden layers of policy and critic.
-    pub net: NetConfig,
+    /// Layers, learning rates (Tianshou's `actor_optim` and `critic_optim`), their schedule
+    /// and gradient clips of the policy and the critic.
+    pub sides: Sides,
     /// Weight of the trained networks in the target update.
     pub tau: f64,
     /// Exploration noise (Gaussian σ = 0.1 by default).
@@ -38,26 +39,17 @@ pub struct DdpgConfig {
     pub action_bound_clip: bool,
     /// Gradient updates between two target updates.
     pub target_update_intvl: usize,
-    /// Adam learning rate of the policy (Tianshou's `actor_optim`).
-    pub policy_lr: f64,
-    /// Adam learning rate of the critic.
-    pub critic_lr: f64,
-    /// Global gradient-norm clip of each network, or none.
-    pub max_grad_norm: Option<f64>,
 }
 
 impl Default for DdpgConfig {
     fn default() -> Self {
         Self {
-            net: NetConfig::new(&[256, 256], Activation::Relu),
+            sides: Sides::tied(NetConfig::new(&[256, 256], Activation::Relu), 1e-3, None),
             tau: 0.005,
             exploration_noise: ExplorationNoise::Gaussian { sigma: 0.1 },
             action_scaling: true,
             action_bound_clip: true,
             target_update_intvl: 1,
-            policy_lr: 1e-3,
-            critic_lr: 1e-3,
-            max_grad_norm: None,
         }
     }
 }
@@ -67,9 +59,7 @@ impl DdpgConfig {
     pub fn validate(&self) -> Result<(), AgentError> {
         check_unit_interval("tau", self.tau)?;
         check_count("target_update_intvl", self.target_update_intvl)?;
-        check_positive("policy_lr", self.policy_lr)?;
-        check_positive("critic_lr", self.critic_lr)?;
-        check_max_grad_norm(self.max_grad_norm)
+        self.sides.validate()
     }
 }
 
@@ -86,7 +76,7 @@ impl Ddpg {
     /// the noise.
     pub fn new(config: DdpgConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let ac = ActorCritic::new("DDPG", setup, true, &config.net)?;
+        let ac = ActorCritic::new("DDPG", setup, true, &config.sides)?;
         Ok(Self {
             acting: NoisyActing::of(&config),
             ac,
@@ -98,18 +88,14 @@ impl Ddpg {
 noisy_actor!(Ddpg);
 
 impl ReplayLearner for Ddpg {
-    fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, AgentError> {
+    fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {
         let (t, buffer_actions) = self
             .ac
             .minibatch("DDPG", batch, self.config.action_scaling)?;
-        let (rows, lr, clip) = (
-            batch.len(),
-            self.config.critic_lr,
-            self.config.max_grad_norm,
-        );
+        let rows = batch.len();
 
         // Critic: y = R + γ^k (1 − d) Q'(s', μ'(s')), loss mean(w (Q(s, a) − y)²).
-        let critic = self.ac.critic_step(rows, lr, clip, |nets, critic, half| {
+        let critic = self.ac.critic_step(rows, progress, |nets, critic, half| {
             let t = t.half(half);
             let policy_target = nets
                 .policy_target
@@ -128,10 +114,10 @@ impl ReplayLearner for Ddpg {
 
         // Policy: −mean(Q(s, μ(s))) through the updated critic; targets every interval.
         let moves = (self.ac.updates + 1).is_multiple_of(self.config.target_update_intvl);
-        let (lr, targets) = (self.config.policy_lr, (moves, self.config.tau));
+        let targets = (moves, self.config.tau);
         let (policy_loss, _) =
             self.ac
-                .policy_step(rows, lr, clip, targets, |critic, policy, half| {
+                .policy_step(rows, progress, targets, |critic, policy, half| {
                     let observations = half.of(&t.observations);
                     let actions = policy.forward(observations.clone());
                     let q = critic.q_values(observations, actions);

@@ -24,13 +24,15 @@ use cinder_agent::batch::discrete_actions;
 use cinder_agent::error::{
     check, check_count, check_max_grad_norm, check_positive, check_unit_interval,
 };
-use cinder_agent::q::{action_mask, allowed_actions, discrete_action_count, greedy_graph, huber};
+use cinder_agent::q::{
+    allowed_actions, check_exportable, discrete_action_count, greedy_graph, huber, next_action_mask,
+};
 use cinder_agent::q_learning::{q_taken, td_error};
 use cinder_agent::{AgentError, BatchTensors, Exported, Learned, QLearning, ReplayLearner, Setup};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Observed, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::halves::{Descent, add_up, descend_halves};
-use cinder_nn::tensors::{flags, indices, matrix, read_floats};
+use cinder_nn::tensors::{indices, matrix, read_floats};
 use cinder_nn::{Activation, Mlp, NetConfig, Schedule, rmsprop};
 use cinder_train::Metric;
 
@@ -220,18 +222,14 @@ impl ReplayLearner for Dql {
                 let t = t.half(half);
                 let actions = indices(&actions[half.rows.clone()], device);
                 let q = q_taken(&q_net, t.observations.clone(), actions);
-                let carried = config
-                    .action_mask
-                    .then(|| action_mask(&t.next_observations, num_actions));
-                let rows = half.rows.clone();
-                let valid = (batch.next_masks.as_ref()).map(|masks| {
-                    let flat = &masks[rows.start * num_actions..rows.end * num_actions];
-                    flags(flat, rows.len(), device)
-                });
-                let mask = match (carried, valid) {
-                    (Some(carried), Some(valid)) => Some(carried.bool_and(valid)),
-                    (carried, valid) => carried.or(valid),
-                };
+                let mask = next_action_mask(
+                    &t.next_observations,
+                    batch.next_masks.as_deref(),
+                    half.rows.clone(),
+                    num_actions,
+                    config.action_mask,
+                    device,
+                );
                 let networks = (&online, target_net);
                 let td = td_error(q.clone(), &t, networks, config.is_double, mask);
                 let loss = (huber(td.clone()) * t.weights)
@@ -267,14 +265,7 @@ impl ReplayLearner for Dql {
     }
 
     fn graph(&self) -> Result<Exported, AgentError> {
-        if self.config.action_mask {
-            return Err(AgentError::InvalidParameter {
-                name: "action_mask",
-                value: "true".into(),
-                expected: "false to export: masks carried in the observations are not part \
-                           of an exported network (environment masks are)",
-            });
-        }
+        check_exportable(self.config.action_mask)?;
         greedy_graph(&self.ql.acting, None)
     }
 

@@ -29,7 +29,7 @@ pub mod off_policy;
 pub mod sac;
 pub mod td3;
 
-pub use actor_critic::ActorCritic;
+pub use actor_critic::{ActorCritic, Side, Sides};
 pub use cinder_agent::{Learned, ReplayLearner};
 pub use ddpg::{Ddpg, DdpgConfig};
 pub use dql::{Dql, DqlConfig, QOptimizer};

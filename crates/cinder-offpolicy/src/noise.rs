@@ -148,9 +148,22 @@ pub(crate) struct NoisyActing {
 }
 
 /// `Actor` for a learner whose `acting` is a [`NoisyActing`] over its skeleton `ac` (DDPG,
-/// TD3).
+/// TD3), and its `set_exploration_noise`.
 macro_rules! noisy_actor {
     ($learner:ty) => {
+        impl $learner {
+            /// Replaces the exploration noise from the next exploring step on (Tianshou's
+            /// `set_exp_noise`; `gaussian:0` is its `None`). An Ornstein-Uhlenbeck process
+            /// starts again from 0. Only for this learner's lifetime: a run resumed from its
+            /// directory explores with its settings' `exploration_noise`.
+            pub fn set_exploration_noise(
+                &mut self,
+                noise: $crate::ExplorationNoise,
+            ) -> Result<(), AgentError> {
+                self.acting.set_noise(noise)
+            }
+        }
+
         impl cinder_core::Actor for $learner {
             type Error = AgentError;
 
@@ -175,6 +188,19 @@ impl NoisyActing {
             action_scaling: config.action_scaling,
             action_bound_clip: config.action_bound_clip,
         }
+    }
+
+    /// Replaces the noise (its running state starts again), or an error naming an invalid one.
+    pub fn set_noise(&mut self, noise: ExplorationNoise) -> Result<(), AgentError> {
+        if !noise.is_valid() {
+            return Err(AgentError::InvalidParameter {
+                name: "exploration_noise",
+                value: noise.to_string(),
+                expected: "non-negative finite parameters (and dt > 0)",
+            });
+        }
+        self.noise = NoiseProcess::new(noise);
+        Ok(())
     }
 
     /// `ac`'s greedy acting as an exported network: `μ(s)` scaled onto the box with

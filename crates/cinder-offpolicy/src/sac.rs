@@ -21,24 +21,26 @@
 use burn::module::{Module, Param};
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Tensor;
-use cinder_agent::error::{check_count, check_max_grad_norm, check_positive, check_unit_interval};
+use cinder_agent::error::{check_count, check_positive, check_unit_interval};
 use cinder_agent::{AgentError, Exported, Learned, ReplayLearner, Setup, SquashedPolicy};
 use cinder_core::{ActMode, Acted, ActionBatch, Actor, Snapshot};
 use cinder_data::ReplayBatch;
 use cinder_nn::distributions::standard_normal;
 use cinder_nn::persist::{load_module, load_optim, save_module, save_optim};
 use cinder_nn::tensors::{matrix, read_floats};
-use cinder_nn::{Activation, EnsembleMlp, NetConfig, Schedule, adam, descend};
+use cinder_nn::{Activation, EnsembleMlp, NetConfig, adam, descend};
 use cinder_train::Metric;
 
-use crate::actor_critic::{ActorCritic, CriticLoss, Critics, min_over_members};
+use crate::actor_critic::{ActorCritic, CriticLoss, Critics, Sides, min_over_members};
 
 /// SAC's own hyper-parameters (the replay loop's are in [`ReplayConfig`](crate::ReplayConfig)).
 /// Defaults are Pyrado's, with `tau` in Cinder's convention.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SacConfig {
-    /// Hidden layers of the policy and of each Q-function.
-    pub net: NetConfig,
+    /// Layers, learning rates, their schedule and gradient clips of the policy and the
+    /// Q-functions; α learns at the policy's rate. Pyrado: one `lr` for all three, its
+    /// `max_grad_norm` on the policy only.
+    pub sides: Sides,
     /// Weight of the trained critics in the target update (Pyrado's 0.995 is 1 − tau).
     pub tau: f64,
     /// Initial entropy coefficient α (Pyrado's `ent_coeff_init`).
@@ -51,27 +53,22 @@ pub struct SacConfig {
     pub standardize_rew: bool,
     /// Factor applied to the rewards (after standardising).
     pub rew_scale: f64,
-    /// Global gradient-norm clip of each network, or none.
-    pub max_grad_norm: Option<f64>,
-    /// Adam learning rate of policy, critics and α.
-    pub lr: f64,
-    /// Learning-rate schedule, stepped per update.
-    pub lr_schedule: Schedule,
 }
 
 impl Default for SacConfig {
     fn default() -> Self {
         Self {
-            net: NetConfig::new(&[256, 256], Activation::Relu),
+            sides: Sides::tied(
+                NetConfig::new(&[256, 256], Activation::Relu),
+                3e-4,
+                Some(5.0),
+            ),
             tau: 0.005,
             entropy_coeff_init: 0.2,
             learn_entropy_coeff: true,
             target_update_intvl: 1,
             standardize_rew: true,
             rew_scale: 1.0,
-            max_grad_norm: Some(5.0),
-            lr: 3e-4,
-            lr_schedule: Schedule::Constant,
         }
     }
 }
@@ -83,10 +80,7 @@ impl SacConfig {
         check_positive("entropy_coeff_init", self.entropy_coeff_init)?;
         check_count("target_update_intvl", self.target_update_intvl)?;
         check_positive("rew_scale", self.rew_scale)?;
-        check_positive("lr", self.lr)?;
-        check_max_grad_norm(self.max_grad_norm)?;
-        self.lr_schedule.validate("lr_schedule")?;
-        Ok(())
+        self.sides.validate()
     }
 }
 
@@ -111,7 +105,7 @@ impl Sac {
     /// random actions.
     pub fn new(config: SacConfig, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let ac = ActorCritic::new("SAC", setup, false, &config.net)?;
+        let ac = ActorCritic::new("SAC", setup, false, &config.sides)?;
         let log_alpha = LogAlpha {
             value: Param::from_tensor(Tensor::from_floats(
                 [config.entropy_coeff_init.ln() as f32],
@@ -136,12 +130,6 @@ impl Sac {
     /// The target entropy `−|A|`.
     pub fn target_entropy(&self) -> f64 {
         self.target_entropy
-    }
-
-    fn lr(&self, progress: f64) -> f64 {
-        self.config
-            .lr_schedule
-            .value(self.config.lr, progress, self.ac.updates)
     }
 
     /// The minibatch rewards after `standardize_rew` and `rew_scale` (n-step sums are treated
@@ -193,7 +181,7 @@ impl ReplayLearner for Sac {
     fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {
         let (t, buffer_actions) = self.ac.minibatch("SAC", batch, true)?;
         let (rows, device) = (batch.len(), self.ac.device.clone());
-        let (lr, clip) = (self.lr(progress), self.config.max_grad_norm);
+        let lr = self.ac.policy_lr(progress);
         let log_alpha = self.log_alpha.value.val().inner();
         let alpha = log_alpha.clone().exp();
         let returns = self.shaped_returns(t.returns.clone());
@@ -204,7 +192,7 @@ impl ReplayLearner for Sac {
         // Critics: y = R + γ^k (1 − d) (min_j Q'_j(s', a') − α log π(a'|s')), a' ~ π(·|s');
         // loss ½ Σ_j mean(w (Q_j(s, a) − y)²).
         let policy = self.ac.nets.policy.valid();
-        let critic = self.ac.critic_step(rows, lr, clip, |nets, critics, half| {
+        let critic = self.ac.critic_step(rows, progress, |nets, critics, half| {
             let t = t.half(half);
             let dist = policy.distribution(t.next_observations.clone());
             let (next_actions, next_log_probs) =
@@ -227,7 +215,7 @@ impl ReplayLearner for Sac {
         let targets = (moves, self.config.tau);
         let (policy_loss, log_probs) =
             self.ac
-                .policy_step(rows, lr, clip, targets, |critics, policy, half| {
+                .policy_step(rows, progress, targets, |critics, policy, half| {
                     let observations = half.of(&t.observations);
                     let dist = policy.distribution(observations.clone());
                     let (policy_actions, log_probs) =
@@ -270,7 +258,7 @@ impl ReplayLearner for Sac {
     }
 
     fn schedule_metrics(&self, progress: f64) -> Vec<Metric> {
-        vec![Metric::new("lr", self.lr(progress))]
+        vec![Metric::new("lr", self.ac.policy_lr(progress))]
     }
 
     fn end_iteration(&mut self) {

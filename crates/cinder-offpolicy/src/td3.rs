@@ -88,7 +88,7 @@ impl Td3 {
     /// the noise.
     pub fn new(config: Td3Config, setup: &Setup) -> Result<Self, AgentError> {
         config.validate()?;
-        let ac = ActorCritic::new("TD3", setup, true, &config.ddpg.net)?;
+        let ac = ActorCritic::new("TD3", setup, true, &config.ddpg.sides)?;
         Ok(Self {
             acting: NoisyActing::of(&config.ddpg),
             policy_loss: Tensor::zeros([1], &ac.device.clone().inner()),
@@ -101,7 +101,7 @@ impl Td3 {
 noisy_actor!(Td3);
 
 impl ReplayLearner for Td3 {
-    fn update(&mut self, batch: &ReplayBatch, _progress: f64) -> Result<Learned, AgentError> {
+    fn update(&mut self, batch: &ReplayBatch, progress: f64) -> Result<Learned, AgentError> {
         let (c, d) = (self.config.noise_clip, &self.config.ddpg);
         let (t, buffer_actions) = self.ac.minibatch("TD3", batch, d.action_scaling)?;
         let rows = batch.len();
@@ -113,8 +113,7 @@ impl ReplayLearner for Td3 {
         }
 
         // Critics: y = R + γ^k (1 − d) min_j Q'_j(s', a'), loss Σ_j mean(w (Q_j(s, a) − y)²).
-        let (lr, clip) = (d.critic_lr, d.max_grad_norm);
-        let critic = self.ac.critic_step(rows, lr, clip, |nets, critics, half| {
+        let critic = self.ac.critic_step(rows, progress, |nets, critics, half| {
             let t = t.half(half);
             let policy_target = nets
                 .policy_target
@@ -135,10 +134,10 @@ impl ReplayLearner for Td3 {
 
         // Delayed policy: −mean(Q_1(s, μ(s))) through the updated critics, then every target.
         if (self.ac.updates + 1).is_multiple_of(self.config.update_actor_freq) {
-            let (lr, targets) = (d.policy_lr, (true, d.tau));
+            let targets = (true, d.tau);
             let (loss, _) =
                 self.ac
-                    .policy_step(rows, lr, clip, targets, |critics, policy, half| {
+                    .policy_step(rows, progress, targets, |critics, policy, half| {
                         let observations = half.of(&t.observations);
                         let actions = policy.forward(observations.clone());
                         let q1 = critics.q_values(observations, actions).narrow(0, 0, 1);

@@ -11,7 +11,7 @@ use cinder_envs::make;
 use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_nn::{Activation, NetConfig};
 use cinder_offpolicy::{
-    Ddpg, DdpgConfig, Dql, DqlConfig, OffPolicy, ReplayConfig, ReplayLearner, Sac, SacConfig,
+    Ddpg, DdpgConfig, Dql, DqlConfig, OffPolicy, ReplayConfig, ReplayLearner, Sac, SacConfig, Sides,
 };
 use cinder_train::{Algorithm, Every, RunLogger, StopReason, TrainConfig, TrainSummary, train};
 
@@ -292,8 +292,7 @@ fn the_entropy_coefficient_targets_minus_the_action_dimension() {
         &envs,
         SacConfig {
             entropy_coeff_init: 0.5,
-            net: NetConfig::new(&[32, 32], Activation::Relu),
-            lr: 1e-2,
+            sides: Sides::tied(NetConfig::new(&[32, 32], Activation::Relu), 1e-2, Some(5.0)),
             ..SacConfig::default()
         },
     );
@@ -536,11 +535,9 @@ fn learning_sac_pendulum_beats_random_within_4k_steps() {
     let learner = sac(
         &envs,
         SacConfig {
-            net: NetConfig::new(&[64, 64], Activation::Relu),
-            lr: 1e-3,
+            sides: Sides::tied(NetConfig::new(&[64, 64], Activation::Relu), 1e-3, None),
             entropy_coeff_init: 1.0,
             standardize_rew: false,
-            max_grad_norm: None,
             ..SacConfig::default()
         },
     );

@@ -19,6 +19,9 @@ pub struct Sizes {
     /// Values in one action (box) or number of actions (discrete): the width of a policy's
     /// output and of a critic's action input.
     pub action_dim: u64,
+    /// The environment's time limit (`u64::MAX`: none), which bounds an iteration of
+    /// `min_rollouts` episodes.
+    pub max_episode_steps: u64,
 }
 
 /// One part of a run's memory: the setting that sizes it, what it is, and its bytes.
@@ -52,6 +55,23 @@ fn widths(table: &toml::Table, key: &str) -> Vec<u128> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The critic's layer widths: `critic_hidden`, or `hidden` when that is empty or absent.
+fn critic_widths(table: &toml::Table) -> Vec<u128> {
+    match widths(table, "critic_hidden") {
+        critic if critic.is_empty() => widths(table, "hidden"),
+        critic => critic,
+    }
+}
+
+/// What sizes the networks: `hidden`, or `critic_hidden` where the critic's own layers weigh
+/// more than the policy's.
+fn network_setting(table: &toml::Table, policy: u128, critic: u128) -> &'static str {
+    match widths(table, "critic_hidden").is_empty() || critic <= policy {
+        true => "hidden",
+        false => "critic_hidden",
+    }
 }
 
 /// `a · b` without overflow.
@@ -107,11 +127,16 @@ fn icm(table: &toml::Table, sizes: Sizes) -> Option<(u128, u128)> {
     ]))
 }
 
-/// The networks' own bytes, named by `hidden`, and ICM's networks with their passes over
+/// The networks' own bytes, named by `setting`, and ICM's networks with their passes over
 /// `rows` rows, named by its keys.
-fn networks(bytes: u128, icm: Option<(u128, u128)>, rows: u128) -> Vec<Need> {
+fn networks(
+    setting: &'static str,
+    bytes: u128,
+    icm: Option<(u128, u128)>,
+    rows: u128,
+) -> Vec<Need> {
     let mut needs = vec![Need {
-        setting: "hidden",
+        setting,
         what: "the networks",
         bytes,
     }];
@@ -133,7 +158,7 @@ pub fn needs(table: &toml::Table, family: Family, sizes: Sizes) -> Vec<Need> {
     );
     let n_envs = count(table, "n_envs");
     let eval_episodes = count(table, "eval_episodes");
-    let hidden = widths(table, "hidden");
+    let (hidden, critic_hidden) = (widths(table, "hidden"), critic_widths(table));
     let batch = count(table, "batch_size");
     let env_bytes = 4096u128.saturating_add(mul(obs, 16));
     let mut needs = vec![
@@ -151,21 +176,37 @@ pub fn needs(table: &toml::Table, family: Family, sizes: Sizes) -> Vec<Need> {
     let icm = icm(table, sizes);
     match family {
         Family::OnPolicy | Family::Exploration => {
-            // A pass covers the whole rollout (the critic's values, ICM's rewards).
-            let rows = mul(n_envs, count(table, "n_steps"));
-            let (bytes, per_row) = sum(&[mlp(obs, &hidden, act), mlp(obs, &hidden, 1)]);
+            // A pass covers the whole rollout (the critic's values, ICM's rewards). With
+            // `min_rollouts`, at most every environment's episode beyond the last needed one
+            // runs to the time limit.
+            let (rows, rollout) = match count(table, "min_rollouts") {
+                0 => (mul(n_envs, count(table, "n_steps")), "n_envs × n_steps"),
+                episodes => (
+                    mul(
+                        episodes.saturating_add(n_envs),
+                        u128::from(sizes.max_episode_steps),
+                    ),
+                    "min_rollouts × the time limit",
+                ),
+            };
+            let (policy, critic) = (mlp(obs, &hidden, act), mlp(obs, &critic_hidden, 1));
+            let setting = network_setting(table, policy.0, critic.0);
+            let (bytes, per_row) = sum(&[policy, critic]);
             let row_bytes = mul(obs, 8).saturating_add(mul(act, 8)).saturating_add(48);
             needs.push(Need {
-                setting: "n_envs × n_steps",
+                setting: rollout,
                 what: "the rollout",
                 bytes: mul(rows, row_bytes),
             });
             needs.push(Need {
-                setting: "n_envs × n_steps × hidden",
+                setting: match rollout {
+                    "n_envs × n_steps" => "n_envs × n_steps × hidden",
+                    _ => "min_rollouts × the time limit × hidden",
+                },
                 what: "the rollout's passes through the networks",
                 bytes: mul(rows, per_row),
             });
-            needs.extend(networks(bytes, icm, rows));
+            needs.extend(networks(setting, bytes, icm, rows));
             // SVPG: every particle has its own environments, rollout and networks.
             if table.contains_key("num_particles") {
                 let particles = count(table, "num_particles");
@@ -191,7 +232,10 @@ pub fn needs(table: &toml::Table, family: Family, sizes: Sizes) -> Vec<Need> {
                 bytes: mul(count(table, "memory_size"), transition),
             });
             // Policy, critics and their targets.
-            let (bytes, per_row) = mlp(obs.saturating_add(act), &hidden, act.saturating_add(1));
+            let policy = mlp(obs, &hidden, act);
+            let critic = mlp(obs.saturating_add(act), &critic_hidden, 1);
+            let setting = network_setting(table, policy.0, critic.0);
+            let (bytes, per_row) = sum(&[policy, critic]);
             // A minibatch carries every step of its n-step windows (what ICM reads).
             let steps = mul(batch, count(table, "estimation_step").max(1));
             needs.push(Need {
@@ -204,7 +248,7 @@ pub fn needs(table: &toml::Table, family: Family, sizes: Sizes) -> Vec<Need> {
                 what: "a minibatch's passes through the networks",
                 bytes: mul(batch, mul(per_row, 6)),
             });
-            needs.extend(networks(mul(bytes, 6), icm, steps));
+            needs.extend(networks(setting, mul(bytes, 6), icm, steps));
         }
         Family::Offline => {
             let (bytes, per_row) = mlp(obs, &hidden, act);
@@ -213,7 +257,7 @@ pub fn needs(table: &toml::Table, family: Family, sizes: Sizes) -> Vec<Need> {
                 what: "a minibatch's passes through the networks",
                 bytes: mul(batch, mul(per_row, 4)),
             });
-            needs.extend(networks(mul(bytes, 4), None, 0));
+            needs.extend(networks("hidden", mul(bytes, 4), None, 0));
         }
     }
     needs

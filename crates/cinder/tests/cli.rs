@@ -164,6 +164,10 @@ fn bad_input_is_one_line_exit_2_and_no_run_directory() {
             &["ppo", "--set", "hidden=[100000000,100000000]"],
             "`hidden`",
         ),
+        (
+            &["ppo", "--set", "critic_hidden=[100000000,100000000]"],
+            "`critic_hidden`",
+        ),
         (&["ppo", "--set", "n_envs=1000000000000"], "n_envs"),
         (
             &[
@@ -327,9 +331,14 @@ fn train_writes_a_complete_run_directory_and_eval_reloads_it() {
 
 /// A short SAC run on Pendulum into `runs` (extra `args` appended); returns its directory.
 fn short_sac_run(runs: &Path, args: &[&str]) -> PathBuf {
+    short_replay_run(runs, "sac", args)
+}
+
+/// A 200-step run of `algo` on Pendulum-v1 with small networks, evaluated every 50 steps.
+fn short_replay_run(runs: &Path, algo: &str, args: &[&str]) -> PathBuf {
     let mut full = vec![
         "train",
-        "sac",
+        algo,
         "--env",
         "Pendulum-v1",
         "--steps",
@@ -1158,17 +1167,53 @@ fn init_from_starts_a_new_run_from_another_runs_networks() {
 }
 
 #[test]
-fn critic_lr_zero_is_the_policys_and_any_other_value_is_the_critics_own() {
+fn min_rollouts_gathers_whole_episodes_per_iteration() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    for algo in ["ppo", "a2c"] {
+        let args = [
+            algo,
+            "--env",
+            "CartPole-v1",
+            "--steps",
+            "1500",
+            "--set",
+            "n_envs=2",
+            "--set",
+            "min_rollouts=3",
+        ];
+        let dir = train_into(&runs, &args);
+        let episodes = csv_column(&dir, "episodes");
+        assert!(episodes.len() > 1, "{algo}: {episodes:?}");
+        // Every iteration ends once 3 episodes have ended (2 environments: at most 4).
+        assert!(
+            episodes.iter().all(|&e| (3.0..=4.0).contains(&e)),
+            "{algo}: {episodes:?}"
+        );
+        let losses = csv_column(&dir, "value_loss");
+        assert!(losses.iter().all(|l| l.is_finite()), "{algo}: {losses:?}");
+    }
+    rejects(
+        &[
+            "ppo",
+            "--env",
+            "CartPole-v1",
+            "--set",
+            "min_rollouts=100000000000000",
+        ],
+        "`min_rollouts × the time limit",
+    );
+}
+
+#[test]
+fn critic_settings_follow_the_policys_unless_set() {
     let out = tempfile::tempdir().unwrap();
     let runs = out.path().join("runs");
     // progress.csv's learning columns (the clock's left out).
-    let learned = |dir: &Path| -> Vec<Vec<f64>> {
-        ["value_loss", "policy_loss", "eval_mean"]
-            .iter()
-            .map(|c| csv_column(dir, c))
-            .collect()
+    let learned = |dir: &Path, columns: &[&str]| -> Vec<Vec<f64>> {
+        columns.iter().map(|c| csv_column(dir, c)).collect()
     };
-    let run = |extra: &[&str]| {
+    let ppo = |extra: &[&str]| {
         let mut args = vec!["ppo", "--env", "CartPole-v1", "--steps", "512"];
         args.extend([
             "--set",
@@ -1179,11 +1224,49 @@ fn critic_lr_zero_is_the_policys_and_any_other_value_is_the_critics_own() {
             "eval_every=1",
         ]);
         args.extend_from_slice(extra);
-        learned(&train_into(&runs, &args))
+        let dir = train_into(&runs, &args);
+        learned(&dir, &["value_loss", "policy_loss", "eval_mean"])
     };
-    let tied = run(&[]);
-    assert_eq!(run(&["--set", "critic_lr=1e-3"]), tied);
-    assert_ne!(run(&["--set", "critic_lr=1e-2"]), tied);
+    let tied = ppo(&[]);
+    // The policy's values written out are the defaults' meaning.
+    let same = [
+        "critic_lr=1e-3",
+        "critic_hidden=[64, 64]",
+        "critic_max_grad_norm=0.5",
+    ];
+    for setting in same {
+        assert_eq!(ppo(&["--set", setting]), tied, "{setting}");
+    }
+    for setting in [
+        "critic_lr=1e-2",
+        "critic_hidden=[32]",
+        "critic_max_grad_norm=0",
+    ] {
+        assert_ne!(ppo(&["--set", setting]), tied, "{setting}");
+    }
+
+    // SAC: the critics' clip alone off (Pyrado clips the policy only), a learning-rate
+    // schedule every rate follows.
+    let sac = |extra: &[&str]| {
+        let mut args = vec!["--set", "max_grad_norm=5"];
+        args.extend_from_slice(extra);
+        let dir = short_sac_run(&runs, &args);
+        learned(&dir, &["critic_loss", "policy_loss", "lr"])
+    };
+    let sac_tied = sac(&[]);
+    assert_eq!(sac(&["--set", "critic_max_grad_norm=5"]), sac_tied);
+    assert_ne!(sac(&["--set", "critic_max_grad_norm=0"]), sac_tied);
+    let linear = sac(&["--set", "lr_schedule=\"linear\""]);
+    let lr = &linear[2];
+    assert!(lr.windows(2).all(|w| w[1] < w[0]), "a falling rate: {lr:?}");
+
+    // DDPG: the schedule is new there.
+    let ddpg = |extra: &[&str]| {
+        let dir = short_replay_run(&runs, "ddpg", extra);
+        learned(&dir, &["critic_loss", "policy_loss"])
+    };
+    assert_ne!(ddpg(&["--set", "lr_schedule=exponential:0.99"]), ddpg(&[]));
+
     rejects(
         &["ddpg", "--env", "Pendulum-v1", "--set", "critic_lr=-1"],
         "invalid setting `critic_lr` = -1",
@@ -1191,5 +1274,29 @@ fn critic_lr_zero_is_the_policys_and_any_other_value_is_the_critics_own() {
     rejects(
         &["ppo", "--env", "CartPole-v1", "--set", "critic_lr=nan"],
         "critic_lr",
+    );
+    rejects(
+        &["td3", "--env", "Pendulum-v1", "--set", "critic_hidden=[0]"],
+        "invalid setting `critic_hidden` = [0]",
+    );
+    rejects(
+        &[
+            "a2c",
+            "--env",
+            "CartPole-v1",
+            "--set",
+            "critic_max_grad_norm=nan",
+        ],
+        "critic_max_grad_norm",
+    );
+    rejects(
+        &[
+            "ddpg",
+            "--env",
+            "Pendulum-v1",
+            "--set",
+            "lr_schedule=cosine",
+        ],
+        "invalid setting `lr_schedule` = \"cosine\"",
     );
 }

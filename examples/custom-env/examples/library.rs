@@ -9,7 +9,7 @@ use cinder::agent::Setup;
 use cinder::core::VecEnv;
 use cinder::envs::EnvSpec;
 use cinder::nn::{Activation, NetConfig, parse_device};
-use cinder::offpolicy::{OffPolicy, ReplayConfig, Sac, SacConfig};
+use cinder::offpolicy::{OffPolicy, ReplayConfig, Sac, SacConfig, Sides};
 use cinder::train::{Every, RunLogger, TrainConfig, train};
 use custom_env::PointReach;
 
@@ -31,8 +31,7 @@ fn run(seed: u64) -> Result<(), Box<dyn std::error::Error>> {
     let mut eval = VecEnv::from_fn(1, |_| spec.make())?;
     let sac = Sac::new(
         SacConfig {
-            net: NetConfig::new(&[64, 64], Activation::Relu),
-            lr: 1e-3,
+            sides: Sides::tied(NetConfig::new(&[64, 64], Activation::Relu), 1e-3, Some(5.0)),
             standardize_rew: false,
             ..SacConfig::default()
         },

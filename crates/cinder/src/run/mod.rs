@@ -290,7 +290,7 @@ pub(super) fn build(config: RunConfig, seed: u64) -> Result<PreparedRun, RunErro
 }
 
 /// Refuses a run whose settings need more memory than the machine has (before anything is
-/// allocated).
+/// allocated), or whose iterations of `min_rollouts` episodes might never end.
 fn check_memory(config: &RunConfig, spec: &cinder_envs::EnvSpec) -> Result<(), RunError> {
     let input = |e: &dyn std::fmt::Display| RunError::Input(e.to_string());
     let env = spec.make().map_err(|e| input(&e))?;
@@ -301,8 +301,17 @@ fn check_memory(config: &RunConfig, spec: &cinder_envs::EnvSpec) -> Result<(), R
     let sizes = resources::Sizes {
         observation_dim: env.observation_space().flat_dim() as u64,
         action_dim: action_dim as u64,
+        max_episode_steps: spec.max_episode_steps as u64,
     };
     let table = config.settings.to_table().map_err(|e| input(&e))?;
+    let min_rollouts = table.get("min_rollouts").and_then(toml::Value::as_integer);
+    if min_rollouts.is_some_and(|n| n > 0) && spec.max_episode_steps == usize::MAX {
+        return Err(RunError::Input(format!(
+            "invalid setting `min_rollouts`: {} has no time limit, so an iteration of whole \
+             episodes might never end; use n_steps",
+            spec.id
+        )));
+    }
     let family = registry::find(&config.algo).map_err(|e| input(&e))?.family;
     let needs = resources::needs(&table, family, sizes);
     resources::check(&needs, resources::available_memory()).map_err(RunError::Input)

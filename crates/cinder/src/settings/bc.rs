@@ -25,6 +25,7 @@ impl BcSettings {
         Ok(BcConfig {
             net: s.net()?,
             lr: s.lr,
+            lr_schedule: s.lr_schedule()?,
             max_grad_norm: s.max_grad_norm()?,
         })
     }

@@ -35,6 +35,8 @@ pub struct BcqSettings {
     pub is_double: bool,
     /// Huber TD loss instead of the squared error.
     pub clip_loss_grad: bool,
+    /// The last |A| observation values are a mask of allowed actions.
+    pub action_mask: bool,
 }
 
 impl BcqSettings {
@@ -43,6 +45,7 @@ impl BcqSettings {
         Ok(BcqConfig {
             net: s.net()?,
             lr: s.lr,
+            lr_schedule: s.lr_schedule()?,
             target_update_freq: self.target_update_freq,
             eval_eps: self.eval_eps,
             unlikely_action_threshold: self.unlikely_action_threshold,
@@ -50,6 +53,7 @@ impl BcqSettings {
             is_double: self.is_double,
             clip_loss_grad: self.clip_loss_grad,
             max_grad_norm: s.max_grad_norm()?,
+            action_mask: self.action_mask,
         })
     }
 
@@ -89,6 +93,7 @@ impl AlgorithmSettings for BcqSettings {
             reward_normalization: false,
             is_double: bcq.is_double,
             clip_loss_grad: bcq.clip_loss_grad,
+            action_mask: bcq.action_mask,
         }
     }
 

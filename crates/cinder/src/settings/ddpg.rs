@@ -3,7 +3,7 @@
 use cinder_offpolicy::{Ddpg, DdpgConfig, ExplorationNoise};
 use serde::{Deserialize, Serialize};
 
-use super::{OffPolicySettings, SettingsError, critic_lr, grad_clip, one_of, online_settings};
+use super::{CriticSettings, OffPolicySettings, SettingsError, one_of, online_settings};
 
 /// Every setting of a DDPG run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,8 +19,10 @@ pub struct DdpgSettings {
     pub action_scaling: bool,
     /// `clip` or `none`.
     pub action_bound_method: String,
-    /// Learning rate of the critic (Tianshou's `critic_optim`); 0: the policy's `lr`.
-    pub critic_lr: f64,
+    /// The critic's layers, learning rate (Tianshou's `critic_optim`) and gradient clip
+    /// (each the policy's unless set).
+    #[serde(flatten)]
+    pub critic: CriticSettings,
 }
 
 impl DdpgSettings {
@@ -41,15 +43,12 @@ impl DdpgSettings {
             &[("clip", true), ("none", false)],
         )?;
         Ok(DdpgConfig {
-            net: s.net()?,
+            sides: s.sides(&self.critic)?,
             tau: self.tau,
             exploration_noise,
             action_scaling: self.action_scaling,
             action_bound_clip,
             target_update_intvl: s.target_update_intvl,
-            policy_lr: s.lr,
-            critic_lr: critic_lr(self.critic_lr, s.lr)?,
-            max_grad_norm: grad_clip(s.max_grad_norm)?,
         })
     }
 
@@ -59,14 +58,14 @@ impl DdpgSettings {
         let ddpg = DdpgConfig::default();
         Self {
             off_policy: OffPolicySettings {
-                lr: ddpg.policy_lr,
+                lr: ddpg.sides.policy.lr,
                 ..OffPolicySettings::defaults()
             },
             tau: ddpg.tau,
             exploration_noise: ddpg.exploration_noise.to_string(),
             action_scaling: ddpg.action_scaling,
             action_bound_method: "clip".into(),
-            critic_lr: 0.0,
+            critic: CriticSettings::as_policy(),
         }
     }
 }

@@ -3,9 +3,7 @@
 use cinder_offpolicy::{Dql, DqlConfig, QOptimizer};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    OffPolicySettings, RunSettings, SettingsError, grad_clip, one_of, online_settings, schedule,
-};
+use super::{OffPolicySettings, RunSettings, SettingsError, grad_clip, one_of, online_settings};
 
 /// Every setting of a DQL run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -13,8 +11,6 @@ pub struct DqlSettings {
     /// Replay loop and networks.
     #[serde(flatten)]
     pub off_policy: OffPolicySettings,
-    /// `constant`, `linear` or `exponential:<gamma>`, stepped per update.
-    pub lr_schedule: String,
     /// Initial ε of ε-greedy exploration.
     pub eps_init: f64,
     /// Per-iteration decay of ε.
@@ -40,7 +36,7 @@ impl DqlSettings {
             target_update_intvl: s.target_update_intvl,
             max_grad_norm: grad_clip(s.max_grad_norm)?,
             lr: s.lr,
-            lr_schedule: schedule("lr_schedule", &self.lr_schedule)?,
+            lr_schedule: s.lr_schedule()?,
             is_double: self.is_double,
             action_mask: self.action_mask,
             optimizer: one_of(
@@ -68,7 +64,6 @@ impl DqlSettings {
                 target_update_intvl: dql.target_update_intvl,
                 ..base
             },
-            lr_schedule: "constant".into(),
             eps_init: dql.eps_init,
             eps_schedule_gamma: dql.eps_schedule_gamma,
             eps_final: dql.eps_final,

@@ -10,6 +10,7 @@
 mod a2c;
 mod bc;
 mod bcq;
+mod critic;
 mod ddpg;
 mod dql;
 mod icm;
@@ -38,6 +39,7 @@ use serde::de::DeserializeOwned;
 pub use a2c::A2cSettings;
 pub use bc::BcSettings;
 pub use bcq::BcqSettings;
+pub use critic::CriticSettings;
 pub use ddpg::DdpgSettings;
 pub use dql::DqlSettings;
 pub use icm::IcmSettings;
@@ -53,7 +55,7 @@ pub use td3::Td3Settings;
 
 use crate::burn;
 use crate::policy::Trained;
-use values::{at_least_one, critic_lr, grad_clip, net, one_of, schedule};
+use values::{at_least_one, grad_clip, net, one_of, schedule};
 
 /// Errors resolving settings: each names the key or value at fault.
 #[derive(Debug, thiserror::Error)]

@@ -3,16 +3,17 @@
 
 use cinder_data::PrioritizedConfig;
 use cinder_explore::Icm;
-use cinder_offpolicy::{OffPolicy, ReplayConfig, ReplayLearner};
+use cinder_offpolicy::{OffPolicy, ReplayConfig, ReplayLearner, Side, Sides};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, net, replay_trained,
+    Build, BuildResult, CriticSettings, IcmSettings, NewLearner, RunSettings, SettingsError,
+    grad_clip, net, replay_trained, schedule,
 };
 use crate::policy::Trained;
 use cinder_agent::Setup;
 use cinder_core::Snapshot;
-use cinder_nn::NetConfig;
+use cinder_nn::{NetConfig, Schedule};
 
 /// Settings of every off-policy run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,11 +47,14 @@ pub struct OffPolicySettings {
     /// Fill the memory before learning (and refill it after a resume without a saved memory)
     /// with the exploring policy rather than random actions.
     pub use_trained_policy_for_refill: bool,
-    /// Learning rate (of every network).
+    /// Learning rate (of the policy; of the critics too unless `critic_lr` is set).
     pub lr: f64,
+    /// `constant`, `linear` or `exponential:<gamma>`, stepped per update (every learning
+    /// rate follows it).
+    pub lr_schedule: String,
     /// Global gradient-norm clip; 0 disables it.
     pub max_grad_norm: f64,
-    /// Hidden layer sizes.
+    /// Hidden layer sizes (of the policy; of the critics too unless `critic_hidden` is set).
     pub hidden: Vec<usize>,
     /// `relu` or `tanh`.
     pub activation: String,
@@ -80,6 +84,7 @@ impl OffPolicySettings {
             save_buffer: false,
             use_trained_policy_for_refill: false,
             lr: 3e-4,
+            lr_schedule: "constant".into(),
             max_grad_norm: 0.0,
             hidden: vec![256, 256],
             activation: "relu".into(),
@@ -113,9 +118,33 @@ impl OffPolicySettings {
         net(&self.hidden, &self.activation)
     }
 
-    /// Checks the replay loop's parameters and the network's activation.
+    /// The learning-rate schedule.
+    pub fn lr_schedule(&self) -> Result<Schedule, SettingsError> {
+        schedule("lr_schedule", &self.lr_schedule)
+    }
+
+    /// The policy's and the critics' layers, rates, schedule and clips (DDPG, TD3, SAC).
+    pub fn sides(&self, critic: &CriticSettings) -> Result<Sides, SettingsError> {
+        let (net, max_grad_norm) = (self.net()?, grad_clip(self.max_grad_norm)?);
+        Ok(Sides {
+            critic: Side {
+                net: critic.net(&net)?,
+                lr: critic.lr(self.lr)?,
+                max_grad_norm: critic.max_grad_norm(max_grad_norm)?,
+            },
+            policy: Side {
+                net,
+                lr: self.lr,
+                max_grad_norm,
+            },
+            lr_schedule: self.lr_schedule()?,
+        })
+    }
+
+    /// Checks the replay loop's parameters, the network's activation and the schedule.
     pub fn validate(&self) -> Result<(), SettingsError> {
         self.net()?;
+        self.lr_schedule()?;
         if let Some(icm) = &self.icm {
             icm.config()?;
         }

@@ -8,8 +8,8 @@ use cinder_agent::AgentError;
 use cinder_offline::{Offline, OfflineConfig, ReplayLearner, minari};
 use serde::{Deserialize, Serialize};
 
-use super::{Build, BuildResult, NewLearner, RunSettings, SettingsError, grad_clip, net};
-use cinder_nn::NetConfig;
+use super::{Build, BuildResult, NewLearner, RunSettings, SettingsError, grad_clip, net, schedule};
+use cinder_nn::{NetConfig, Schedule};
 use cinder_train::XAxis;
 
 /// Settings of every offline run.
@@ -27,6 +27,9 @@ pub struct OfflineSettings {
     pub num_updates_per_iter: usize,
     /// Learning rate.
     pub lr: f64,
+    /// `constant`, `linear` or `exponential:<gamma>`, stepped per update (Tianshou's
+    /// `lr_scheduler`).
+    pub lr_schedule: String,
     /// Global gradient-norm clip; 0 disables it.
     pub max_grad_norm: f64,
     /// Hidden layer sizes.
@@ -51,6 +54,7 @@ impl OfflineSettings {
             batch_size: 64,
             num_updates_per_iter: 1000,
             lr: 1e-3,
+            lr_schedule: "constant".into(),
             max_grad_norm: 0.0,
             hidden: vec![64, 64],
             activation: "relu".into(),
@@ -62,6 +66,11 @@ impl OfflineSettings {
         net(&self.hidden, &self.activation)
     }
 
+    /// The learning-rate schedule.
+    pub fn lr_schedule(&self) -> Result<Schedule, SettingsError> {
+        schedule("lr_schedule", &self.lr_schedule)
+    }
+
     /// The optional gradient clip.
     pub fn max_grad_norm(&self) -> Result<Option<f64>, SettingsError> {
         grad_clip(self.max_grad_norm)
@@ -71,6 +80,7 @@ impl OfflineSettings {
     pub fn validate(&self) -> Result<(), SettingsError> {
         self.net()?;
         self.max_grad_norm()?;
+        self.lr_schedule()?;
         if self.dataset.is_empty() {
             return Err(SettingsError::Invalid(
                 "offline algorithms learn from a dataset: pass --dataset PATH (a Minari dataset \

@@ -12,8 +12,8 @@ use cinder_pg::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Build, BuildResult, IcmSettings, NewLearner, RunSettings, SettingsError, at_least_one,
-    critic_lr, grad_clip, net, on_policy_trained, one_of, schedule,
+    Build, BuildResult, CriticSettings, IcmSettings, NewLearner, RunSettings, SettingsError,
+    at_least_one, grad_clip, net, on_policy_trained, one_of, schedule,
 };
 use crate::policy::Trained;
 
@@ -23,8 +23,12 @@ pub struct OnPolicySettings {
     /// Budget, evaluation, environments.
     #[serde(flatten)]
     pub run: RunSettings,
-    /// Steps per environment per iteration (rollout length).
+    /// Steps per environment per iteration (rollout length), unless `min_rollouts` is set.
     pub n_steps: usize,
+    /// Episodes per iteration (Pyrado's `min_rollouts`): each iteration steps the
+    /// environments until this many episodes ended (those still running are cut and
+    /// bootstrapped); 0: `n_steps` steps per environment.
+    pub min_rollouts: usize,
     /// Discount factor γ.
     pub gamma: f64,
     /// GAE λ.
@@ -33,10 +37,12 @@ pub struct OnPolicySettings {
     pub standardize_adv: bool,
     /// Learning rate of the policy (of the critic too unless `critic_lr` is set).
     pub lr: f64,
-    /// Learning rate of the critic's own optimiser (Pyrado's `GAE.lr`): PPO's, and A2C's and
-    /// PPO2's with `value_fit = "separate"` (otherwise they fit it with the policy's
-    /// optimiser); 0: `lr`.
-    pub critic_lr: f64,
+    /// The critic's layers (Pyrado's `vfcn`), and the learning rate and gradient clip of its
+    /// own optimiser (Pyrado's `GAE.lr`, `GAE.max_grad_norm`): PPO's, and A2C's and PPO2's
+    /// with `value_fit = "separate"` (otherwise they fit it with the policy's optimiser, at
+    /// its rate and clip).
+    #[serde(flatten)]
+    pub critic: CriticSettings,
     /// `constant`, `linear` or `exponential:<gamma>`.
     pub lr_schedule: String,
     /// Transitions per minibatch.
@@ -47,7 +53,7 @@ pub struct OnPolicySettings {
     pub max_grad_norm: f64,
     /// Initial standard deviation of Gaussian actions.
     pub std_init: f64,
-    /// Hidden layers of policy and value networks.
+    /// Hidden layers of the policy (and of the value network unless `critic_hidden` is set).
     pub hidden: Vec<usize>,
     /// `tanh` or `relu`.
     pub activation: String,
@@ -78,11 +84,12 @@ impl OnPolicySettings {
         Self {
             run: RunSettings::steps(1_000_000, 8, 10),
             n_steps: 256,
+            min_rollouts: 0,
             gamma: 0.99,
             lambda: 0.95,
             standardize_adv: true,
             lr: 3e-4,
-            critic_lr: 0.0,
+            critic: CriticSettings::as_policy(),
             lr_schedule: "constant".into(),
             batch_size: 64,
             entropy_coeff: 0.0,
@@ -141,10 +148,10 @@ impl OnPolicySettings {
             gamma: self.gamma,
             lambda: self.lambda,
             standardize_adv: self.standardize_adv,
-            max_grad_norm: self.grad_clip(),
-            lr: critic_lr(self.critic_lr, self.lr)?,
+            max_grad_norm: self.critic.max_grad_norm(self.grad_clip())?,
+            lr: self.critic.lr(self.lr)?,
             lr_schedule: schedule("lr_schedule", &self.lr_schedule)?,
-            net: self.net()?,
+            net: self.critic.net(&self.net()?)?,
             fit: one_of(
                 "value_fit",
                 &self.value_fit,
@@ -213,8 +220,11 @@ impl OnPolicySettings {
         on_policy_trained(setup, files, config, new)
     }
 
-    /// Steps per iteration: `n_steps` on each environment.
+    /// What an iteration gathers: `min_rollouts` episodes, or `n_steps` on each environment.
     pub fn budget(&self) -> Budget {
-        Budget::MinSteps(self.run.n_envs.saturating_mul(self.n_steps))
+        match self.min_rollouts {
+            0 => Budget::MinSteps(self.run.n_envs.saturating_mul(self.n_steps)),
+            episodes => Budget::MinRollouts(episodes),
+        }
     }
 }

@@ -5,7 +5,7 @@
 use cinder_offpolicy::{Sac, SacConfig};
 use serde::{Deserialize, Serialize};
 
-use super::{OffPolicySettings, SettingsError, grad_clip, online_settings, schedule};
+use super::{CriticSettings, OffPolicySettings, SettingsError, online_settings};
 
 /// Every setting of a SAC run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -13,8 +13,9 @@ pub struct SacSettings {
     /// Replay loop and networks.
     #[serde(flatten)]
     pub off_policy: OffPolicySettings,
-    /// `constant`, `linear` or `exponential:<gamma>`, stepped per update.
-    pub lr_schedule: String,
+    /// The critics' layers, learning rate and gradient clip (each the policy's unless set).
+    #[serde(flatten)]
+    pub critic: CriticSettings,
     /// Weight of the trained critics in target updates (Pyrado's 0.995 is 1 − tau).
     pub tau: f64,
     /// Initial entropy coefficient α.
@@ -31,16 +32,13 @@ impl SacSettings {
     fn config(&self) -> Result<SacConfig, SettingsError> {
         let s = &self.off_policy;
         Ok(SacConfig {
-            net: s.net()?,
+            sides: s.sides(&self.critic)?,
             tau: self.tau,
             entropy_coeff_init: self.entropy_coeff_init,
             learn_entropy_coeff: self.learn_entropy_coeff,
             target_update_intvl: s.target_update_intvl,
             standardize_rew: self.standardize_rew,
             rew_scale: self.rew_scale,
-            max_grad_norm: grad_clip(s.max_grad_norm)?,
-            lr: s.lr,
-            lr_schedule: schedule("lr_schedule", &self.lr_schedule)?,
         })
     }
 
@@ -50,11 +48,11 @@ impl SacSettings {
         let sac = SacConfig::default();
         Self {
             off_policy: OffPolicySettings {
-                lr: sac.lr,
-                max_grad_norm: sac.max_grad_norm.unwrap_or(0.0),
+                lr: sac.sides.policy.lr,
+                max_grad_norm: sac.sides.policy.max_grad_norm.unwrap_or(0.0),
                 ..OffPolicySettings::defaults()
             },
-            lr_schedule: "constant".into(),
+            critic: CriticSettings::as_policy(),
             tau: sac.tau,
             entropy_coeff_init: sac.entropy_coeff_init,
             learn_entropy_coeff: sac.learn_entropy_coeff,

@@ -59,13 +59,3 @@ pub(super) fn grad_clip(max_grad_norm: f64) -> Result<Option<f64>, SettingsError
     }
     Ok((max_grad_norm > 0.0).then_some(max_grad_norm))
 }
-
-/// The setting `critic_lr` (0: the policy's `lr`) as the critic's learning rate.
-pub(super) fn critic_lr(critic_lr: f64, lr: f64) -> Result<f64, SettingsError> {
-    if !(critic_lr.is_finite() && critic_lr >= 0.0) {
-        return Err(SettingsError::Invalid(format!(
-            "invalid setting `critic_lr` = {critic_lr}: must be > 0, or 0 for the policy's lr"
-        )));
-    }
-    Ok(if critic_lr > 0.0 { critic_lr } else { lr })
-}
