@@ -5,6 +5,10 @@ Trains `ALGO` on `ENV` with the RL Zoo's hyper-parameters (rl-baselines3-zoo, hy
 deterministic episodes, and prints one JSON line: the training time (`learn`), the evaluation's
 mean and standard deviation, and the environment steps. torch runs on 2 CPU threads.
 
+`--protocol sb3` evaluates as `cinder eval --episodes 20 --seed 10000 --per-episode-seeds`
+does: 20 deterministic episodes, episode i on a fresh environment reset with seed 10,000 + i,
+so both libraries are scored on the same initial states.
+
     pip install stable-baselines3==2.9.2
     python3 docs/bench/sb3_train.py ppo CartPole-v1 --seed 0
 
@@ -16,6 +20,7 @@ import argparse
 import json
 import time
 
+import gymnasium as gym
 import numpy as np
 import torch
 from stable_baselines3 import A2C, DDPG, DQN, PPO, SAC, TD3
@@ -114,11 +119,35 @@ ZOO = {
 }
 
 
+# `--protocol sb3`: episodes, and the reset seed of the first.
+SEEDED_EPISODES = 20
+SEEDED_FIRST = 10_000
+
+
+def seeded_returns(model, env_id):
+    """Deterministic returns of `model`, episode i on a new `env_id` reset with seed
+    SEEDED_FIRST + i."""
+    returns = []
+    for i in range(SEEDED_EPISODES):
+        env = gym.make(env_id)
+        obs, _ = env.reset(seed=SEEDED_FIRST + i)
+        total, done = 0.0, False
+        while not done:
+            action, _ = model.predict(obs, deterministic=True)
+            obs, reward, terminated, truncated, _ = env.step(action)
+            total += float(reward)
+            done = terminated or truncated
+        env.close()
+        returns.append(total)
+    return returns
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("algo", choices=sorted({a for a, _ in ZOO}))
     parser.add_argument("env")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--protocol", choices=["zoo", "sb3"], default="zoo")
     args = parser.parse_args()
     args.env = args.env.removeprefix("gym:")  # Cinder's id of a Gymnasium environment
     if (args.algo, args.env) not in ZOO:
@@ -134,8 +163,12 @@ def main():
     start = time.perf_counter()
     model.learn(total_timesteps=steps)
     learn_seconds = time.perf_counter() - start
-    eval_env = make_vec_env(args.env, n_envs=1, seed=args.seed + 10_000)
-    mean, std = evaluate_policy(model, eval_env, n_eval_episodes=10, deterministic=True)
+    if args.protocol == "sb3":
+        returns = seeded_returns(model, args.env)
+        mean, std = float(np.mean(returns)), float(np.std(returns))
+    else:
+        eval_env = make_vec_env(args.env, n_envs=1, seed=args.seed + 10_000)
+        mean, std = evaluate_policy(model, eval_env, n_eval_episodes=10, deterministic=True)
     print(
         json.dumps(
             dict(

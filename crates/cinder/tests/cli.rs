@@ -1167,6 +1167,36 @@ fn init_from_starts_a_new_run_from_another_runs_networks() {
 }
 
 #[test]
+fn eval_with_per_episode_seeds_starts_episode_i_from_seed_plus_i() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let args = ["ppo", "--env", "CartPole-v1", "--steps", "2048"];
+    let dir = train_into(&runs, &args);
+    let run = dir.to_str().unwrap();
+    let mean = |episodes: &str, seed: &str| -> f64 {
+        let output = cinder(&[
+            "eval",
+            run,
+            "--episodes",
+            episodes,
+            "--seed",
+            seed,
+            "--per-episode-seeds",
+        ]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}");
+        let value = stdout.trim().strip_prefix("mean return ").unwrap();
+        value.split(' ').next().unwrap().parse().unwrap()
+    };
+    let one_each: f64 = ["7", "8", "9"].iter().map(|s| mean("1", s)).sum::<f64>() / 3.0;
+    assert!((mean("3", "7") - one_each).abs() < 0.01, "{one_each}");
+    let output = cinder(&["eval", run, "--episodes", "1001", "--per-episode-seeds"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("at most 1000"), "{stderr}");
+}
+
+#[test]
 fn min_rollouts_gathers_whole_episodes_per_iteration() {
     let out = tempfile::tempdir().unwrap();
     let runs = out.path().join("runs");

@@ -8,7 +8,9 @@ use cinder::core::{Action as EnvAction, Env};
 use cinder::data::Noise;
 use cinder::nn::device::device_stream_turn;
 use cinder::policy::{Action, Policy, PolicyError, to_onnx};
-use cinder::run::{CollectRequest, TrainRequest, collect, evaluate_run, execute, prepare};
+use cinder::run::{
+    CollectRequest, EpisodeSeeds, TrainRequest, collect, evaluate_run, execute, prepare,
+};
 use rand::SeedableRng;
 use tract_onnx::prelude::*;
 
@@ -34,7 +36,13 @@ fn train(out: &Path, algo: &str, env: &str, steps: Option<usize>, overrides: &[&
     let (dir, summary) = execute(prepared, out, false).unwrap();
     // The policy reloaded alone acts as the algorithm did in its final evaluation (same
     // environments, seed and episodes): `cinder eval` goes through `Policy`.
-    let eval = evaluate_run(&dir, summary.eval_episodes, 1_000_000).unwrap();
+    let eval = evaluate_run(
+        &dir,
+        summary.eval_episodes,
+        1_000_000,
+        EpisodeSeeds::PerEnvironment,
+    )
+    .unwrap();
     assert_eq!(eval.returns, summary.eval_returns, "{algo} on {env}");
     dir
 }

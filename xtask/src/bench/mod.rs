@@ -6,7 +6,9 @@
 //!   DDPG, TD3.
 //! - `offline` ([`offline`]): datasets collected from trained runs, then BC and BCQ.
 //! - `explore` ([`explore`]): ICM (PPO, DQL) and SVPG beside independent particles.
-//! - `compare` ([`compare`]): beside Stable-Baselines3 on the same machine.
+//! - `compare` ([`compare`]): beside Stable-Baselines3 on the same machine; `--protocol sb3`
+//!   scores both on the same seeded episodes and compares the libraries over seeds
+//!   ([`stats`]).
 //! - `gym`: Gymnasium's LunarLander and Hopper through the bridge (slow; `--features gym`).
 
 use std::path::{Path, PathBuf};
@@ -20,6 +22,7 @@ use crate::cargo;
 mod compare;
 mod explore;
 mod offline;
+mod stats;
 
 /// Which benchmark.
 #[derive(Subcommand)]
@@ -38,7 +41,7 @@ pub enum Which {
     Explore(SelectionArgs),
     /// Cinder beside Stable-Baselines3 on the same machine (seed 0 unless --seeds); the slow
     /// Gymnasium rows only when --only names them.
-    Compare(SelectionArgs),
+    Compare(compare::CompareArgs),
     /// Train PPO and DQL on Gymnasium's LunarLander-v3 and SAC, TD3 and DDPG on Hopper-v5
     /// through the bridge (slow: hours on two cores; needs Python with gymnasium[box2d] and
     /// mujoco, the venv named by VIRTUAL_ENV).

@@ -28,8 +28,8 @@ use crate::data::Noise;
 use crate::offline::minari;
 use crate::registry;
 use crate::run::{
-    CollectRequest, RunError, RunSummary, TrainRequest, collect, evaluate_run, execute, export_run,
-    prepare, resume,
+    CollectRequest, EpisodeSeeds, RunError, RunSummary, TrainRequest, collect, evaluate_run,
+    execute, export_run, prepare, resume,
 };
 pub use crate::user_envs::UserEnvs;
 use crate::user_envs::print_envs;
@@ -129,6 +129,10 @@ enum Command {
         /// Seed of the evaluation environments.
         #[arg(long, default_value_t = 1_000_000)]
         seed: u64,
+        /// Each episode on its own environment, episode i reset with seed + i (Gymnasium's
+        /// `reset(seed=seed + i)`: the initial states another library sees with those seeds).
+        #[arg(long)]
+        per_episode_seeds: bool,
     },
     /// Write a run's deterministic policy for runtimes without burn: ONNX (raw observation in,
     /// the action the environment takes out; normalisation and action scaling inside), or
@@ -256,8 +260,13 @@ fn run(cli: Cli) -> Result<(), RunError> {
             run_dir,
             episodes,
             seed,
+            per_episode_seeds,
         } => {
-            let eval = evaluate_run(&run_dir, episodes, seed)?;
+            let seeds = match per_episode_seeds {
+                true => EpisodeSeeds::PerEpisode,
+                false => EpisodeSeeds::PerEnvironment,
+            };
+            let eval = evaluate_run(&run_dir, episodes, seed, seeds)?;
             println!(
                 "mean return {:.2} ± {:.2} over {} episodes",
                 eval.mean,

@@ -28,18 +28,45 @@ pub(super) fn trained_run(
     Ok((run, snapshot_dir))
 }
 
+/// How the evaluation environments are seeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpisodeSeeds {
+    /// As many environments as the run trained with (at most one per episode), environment
+    /// `i` reset with `seed + i` once; its later episodes follow from that reset.
+    PerEnvironment,
+    /// One environment per episode: episode `i` starts from a reset with `seed + i`, as
+    /// Gymnasium's `env.reset(seed=seed + i)` (the same initial states in any library).
+    PerEpisode,
+}
+
+/// The most episodes of an [`EpisodeSeeds::PerEpisode`] evaluation (an environment each).
+pub const MAX_SEEDED_EPISODES: usize = 1000;
+
 /// Reloads the policy of the run in `dir` (`best` if the run kept one, else `latest`: a
-/// [`Policy`]) and evaluates it for `episodes` episodes reset with `seed`, on as many
-/// environments as the run trained with (at most one per episode).
-pub fn evaluate_run(dir: &Path, episodes: usize, seed: u64) -> Result<Evaluation, RunError> {
+/// [`Policy`]) and evaluates it for `episodes` episodes from `seed`, seeded as `seeds` says.
+pub fn evaluate_run(
+    dir: &Path,
+    episodes: usize,
+    seed: u64,
+    seeds: EpisodeSeeds,
+) -> Result<Evaluation, RunError> {
     let input = |e: &dyn std::fmt::Display| RunError::Input(format!("{}: {e}", dir.display()));
     let config = read_config(dir)?;
     if episodes == 0 {
         return Err(RunError::Input("--episodes must be at least 1".into()));
     }
+    let n_envs = match seeds {
+        EpisodeSeeds::PerEnvironment => episodes.min(config.settings.run().n_envs),
+        EpisodeSeeds::PerEpisode if episodes > MAX_SEEDED_EPISODES => {
+            return Err(RunError::Input(format!(
+                "--episodes {episodes} with --per-episode-seeds: at most {MAX_SEEDED_EPISODES} \
+                 (an environment each)"
+            )));
+        }
+        EpisodeSeeds::PerEpisode => episodes,
+    };
     let mut policy = Policy::load(dir).map_err(|e| RunError::Input(e.to_string()))?;
     let spec = cinder_envs::spec(&config.env).map_err(|e| input(&e))?;
-    let n_envs = episodes.min(config.settings.run().n_envs);
     let mut envs = VecEnv::from_fn(n_envs, |_| spec.make()).map_err(|e| input(&e))?;
     evaluate(&mut policy, &mut envs, episodes, seed)
         .map_err(|e: TrainError| RunError::Failed(e.to_string()))

@@ -30,7 +30,7 @@ mod warm_start;
 pub use collect::{CollectRequest, MAX_COLLECT_STEPS, collect};
 pub use directory::execute;
 pub(crate) use directory::{find_snapshot, read_config};
-pub use evaluate::{evaluate_run, export_run};
+pub use evaluate::{EpisodeSeeds, MAX_SEEDED_EPISODES, evaluate_run, export_run};
 pub use resume::resume;
 
 use reseed::Reseeded;
