@@ -153,7 +153,7 @@ pub fn run(compare: &CompareArgs) -> Result<()> {
             println!("| {name} | {:.2} |", cinder / sb3);
         }
     }
-    if protocol == Protocol::Sb3 {
+    if protocol == Protocol::Sb3 && sb3.is_some() {
         quality_table(&evals);
     }
     Ok(())
