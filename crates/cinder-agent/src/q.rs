@@ -90,9 +90,17 @@ pub fn next_action_mask(
         let flat = &masks[rows.start * num_actions..rows.end * num_actions];
         flags(flat, rows.len(), device)
     });
-    match (carried, stored) {
-        (Some(carried), Some(stored)) => Some(carried.bool_and(stored)),
-        (carried, stored) => carried.or(stored),
+    both_masks(carried, stored)
+}
+
+/// The actions both masks allow; either mask where the other is none.
+pub fn both_masks(
+    a: Option<Tensor<2, Bool>>,
+    b: Option<Tensor<2, Bool>>,
+) -> Option<Tensor<2, Bool>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.bool_and(b)),
+        (a, b) => a.or(b),
     }
 }
 

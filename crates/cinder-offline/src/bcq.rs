@@ -25,8 +25,8 @@ use burn::tensor::{Bool, Int, Tensor};
 use cinder_agent::batch::discrete_actions;
 use cinder_agent::error::{check, check_max_grad_norm, check_positive, check_unit_interval};
 use cinder_agent::q::{
-    allowed_actions, check_exportable, discrete_action_count, greedy_graph, huber, mask_q,
-    next_action_mask,
+    allowed_actions, both_masks, check_exportable, discrete_action_count, greedy_graph, huber,
+    mask_q, next_action_mask,
 };
 use cinder_agent::q_learning::{q_taken, td_error};
 use cinder_agent::{
@@ -119,14 +119,6 @@ pub fn allowed_by_imitator(logits: Tensor<2>, threshold: f64) -> Tensor<2, Bool>
     (logits - max).greater_equal_elem(threshold.ln())
 }
 
-/// Both masks, either, or none.
-fn both(a: Option<Tensor<2, Bool>>, b: Option<Tensor<2, Bool>>) -> Option<Tensor<2, Bool>> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.bool_and(b)),
-        (a, b) => a.or(b),
-    }
-}
-
 /// The Q-network and the imitator, trained together by one optimiser.
 #[derive(Module, Debug)]
 pub struct BcqNets {
@@ -146,7 +138,7 @@ impl BcqNets {
         valid: Option<Tensor<2, Bool>>,
     ) -> Option<Tensor<2, Bool>> {
         let likely = threshold.map(|t| allowed_by_imitator(self.imitator.forward(observations), t));
-        both(likely, valid)
+        both_masks(likely, valid)
     }
 
     /// The best action of each row of `observations` (`[B]`) the imitator allows among the
