@@ -179,14 +179,19 @@ pub fn needs(table: &toml::Table, family: Family, sizes: Sizes) -> Vec<Need> {
             // A pass covers the whole rollout (the critic's values, ICM's rewards). With
             // `min_rollouts`, at most every environment's episode beyond the last needed one
             // runs to the time limit.
-            let (rows, rollout) = match count(table, "min_rollouts") {
-                0 => (mul(n_envs, count(table, "n_steps")), "n_envs × n_steps"),
+            let (rows, rollout, passes) = match count(table, "min_rollouts") {
+                0 => (
+                    mul(n_envs, count(table, "n_steps")),
+                    "n_envs × n_steps",
+                    "n_envs × n_steps × hidden",
+                ),
                 episodes => (
                     mul(
                         episodes.saturating_add(n_envs),
                         u128::from(sizes.max_episode_steps),
                     ),
                     "min_rollouts × the time limit",
+                    "min_rollouts × the time limit × hidden",
                 ),
             };
             let (policy, critic) = (mlp(obs, &hidden, act), mlp(obs, &critic_hidden, 1));
@@ -199,10 +204,7 @@ pub fn needs(table: &toml::Table, family: Family, sizes: Sizes) -> Vec<Need> {
                 bytes: mul(rows, row_bytes),
             });
             needs.push(Need {
-                setting: match rollout {
-                    "n_envs × n_steps" => "n_envs × n_steps × hidden",
-                    _ => "min_rollouts × the time limit × hidden",
-                },
+                setting: passes,
                 what: "the rollout's passes through the networks",
                 bytes: mul(rows, per_row),
             });
