@@ -3,7 +3,9 @@
 Trains `ALGO` on `ENV` with the RL Zoo's hyper-parameters (rl-baselines3-zoo, hyperparams/
 <algo>.yml, the entries Cinder's presets translate), evaluates the final policy on 10
 deterministic episodes, and prints one JSON line: the training time (`learn`), the evaluation's
-mean and standard deviation, and the environment steps. torch runs on 2 CPU threads.
+mean and standard deviation, and the environment steps. torch runs on 2 CPU threads (`--threads`
+changes that for a quality run sharing the machine; `--progress` prints the steps done to stderr
+every 10,000).
 
 `--protocol sb3` evaluates as `cinder eval --episodes 20 --seed 10000 --per-episode-seeds`
 does: 20 deterministic episodes, episode i on a fresh environment reset with seed 10,000 + i,
@@ -18,12 +20,14 @@ so both libraries are scored on the same initial states.
 
 import argparse
 import json
+import sys
 import time
 
 import gymnasium as gym
 import numpy as np
 import torch
 from stable_baselines3 import A2C, DDPG, DQN, PPO, SAC, TD3
+from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.noise import NormalActionNoise
@@ -142,26 +146,42 @@ def seeded_returns(model, env_id):
     return returns
 
 
+class Progress(BaseCallback):
+    """Prints the environment steps done and the seconds since the start every 10,000 steps."""
+
+    def _on_training_start(self):
+        self.start, self.next = time.perf_counter(), 10_000
+
+    def _on_step(self):
+        if self.num_timesteps >= self.next:
+            elapsed = time.perf_counter() - self.start
+            print(f"{self.num_timesteps} steps, {elapsed:.0f} s", file=sys.stderr, flush=True)
+            self.next += 10_000
+        return True
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("algo", choices=sorted({a for a, _ in ZOO}))
     parser.add_argument("env")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--protocol", choices=["zoo", "sb3"], default="zoo")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--progress", action="store_true")
     args = parser.parse_args()
     args.env = args.env.removeprefix("gym:")  # Cinder's id of a Gymnasium environment
     if (args.algo, args.env) not in ZOO:
         parser.error(f"no Zoo entry for {args.algo} on {args.env}")
     cls, n_envs, steps, kwargs = ZOO[(args.algo, args.env)]
     kwargs = dict(kwargs)  # the entries are shared; this run adds its own noise
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     env = make_vec_env(args.env, n_envs=n_envs, seed=args.seed)
     if cls in (DDPG, TD3):
         dim = env.action_space.shape[0]
         kwargs["action_noise"] = NormalActionNoise(mean=np.zeros(dim), sigma=np.full(dim, 0.1))
     model = cls("MlpPolicy", env, seed=args.seed, device="cpu", verbose=0, **kwargs)
     start = time.perf_counter()
-    model.learn(total_timesteps=steps)
+    model.learn(total_timesteps=steps, callback=Progress() if args.progress else None)
     learn_seconds = time.perf_counter() - start
     if args.protocol == "sb3":
         returns = seeded_returns(model, args.env)

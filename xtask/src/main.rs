@@ -4,7 +4,7 @@
 //!   matrix ([`test`]).
 //! - `cargo xtask ci`: `cargo fmt --check`, `cargo clippy --all-targets -D warnings`, then the
 //!   test matrix on all devices.
-//! - `cargo xtask bench envs|acting|onpolicy|offpolicy|offline|explore|compare`: benchmarks in
+//! - `cargo xtask bench envs|acting|products|onpolicy|offpolicy|offline|explore|compare`: benchmarks in
 //!   release ([`bench`]), printed as markdown tables for `docs/benchmarks.md`.
 
 use std::process::Command;

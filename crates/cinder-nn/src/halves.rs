@@ -111,10 +111,7 @@ where
             let (a, b) = (module.clone().fork(device), module.clone().fork(device));
             let ((mut grads, extra_a), (mut other, extra_b)) =
                 rayon::join(|| run(a, first), || run(b, second));
-            module.visit(&mut AddInto {
-                sum: &mut grads,
-                other: &mut other,
-            });
+            add_grads(module, &mut grads, &mut other);
             (grads, vec![extra_a, extra_b])
         }
     }
@@ -189,6 +186,28 @@ pub fn add_up(parts: Vec<Tensor<1>>) -> Tensor<1> {
         .into_iter()
         .reduce(|sum, part| sum + part)
         .expect("backward_halves returns at least one piece")
+}
+
+/// Runs `a` and `b` side by side, on two threads on flex (one after the other elsewhere): the
+/// backward passes of two losses that share no parameter, such as a policy's and its critic's,
+/// whose graphs never meet. Each pass computes what one backward pass through the losses' sum
+/// would give its parameters, bit for bit.
+pub fn side_by_side<RA: Send, RB: Send>(
+    device: &Device,
+    a: impl FnOnce() -> RA + Send,
+    b: impl FnOnce() -> RB + Send,
+) -> (RA, RB) {
+    if is_flex(device) {
+        rayon::join(a, b)
+    } else {
+        (a(), b())
+    }
+}
+
+/// Moves `other`'s gradients of `module`'s parameters into `sum`, adding (`sum + other`) where
+/// `sum` holds one already.
+pub fn add_grads<M: Module>(module: &M, sum: &mut GradientsParams, other: &mut GradientsParams) {
+    module.visit(&mut AddInto { sum, other });
 }
 
 /// Adds `other`'s gradient of each parameter into `sum`, as `sum + other`.

@@ -46,7 +46,10 @@ pub use ensemble::{EnsembleMlp, EnsembleMlpConfig};
 pub use error::NnError;
 pub use flat::{flat_grads, flat_params, set_flat_grads};
 pub use grad_clip::{clip_grad_norm, descend, step};
-pub use halves::{Descent, Half, add_up, backward_halves, descend_halves, descend_halves_beside};
+pub use halves::{
+    Descent, Half, add_grads, add_up, backward_halves, descend_halves, descend_halves_beside,
+    side_by_side,
+};
 pub use mlp::{Activation, Mlp, MlpConfig, NetConfig};
 pub use optim::{adam, rmsprop};
 pub use schedule::Schedule;

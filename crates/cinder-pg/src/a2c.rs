@@ -10,7 +10,9 @@
 //!
 //! with advantages `A_t`, value targets `G_t` and the value loss `L_V` as the [`Gae`] critic
 //! defines them (`c · mean((V(s_t) − G_t)²)`). When the critic fits its value function
-//! separately before (Pyrado's `GAE.update`), `L` has no value term.
+//! separately before (Pyrado's `GAE.update`), `L` has no value term. The policy's terms and
+//! the value term are differentiated side by side (two threads on flex): the same gradients,
+//! bit for bit, as one backward pass through `L`.
 
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
@@ -27,7 +29,7 @@ use cinder_nn::persist::{
     RNG_FILE, load_counters, load_json, load_module, load_optim, save_counters, save_json,
     save_module, save_optim,
 };
-use cinder_nn::{Schedule, rmsprop, step};
+use cinder_nn::{Schedule, add_grads, rmsprop, side_by_side, step};
 use cinder_train::Metric;
 
 use crate::gae::{Estimated, Gae, GaeConfig};
@@ -160,28 +162,43 @@ impl OnPolicyLearner for A2c {
         let (count, mut updates) = (batches.len(), 0);
         for rows in batches {
             let observations = t.observations.clone().select(0, rows.clone());
-            let allowed = t.allowed(&rows);
-            let dist = joint
-                .policy
-                .distribution_masked(observations.clone(), allowed);
-            let log_probs = dist.log_prob(&t.actions.select(rows.clone()));
-            let policy_loss = (log_probs * t.advantages.clone().select(0, rows.clone()))
-                .mean()
-                .neg();
+            // The policy's terms and the value term share no parameter: differentiated side
+            // by side (see `side_by_side`).
+            let policy_terms = || {
+                let (dist, log_probs) = t.distribution(&joint.policy, observations.clone(), &rows);
+                let policy_loss = (log_probs * t.advantages.clone().select(0, rows.clone()))
+                    .mean()
+                    .neg();
+                let entropy = dist.entropy().mean();
+                let loss = policy_loss.clone() - entropy.clone().mul_scalar(entropy_coeff);
+                let stats = [policy_loss.detach(), entropy.detach()];
+                let mut grads = loss.backward();
+                (
+                    GradientsParams::from_module(&mut grads, &joint.policy),
+                    stats,
+                )
+            };
             // The value term, unless the critic was fitted separately before.
-            let value_loss = fit_loss.is_none().then(|| {
-                let values = joint.vfcn.forward(observations).flatten(0, 1);
-                value_loss_fn.between(values, t.returns.clone().select(0, rows))
-            });
-            let entropy = dist.entropy().mean();
-            let mut loss = policy_loss.clone();
-            if let Some(value_loss) = &value_loss {
-                loss = loss + value_loss.clone().mul_scalar(vfcn_coeff);
-            }
-            let loss = loss - entropy.clone().mul_scalar(entropy_coeff);
-            let value_loss = value_loss.unwrap_or_else(|| policy_loss.zeros_like());
+            let value_terms = || {
+                fit_loss.is_none().then(|| {
+                    let values = joint.vfcn.forward(observations.clone()).flatten(0, 1);
+                    let value_loss =
+                        value_loss_fn.between(values, t.returns.clone().select(0, rows.clone()));
+                    let mut grads = value_loss.clone().mul_scalar(vfcn_coeff).backward();
+                    let grads = GradientsParams::from_module(&mut grads, &joint.vfcn);
+                    (grads, value_loss.detach())
+                })
+            };
+            let ((mut grads, [policy_loss, entropy]), value) =
+                side_by_side(&self.device, policy_terms, value_terms);
+            let value_loss = match value {
+                Some((mut value_grads, value_loss)) => {
+                    add_grads(&joint.vfcn, &mut grads, &mut value_grads);
+                    value_loss
+                }
+                None => policy_loss.zeros_like(),
+            };
             stats.add([policy_loss, value_loss, entropy], count);
-            let mut grads = GradientsParams::from_grads(loss.backward(), &joint);
             gradient.transform(&joint.policy, &mut grads)?;
             joint = step(joint, grads, &mut self.optim, lr, self.config.max_grad_norm)?;
             updates += 1;

@@ -4,9 +4,10 @@
 //! summed on the device and read back once.
 
 use burn::module::Module;
-use burn::tensor::{Bool, Device, Int, Tensor};
+use burn::tensor::{Device, Int, Tensor};
 use cinder_agent::{
-    ActionTensor, AgentError, OnPolicyAgent, OnPolicyLearner, Policy, Setup, Unchanged,
+    ActionDistribution, ActionTensor, AgentError, OnPolicyAgent, OnPolicyLearner, Policy, Setup,
+    Unchanged,
 };
 use cinder_core::seeding::EnvRng;
 use cinder_core::{Actor, VecEnv};
@@ -113,10 +114,22 @@ impl RolloutTensors {
         }
     }
 
-    /// The valid actions of the transitions `rows`, if the rollout had invalid ones.
-    pub fn allowed(&self, rows: &Tensor<1, Int>) -> Option<Tensor<2, Bool>> {
-        let masks = self.masks.as_ref()?;
-        Some(masks.clone().select(0, rows.clone()).greater_elem(0.5))
+    /// `policy`'s distribution at the transitions `rows` (`observations`, their rows), with
+    /// the actions the rollout found invalid masked out, and the log-probabilities of the
+    /// actions taken there.
+    pub fn distribution(
+        &self,
+        policy: &Policy,
+        observations: Tensor<2>,
+        rows: &Tensor<1, Int>,
+    ) -> (ActionDistribution, Tensor<1>) {
+        let allowed = self
+            .masks
+            .as_ref()
+            .map(|masks| masks.clone().select(0, rows.clone()).greater_elem(0.5));
+        let dist = policy.distribution_masked(observations, allowed);
+        let log_probs = dist.log_prob(&self.actions.select(rows.clone()));
+        (dist, log_probs)
     }
 }
 

@@ -17,11 +17,13 @@
 //! with advantages `A_t` and value targets `G_t` from the [`Gae`] critic (whose `value_loss`
 //! may halve `L_V`, as Pyrado's PPO2 does). When the critic fits its value function separately
 //! before the policy update (Pyrado's PPO: `GAE.update`, then the policy's epochs), `L` has no
-//! value term and only the policy steps here. Otherwise PPO (`c = 1`) takes
-//! one backward pass through `L`, then a step of the policy's optimiser and one of the
-//! critic's, each with its own learning rate and gradient clip (the two networks share no
-//! parameters, so this equals fitting them one after the other on the same minibatches).
-//! PPO2 (`c = vfcn_coeff`) steps one optimiser over both networks with one global clip.
+//! value term and only the policy steps here. Otherwise PPO (`c = 1`) differentiates `L`,
+//! then takes a step of the policy's optimiser and one of the critic's, each with its own
+//! learning rate and gradient clip (the two networks share no parameters, so this equals
+//! fitting them one after the other on the same minibatches). PPO2 (`c = vfcn_coeff`) steps
+//! one optimiser over both networks with one global clip. The policy's terms and `c · L_V`
+//! are differentiated side by side (two threads on flex): the same gradients, bit for bit,
+//! as one backward pass through `L`.
 
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
@@ -36,7 +38,7 @@ use cinder_nn::persist::{
     RNG_FILE, load_counters, load_json, load_module, load_optim, save_counters, save_json,
     save_module, save_optim,
 };
-use cinder_nn::{Schedule, adam, step};
+use cinder_nn::{Schedule, adam, add_grads, side_by_side, step};
 use cinder_train::Metric;
 
 use crate::gae::{Estimated, Gae, GaeConfig, standardize};
@@ -206,6 +208,8 @@ impl OnPolicyLearner for Ppo {
             .value(self.config.eps_clip, progress, self.updates);
         let critic_lr = self.critic.lr(progress);
         let (num_epoch, max_grad_norm) = (self.config.num_epoch, self.config.max_grad_norm);
+        let (entropy_coeff, value_step) = (self.config.entropy_coeff, self.value_step);
+        let value_loss_fn = self.critic.config().value_loss;
         let mut stats = StatMeans::<4>::default();
         let mut updates = 0;
         let mut joint = Joint {
@@ -222,86 +226,91 @@ impl OnPolicyLearner for Ppo {
             let count = batches.len();
             for rows in batches {
                 let observations = t.observations.clone().select(0, rows.clone());
+                let last_epoch = epoch + 1 == num_epoch;
 
-                // Clipped surrogate (eq. 7) and entropy bonus.
-                let allowed = t.allowed(&rows);
-                let dist = joint
-                    .policy
-                    .distribution_masked(observations.clone(), allowed);
-                let log_probs = dist.log_prob(&t.actions.select(rows.clone()));
-                let ratio = (log_probs - t.old_log_probs.clone().select(0, rows.clone())).exp();
-                let advantages = t.advantages.clone().select(0, rows.clone());
-                let unclipped = ratio.clone() * advantages.clone();
-                let clipped = ratio.clone().clamp(1.0 - eps, 1.0 + eps) * advantages;
-                let policy_loss = unclipped.min_pair(clipped).mean().neg();
-                let entropy = dist.entropy().mean();
-
-                // Value loss towards the targets (none here after a separate fit).
-                let values =
-                    (fit_loss.is_none()).then(|| joint.vfcn.forward(observations).flatten(0, 1));
-                let returns = t.returns.clone().select(0, rows.clone());
-                let value_loss_fn = self.critic.config().value_loss;
-                // PPO adds `L_V` as is (no scaling op); PPO2 weights it by `vfcn_coeff`.
-                let value = values.map(|values| match self.value_step {
-                    ValueStep::Critic => {
-                        let loss = value_loss_fn.between(values, returns);
-                        (loss.clone(), loss)
-                    }
-                    ValueStep::Joint { vfcn_coeff } => {
-                        let old = t.old_values.clone().select(0, rows);
-                        let clipped = old.clone() + (values.clone() - old).clamp(-eps, eps);
-                        let loss = value_loss_fn.weigh(
-                            (values - returns.clone())
-                                .powi_scalar(2)
-                                .max_pair((clipped - returns).powi_scalar(2))
-                                .mean(),
-                        );
-                        (loss.clone(), loss.mul_scalar(vfcn_coeff))
-                    }
-                });
-
-                let mut loss =
-                    policy_loss.clone() - entropy.clone().mul_scalar(self.config.entropy_coeff);
-                if let Some((_, term)) = &value {
-                    loss = loss + term.clone();
-                }
-                if epoch + 1 == num_epoch {
-                    let clip_fraction = ratio
-                        .detach()
-                        .sub_scalar(1.0)
-                        .abs()
-                        .greater_elem(eps)
-                        .float()
-                        .mean();
-                    let value_loss = value.map_or_else(|| policy_loss.zeros_like(), |v| v.0);
+                // Clipped surrogate (eq. 7) and entropy bonus, differentiated beside the
+                // value loss: the two share no parameter (see `side_by_side`).
+                let policy_terms = || {
+                    let (dist, log_probs) =
+                        t.distribution(&joint.policy, observations.clone(), &rows);
+                    let ratio = (log_probs - t.old_log_probs.clone().select(0, rows.clone())).exp();
+                    let advantages = t.advantages.clone().select(0, rows.clone());
+                    let unclipped = ratio.clone() * advantages.clone();
+                    let clipped = ratio.clone().clamp(1.0 - eps, 1.0 + eps) * advantages;
+                    let policy_loss = unclipped.min_pair(clipped).mean().neg();
+                    let entropy = dist.entropy().mean();
+                    let loss = policy_loss.clone() - entropy.clone().mul_scalar(entropy_coeff);
+                    let clip_fraction = last_epoch.then(|| {
+                        let ratio = ratio.detach().sub_scalar(1.0).abs();
+                        ratio.greater_elem(eps).float().mean()
+                    });
+                    let stats = [policy_loss.detach(), entropy.detach()];
+                    let mut grads = loss.backward();
+                    let grads = GradientsParams::from_module(&mut grads, &joint.policy);
+                    (grads, stats, clip_fraction)
+                };
+                // Value loss towards the targets (none here after a separate fit): PPO adds
+                // `L_V` as is (no scaling op), PPO2 weights it by `vfcn_coeff`. Returns the
+                // gradients and `L_V` (unweighted).
+                let value_terms = || {
+                    fit_loss.is_none().then(|| {
+                        let values = joint.vfcn.forward(observations.clone()).flatten(0, 1);
+                        let returns = t.returns.clone().select(0, rows.clone());
+                        let (value_loss, loss) = match value_step {
+                            ValueStep::Critic => {
+                                let loss = value_loss_fn.between(values, returns);
+                                (loss.clone(), loss)
+                            }
+                            ValueStep::Joint { vfcn_coeff } => {
+                                let old = t.old_values.clone().select(0, rows.clone());
+                                let clipped = old.clone() + (values.clone() - old).clamp(-eps, eps);
+                                let loss = value_loss_fn.weigh(
+                                    (values - returns.clone())
+                                        .powi_scalar(2)
+                                        .max_pair((clipped - returns).powi_scalar(2))
+                                        .mean(),
+                                );
+                                (loss.clone(), loss.mul_scalar(vfcn_coeff))
+                            }
+                        };
+                        let value_loss = value_loss.detach();
+                        (loss.backward(), value_loss)
+                    })
+                };
+                let ((mut policy_grads, [policy_loss, entropy], clip_fraction), value) =
+                    side_by_side(&self.device, policy_terms, value_terms);
+                if let Some(clip_fraction) = clip_fraction {
+                    let value_loss = value
+                        .as_ref()
+                        .map_or_else(|| policy_loss.zeros_like(), |v| v.1.clone());
                     stats.add([policy_loss, value_loss, entropy, clip_fraction], count);
                 }
 
-                // One backward pass; gradient clipping happens in each step.
-                let mut grads = loss.backward();
-                joint = match self.value_step {
-                    ValueStep::Critic => {
-                        let mut policy_grads =
-                            GradientsParams::from_module(&mut grads, &joint.policy);
-                        gradient.transform(&joint.policy, &mut policy_grads)?;
-                        Joint {
-                            policy: step(
-                                joint.policy,
-                                policy_grads,
-                                &mut self.optim,
-                                lr,
-                                max_grad_norm,
-                            )?,
-                            vfcn: match fit_loss {
-                                None => self.critic.descend(joint.vfcn, &mut grads, critic_lr)?,
-                                Some(_) => joint.vfcn,
-                            },
+                // Gradient clipping happens in each step.
+                gradient.transform(&joint.policy, &mut policy_grads)?;
+                joint = match (self.value_step, value) {
+                    (ValueStep::Critic, value) => Joint {
+                        policy: step(
+                            joint.policy,
+                            policy_grads,
+                            &mut self.optim,
+                            lr,
+                            max_grad_norm,
+                        )?,
+                        vfcn: match value {
+                            Some((mut grads, _)) => {
+                                self.critic.descend(joint.vfcn, &mut grads, critic_lr)?
+                            }
+                            None => joint.vfcn,
+                        },
+                    },
+                    (ValueStep::Joint { .. }, value) => {
+                        if let Some((mut grads, _)) = value {
+                            let mut value_grads =
+                                GradientsParams::from_module(&mut grads, &joint.vfcn);
+                            add_grads(&joint.vfcn, &mut policy_grads, &mut value_grads);
                         }
-                    }
-                    ValueStep::Joint { .. } => {
-                        let mut joint_grads = GradientsParams::from_module(&mut grads, &joint);
-                        gradient.transform(&joint.policy, &mut joint_grads)?;
-                        step(joint, joint_grads, &mut self.optim, lr, max_grad_norm)?
+                        step(joint, policy_grads, &mut self.optim, lr, max_grad_norm)?
                     }
                 };
                 updates += 1;

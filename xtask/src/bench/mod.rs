@@ -31,6 +31,8 @@ pub enum Which {
     Envs,
     /// Sampler steps per second with a 64-64 policy, 1 and 8 environments.
     Acting,
+    /// GFLOP/s of the 256-row matrix products DDPG's and SAC's updates are made of.
+    Products,
     /// Train A2C, PPO and PPO2 on their benchmark tasks.
     Onpolicy(SelectionArgs),
     /// Train DQL, SAC, DDPG and TD3 on their benchmark tasks.
@@ -73,6 +75,10 @@ pub fn run(which: Which) -> Result<()> {
         ),
         Which::Acting => cargo(
             &["bench", "--package", "cinder-pg", "--bench", "acting"],
+            &[],
+        ),
+        Which::Products => cargo(
+            &["bench", "--package", "cinder-nn", "--bench", "products"],
             &[],
         ),
         Which::Onpolicy(args) => train_benchmarks(ONPOLICY, &args),
