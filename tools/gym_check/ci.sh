@@ -13,7 +13,7 @@ venv="${CINDER_VENV:-$HOME/.cache/cinder/venv}"
 # pyo3 builds against this interpreter's libpython and the bridge reads this venv's packages.
 export PYO3_PYTHON="$venv/bin/python" VIRTUAL_ENV="$venv"
 # The main matrix's selection and backends plus `gym`, so that its build of burn is reused.
-features=flex,ndarray,wgpu,gym
+features=flex,ndarray,wgpu,minari,onnx,gym
 cargo clippy --workspace --features "$features" --all-targets -- -D warnings
 cargo test -p cinder-gym --lib
 cargo test --workspace --features "$features" --test gym

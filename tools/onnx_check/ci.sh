@@ -10,7 +10,7 @@ venv="${CINDER_VENV:-$HOME/.cache/cinder/venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q gymnasium==1.4.0 onnxruntime==1.31.1 numpy
 
-cargo build --release -q -p cinder --bin cinder
+cargo build --release -q -p cinder --bin cinder --features onnx
 cinder="${CARGO_TARGET_DIR:-target}/release/cinder"
 runs=$(mktemp -d)
 trap 'rm -rf "$runs"' EXIT

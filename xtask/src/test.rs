@@ -22,13 +22,14 @@ pub enum Device {
 
 const DEVICES: [&str; 3] = ["flex", "ndarray", "wgpu"];
 
-/// Every crate but the Gymnasium bridge, with every backend: what the matrix compiles.
+/// Every crate but the Gymnasium bridge, with every backend, Minari datasets and ONNX export:
+/// what the matrix compiles.
 const SELECTION: [&str; 5] = [
     "--workspace",
     "--exclude",
     "cinder-gym",
     "--features",
-    "flex,ndarray,wgpu",
+    "flex,ndarray,wgpu,minari,onnx",
 ];
 
 /// `cargo xtask test`'s arguments.

@@ -1,12 +1,17 @@
 //! `learning_curve.png`: training and evaluation returns against environment steps or
 //! gradient updates.
 
+use std::fs::File;
+use std::io::BufWriter;
 use std::path::Path;
 use std::sync::Once;
 
 use plotters::prelude::*;
 
 use crate::{TrainError, XAxis};
+
+/// The image's width and height in pixels.
+const SIZE: (u32, u32) = (960, 600);
 
 /// DejaVu Sans (Bitstream Vera licence, `assets/DejaVuSans-LICENSE.txt`): plotters' bitmap
 /// backend draws text only with a font registered in memory.
@@ -54,7 +59,8 @@ pub(crate) fn learning_curve(
         (y_min, y_max) = (0.0, 1.0);
     }
     let pad = ((y_max - y_min) * 0.05).max(1e-3);
-    let root = BitMapBackend::new(path, (960, 600)).into_drawing_area();
+    let mut pixels = vec![0u8; SIZE.0 as usize * SIZE.1 as usize * 3];
+    let root = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
     let draw = || -> Result<(), Box<dyn std::error::Error + '_>> {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
@@ -94,5 +100,17 @@ pub(crate) fn learning_curve(
         root.present()?;
         Ok(())
     };
-    draw().map_err(|e| plot_error(e.to_string()))
+    draw().map_err(|e| plot_error(e.to_string()))?;
+    drop(root);
+    write_png(path, &pixels).map_err(|e| plot_error(e.to_string()))
+}
+
+/// Encodes `pixels` (RGB rows of [`SIZE`]) as a PNG file at `path`.
+fn write_png(path: &Path, pixels: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+    let mut encoder = png::Encoder::new(BufWriter::new(File::create(path)?), SIZE.0, SIZE.1);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(pixels)?;
+    Ok(writer.finish()?)
 }

@@ -594,6 +594,7 @@ fn eval_and_resume_check_config_toml_as_train_checks_its_input() {
 }
 
 #[test]
+#[cfg(feature = "minari")]
 fn offline_runs_learn_from_a_collected_dataset_and_resume_in_updates() {
     let out = tempfile::tempdir().unwrap();
     let runs = out.path().join("runs");
@@ -1002,6 +1003,7 @@ fn offline_runs_refuse_normalisation() {
 }
 
 #[test]
+#[cfg(feature = "onnx")]
 fn export_writes_onnx_and_safetensors_and_refuses_bad_input_in_one_line() {
     let out = tempfile::tempdir().unwrap();
     let runs = out.path().join("runs");

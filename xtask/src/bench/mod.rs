@@ -219,25 +219,29 @@ fn updates_of(run: &Path) -> Result<f64> {
 /// Which build of the `cinder` binary a benchmark runs.
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum Binary {
-    /// The default build.
+    /// With Minari datasets and ONNX export (`--features minari,onnx`).
     Default,
-    /// With the Gymnasium bridge (`--features gym`).
+    /// And the Gymnasium bridge (`--features minari,onnx,gym`).
     WithGym,
 }
 
 /// Builds the release `cinder` binary; returns it and the directory benchmark runs go to.
 fn release_binary(binary: Binary) -> Result<(PathBuf, PathBuf)> {
-    let mut args = vec![
+    // Datasets for the offline benchmarks; ONNX so that a benchmark run exports as users do.
+    let features = match binary {
+        Binary::Default => "minari,onnx",
+        Binary::WithGym => "minari,onnx,gym",
+    };
+    let args = [
         "build",
         "--release",
         "--package",
         "cinder",
         "--bin",
         "cinder",
+        "--features",
+        features,
     ];
-    if binary == Binary::WithGym {
-        args.extend(["--features", "gym"]);
-    }
     cargo(&args, &[])?;
     let target =
         PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_string()));

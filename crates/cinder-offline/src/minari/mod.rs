@@ -37,6 +37,12 @@ const HDF5_FILE: &str = "main_data.hdf5";
 /// The Minari version whose layout this module reads and writes.
 pub const MINARI_VERSION: &str = "0.5.4";
 
+/// Whether this build reads and writes Minari datasets: it does (the `minari` feature is on;
+/// without it this is the error every call of the module returns).
+pub fn built() -> Result<(), DatasetError> {
+    Ok(())
+}
+
 /// Reads the Minari dataset at `path` (the dataset directory or its `data/` folder), in HDF5
 /// or Arrow format, and validates it. Errors name the file and, for bad values, the episode
 /// and step.

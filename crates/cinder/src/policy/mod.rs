@@ -10,6 +10,7 @@
 //! in training. The run's observation normalisation, if it had one, is inside: callers pass raw
 //! observations.
 
+#[cfg(feature = "onnx")]
 mod onnx;
 mod record;
 
@@ -22,6 +23,7 @@ use cinder_train::snapshot::{is_snapshot, read_snapshot};
 use rand::RngCore;
 
 pub use cinder_policy::{Action, Graph};
+#[cfg(feature = "onnx")]
 pub use onnx::to_onnx;
 pub(crate) use record::RUN_FORMAT;
 
@@ -43,6 +45,17 @@ pub enum PolicyError {
     /// An exported file could not be written.
     #[error(transparent)]
     File(#[from] cinder_policy::PolicyError),
+    /// A format this build leaves out (its Cargo feature is off).
+    #[error(
+        "this build has no {what}: build Cinder with the `{feature}` feature (e.g. `cargo \
+         install cinder --features {feature}`)"
+    )]
+    NotBuilt {
+        /// What is missing.
+        what: &'static str,
+        /// The feature that adds it.
+        feature: &'static str,
+    },
 }
 
 /// How a loaded learner acts.
@@ -230,9 +243,18 @@ impl Policy {
     }
 
     /// Writes [`Policy::export`] as an ONNX model to `path`; `masked` (discrete policies)
-    /// adds the `action_mask` input.
+    /// adds the `action_mask` input. Needs the `onnx` feature (else [`PolicyError::NotBuilt`]).
     pub fn save_onnx(&self, path: impl AsRef<Path>, masked: bool) -> Result<(), PolicyError> {
-        write(path.as_ref(), &to_onnx(&self.export()?, masked)?)
+        #[cfg(feature = "onnx")]
+        return write(path.as_ref(), &to_onnx(&self.export()?, masked)?);
+        #[cfg(not(feature = "onnx"))]
+        {
+            let _ = (path, masked);
+            Err(PolicyError::NotBuilt {
+                what: "ONNX export",
+                feature: "onnx",
+            })
+        }
     }
 
     /// Writes [`Policy::export`] as safetensors (the weights, with the JSON description in

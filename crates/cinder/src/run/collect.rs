@@ -33,6 +33,8 @@ pub struct CollectRequest {
 /// writes a Minari HDF5 dataset to `request.out`. Returns the dataset's episodes and
 /// transitions.
 pub fn collect(request: &CollectRequest) -> Result<(usize, usize), RunError> {
+    // A build without a Minari writer says so before the rollout, not after it.
+    minari::built().map_err(|e| RunError::Input(e.to_string()))?;
     let dir = &request.run_dir;
     let input = |e: &dyn std::fmt::Display| RunError::Input(format!("{}: {e}", dir.display()));
     if request.steps == 0 || request.steps > MAX_COLLECT_STEPS {

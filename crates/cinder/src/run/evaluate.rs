@@ -106,7 +106,9 @@ pub fn export_run(
         None => run_dir.join(format!("policy.{format}")),
     };
     save(&policy, &out, masked).map_err(|e| match e {
-        crate::policy::PolicyError::File(e) => RunError::Input(e.to_string()),
+        e @ (crate::policy::PolicyError::File(_) | crate::policy::PolicyError::NotBuilt { .. }) => {
+            RunError::Input(e.to_string())
+        }
         other => RunError::Failed(other.to_string()),
     })?;
     Ok(out)
