@@ -10,7 +10,9 @@ venv="${CINDER_VENV:-$HOME/.cache/cinder/venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q gymnasium==1.4.0 onnxruntime==1.31.1 numpy
 
-cargo build --release -q -p cinder --bin cinder --features onnx
+# The features of xtask's benchmark build, so that the legs share one release build of burn
+# (onnx-ir and the Arrow readers turn on features of crates burn shares).
+cargo build --release -q -p cinder --bin cinder --features minari,onnx
 cinder="${CARGO_TARGET_DIR:-target}/release/cinder"
 runs=$(mktemp -d)
 trap 'rm -rf "$runs"' EXIT

@@ -10,6 +10,8 @@ venv="${CINDER_RAY_VENV:-$HOME/.cache/cinder/ray-venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q -r tools/ray_sweep/requirements.txt
 
-cargo build --release -q -p cinder --bin cinder
+# The features of xtask's benchmark build, so that the legs share one release build of burn
+# (onnx-ir and the Arrow readers turn on features of crates burn shares).
+cargo build --release -q -p cinder --bin cinder --features minari,onnx
 export CINDER_BIN="${CARGO_TARGET_DIR:-target}/release/cinder"
 "$venv/bin/python" -m pytest -q tools/ray_sweep

@@ -1,20 +1,17 @@
-//! The rate of the matrix products DDPG's and SAC's updates are made of, on flex: what this
+//! The rate of the matrix products the learners' updates are made of, on flex: what this
 //! machine's cores can do at all, hence a floor under an off-policy run's time that no work
 //! around the products can lower. Prints a markdown table; run with `cargo xtask bench
 //! products` (release).
 //!
-//! Each shape is a minibatch of 256 rows through one hidden layer (DDPG's RL Zoo network for
-//! Pendulum is 400-300, SAC's 256-256), timed three ways: one product of all 256 rows (flex
-//! may split it over its threads), the two 128-row halves one after the other on one thread,
-//! and the two halves side by side on two threads (what the learners do, see
-//! `cinder_nn::halves`).
+//! Each shape is a minibatch through the widest hidden layer of an RL Zoo network (DDPG's
+//! 400-300 and SAC's 256-256 on Pendulum, 256 rows; DQL's 256-256 on CartPole, 128 rows as in
+//! Cinder's preset; PPO's 64-64, 256 rows), timed three ways: one product of all rows (flex may split it over its
+//! threads), the two halves one after the other, and the two halves side by side on two
+//! threads (what the off-policy learners do, see `cinder_nn::halves`).
 
 use std::time::Instant;
 
 use burn::tensor::{Device, Distribution, Tensor};
-
-/// Rows of a minibatch.
-const ROWS: usize = 256;
 
 /// `[rows, k] · [k, n]` products per second, as GFLOP/s (2·rows·k·n per product), the median
 /// of five timings of `reps` calls of `run`.
@@ -40,28 +37,33 @@ fn main() {
     let device = Device::flex();
     device.seed(0);
     let threads = rayon::current_num_threads();
-    println!("matrix products on flex, {ROWS} rows, {threads} threads in the pool\n");
+    println!("matrix products on flex, {threads} threads in the pool\n");
     println!(
         "| product [rows, k]·[k, n] | all rows, one call GFLOP/s | halves in turn | halves side by side |"
     );
     println!("|---|---:|---:|---:|");
-    for (k, n, reps) in [(400, 300, 400), (256, 256, 600), (64, 64, 5_000)] {
+    for (rows, k, n, reps) in [
+        (256, 400, 300, 400),
+        (256, 256, 256, 600),
+        (128, 256, 256, 1_000),
+        (256, 64, 64, 5_000),
+    ] {
         let weights = Tensor::<2>::random([k, n], Distribution::Default, &device);
-        let top = Tensor::<2>::random([ROWS / 2, k], Distribution::Default, &device);
-        let bottom = Tensor::<2>::random([ROWS / 2, k], Distribution::Default, &device);
+        let top = Tensor::<2>::random([rows / 2, k], Distribution::Default, &device);
+        let bottom = Tensor::<2>::random([rows / 2, k], Distribution::Default, &device);
         let inputs = Tensor::cat(vec![top.clone(), bottom.clone()], 0);
         let product = |x: &Tensor<2>| {
             let out = x.clone().matmul(weights.clone());
             std::hint::black_box(out);
         };
-        let whole = gflops(ROWS, k, n, reps, || product(&inputs));
-        let in_turn = gflops(ROWS, k, n, reps, || {
+        let whole = gflops(rows, k, n, reps, || product(&inputs));
+        let in_turn = gflops(rows, k, n, reps, || {
             product(&top);
             product(&bottom);
         });
-        let side_by_side = gflops(ROWS, k, n, reps, || {
+        let side_by_side = gflops(rows, k, n, reps, || {
             rayon::join(|| product(&top), || product(&bottom));
         });
-        println!("| [{ROWS}, {k}]·[{k}, {n}] | {whole:.1} | {in_turn:.1} | {side_by_side:.1} |");
+        println!("| [{rows}, {k}]·[{k}, {n}] | {whole:.1} | {in_turn:.1} | {side_by_side:.1} |");
     }
 }

@@ -33,6 +33,23 @@ const COMPARE: &[&str] = &[
 /// The Python that runs the SB3 side: `CINDER_BENCH_PYTHON`, else `python3`.
 const PYTHON_VAR: &str = "CINDER_BENCH_PYTHON";
 
+/// torch's CPU threads on the SB3 side: `CINDER_BENCH_TORCH_THREADS`, else 2 (one, for
+/// evaluations measured while something else holds a core: torch's threads spin when they
+/// share one).
+const THREADS_VAR: &str = "CINDER_BENCH_TORCH_THREADS";
+
+/// [`THREADS_VAR`]'s value.
+fn torch_threads() -> Result<usize> {
+    match std::env::var(THREADS_VAR) {
+        Err(_) => Ok(2),
+        Ok(value) => value
+            .parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .with_context(|| format!("{THREADS_VAR}={value}: expected a positive number")),
+    }
+}
+
 /// The seeded protocol's episodes and the reset seed of the first (as in `sb3_train.py`).
 const SEEDED_EPISODES: usize = 20;
 const SEEDED_FIRST: u64 = 10_000;
@@ -94,7 +111,10 @@ pub fn run(compare: &CompareArgs) -> Result<()> {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     println!("\n{}", machine_line());
     match &sb3 {
-        Some(version) => println!("Stable-Baselines3 {version} ({python}, 2 torch threads)"),
+        Some(version) => println!(
+            "Stable-Baselines3 {version} ({python}, {} torch threads)",
+            torch_threads()?
+        ),
         None => println!(
             "no Stable-Baselines3 in `{python}` (set {PYTHON_VAR} to a Python that has it): Cinder alone"
         ),
@@ -236,6 +256,7 @@ fn sb3_run(
         .arg(script)
         .args([bench.algo, bench.env, "--seed", &seed.to_string()])
         .args(["--protocol", protocol])
+        .args(["--threads", &torch_threads()?.to_string()])
         .output()
         .with_context(|| format!("could not start {python}"))?;
     let seconds = start.elapsed().as_secs_f64();
