@@ -2,7 +2,7 @@
 //! environment steps.
 //!
 //! - [`minari`]: Minari-compatible datasets on disk (HDF5 and Arrow read, HDF5 written), with
-//!   the `minari` feature (default); without it, every call says how to get it.
+//!   the `minari` feature; without it, every call says how to get it.
 //! - [`offline`]: the iteration every offline learner shares ([`Offline`]: minibatch updates
 //!   from the dataset's transitions, n-step targets as online). The learners implement the
 //!   agent layer's [`ReplayLearner`], as the off-policy ones do: a dataset is a replay memory

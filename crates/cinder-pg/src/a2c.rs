@@ -11,7 +11,7 @@
 //! with advantages `A_t`, value targets `G_t` and the value loss `L_V` as the [`Gae`] critic
 //! defines them (`c · mean((V(s_t) − G_t)²)`). When the critic fits its value function
 //! separately before (Pyrado's `GAE.update`), `L` has no value term. The policy's terms and
-//! the value term are differentiated side by side (two threads on flex): the same gradients,
+//! the value term are differentiated side by side (two threads on flex, for minibatches of 64 rows or more): the same gradients,
 //! bit for bit, as one backward pass through `L`.
 
 use burn::optim::{GradientsParams, ModuleOptimizer};
@@ -190,7 +190,7 @@ impl OnPolicyLearner for A2c {
                 })
             };
             let ((mut grads, [policy_loss, entropy]), value) =
-                side_by_side(&self.device, policy_terms, value_terms);
+                side_by_side(&self.device, rows.dims()[0], policy_terms, value_terms);
             let value_loss = match value {
                 Some((mut value_grads, value_loss)) => {
                     add_grads(&joint.vfcn, &mut grads, &mut value_grads);

@@ -22,7 +22,7 @@
 //! learning rate and gradient clip (the two networks share no parameters, so this equals
 //! fitting them one after the other on the same minibatches). PPO2 (`c = vfcn_coeff`) steps
 //! one optimiser over both networks with one global clip. The policy's terms and `c · L_V`
-//! are differentiated side by side (two threads on flex): the same gradients, bit for bit,
+//! are differentiated side by side (two threads on flex, for minibatches of 64 rows or more): the same gradients, bit for bit,
 //! as one backward pass through `L`.
 
 use burn::optim::{GradientsParams, ModuleOptimizer};
@@ -278,7 +278,7 @@ impl OnPolicyLearner for Ppo {
                     })
                 };
                 let ((mut policy_grads, [policy_loss, entropy], clip_fraction), value) =
-                    side_by_side(&self.device, policy_terms, value_terms);
+                    side_by_side(&self.device, rows.dims()[0], policy_terms, value_terms);
                 if let Some(clip_fraction) = clip_fraction {
                     let value_loss = value
                         .as_ref()
