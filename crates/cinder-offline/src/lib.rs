@@ -27,8 +27,8 @@ pub mod minari {
 
     /// What every call answers.
     const NOT_BUILT: &str = "this build reads and writes no Minari datasets: build Cinder with \
-                             the `minari` feature (e.g. `cargo install cinder --features \
-                             minari`)";
+                             the `minari` feature (`--features minari` on `cargo build`, `run` \
+                             or `install`)";
 
     /// Refused: this build has no Minari reader or writer.
     pub fn built() -> Result<(), DatasetError> {

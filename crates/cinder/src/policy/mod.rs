@@ -47,8 +47,8 @@ pub enum PolicyError {
     File(#[from] cinder_policy::PolicyError),
     /// A format this build leaves out (its Cargo feature is off).
     #[error(
-        "this build has no {what}: build Cinder with the `{feature}` feature (e.g. `cargo \
-         install cinder --features {feature}`)"
+        "this build has no {what}: build Cinder with the `{feature}` feature (`--features \
+         {feature}` on `cargo build`, `run` or `install`)"
     )]
     NotBuilt {
         /// What is missing.
