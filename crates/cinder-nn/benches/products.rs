@@ -5,9 +5,9 @@
 //!
 //! Each shape is a minibatch through the widest hidden layer of an RL Zoo network (DDPG's
 //! 400-300 and SAC's 256-256 on Pendulum, 256 rows; DQL's 256-256 on CartPole, 128 rows as in
-//! Cinder's preset; PPO's 64-64, 256 rows), timed three ways: one product of all rows (flex may split it over its
-//! threads), the two halves one after the other, and the two halves side by side on two
-//! threads (what the off-policy learners do, see `cinder_nn::halves`).
+//! Cinder's preset; PPO's 64-64, 256 rows), timed three ways: one product of all rows (flex
+//! may split it over its threads), the two halves one after the other, and the two halves
+//! side by side on two threads (what the off-policy learners do, see `cinder_nn::halves`).
 
 use std::time::Instant;
 

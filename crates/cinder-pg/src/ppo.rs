@@ -22,8 +22,8 @@
 //! learning rate and gradient clip (the two networks share no parameters, so this equals
 //! fitting them one after the other on the same minibatches). PPO2 (`c = vfcn_coeff`) steps
 //! one optimiser over both networks with one global clip. The policy's terms and `c · L_V`
-//! are differentiated side by side (two threads on flex, for minibatches of 64 rows or more): the same gradients, bit for bit,
-//! as one backward pass through `L`.
+//! are differentiated side by side (two threads on flex, for minibatches of 64 rows or more):
+//! the same gradients, bit for bit, as one backward pass through `L`.
 
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
@@ -224,9 +224,9 @@ impl OnPolicyLearner for Ppo {
                 &self.device,
             );
             let count = batches.len();
+            let last_epoch = epoch + 1 == num_epoch;
             for rows in batches {
                 let observations = t.observations.clone().select(0, rows.clone());
-                let last_epoch = epoch + 1 == num_epoch;
 
                 // Clipped surrogate (eq. 7) and entropy bonus, differentiated beside the
                 // value loss: the two share no parameter (see `side_by_side`).
@@ -288,8 +288,8 @@ impl OnPolicyLearner for Ppo {
 
                 // Gradient clipping happens in each step.
                 gradient.transform(&joint.policy, &mut policy_grads)?;
-                joint = match (self.value_step, value) {
-                    (ValueStep::Critic, value) => Joint {
+                joint = match value_step {
+                    ValueStep::Critic => Joint {
                         policy: step(
                             joint.policy,
                             policy_grads,
@@ -304,7 +304,7 @@ impl OnPolicyLearner for Ppo {
                             None => joint.vfcn,
                         },
                     },
-                    (ValueStep::Joint { .. }, value) => {
+                    ValueStep::Joint { .. } => {
                         if let Some((mut grads, _)) = value {
                             let mut value_grads =
                                 GradientsParams::from_module(&mut grads, &joint.vfcn);
