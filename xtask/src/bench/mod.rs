@@ -225,8 +225,27 @@ pub(crate) enum Binary {
     WithGym,
 }
 
-/// Builds the release `cinder` binary; returns it and the directory benchmark runs go to.
+/// A `cinder` binary to run instead of building one: `CINDER_BENCH_BINARY` (it must have the
+/// features the benchmark needs, e.g. a binary built earlier with `gym`, or another commit's).
+const BINARY_VAR: &str = "CINDER_BENCH_BINARY";
+
+/// Builds the release `cinder` binary (unless `CINDER_BENCH_BINARY` names one); returns it and
+/// the directory benchmark runs go to.
 fn release_binary(binary: Binary) -> Result<(PathBuf, PathBuf)> {
+    let target =
+        PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_string()));
+    let out = target.join("bench-runs");
+    if let Some(given) = std::env::var_os(BINARY_VAR) {
+        let given = PathBuf::from(given);
+        if !given.is_file() {
+            bail!("{BINARY_VAR}={} is not a file", given.display());
+        }
+        println!(
+            "running {} ({BINARY_VAR}), not a fresh build",
+            given.display()
+        );
+        return Ok((given, out));
+    }
     // Datasets for the offline benchmarks; ONNX so that a benchmark run exports as users do.
     let features = match binary {
         Binary::Default => "minari,onnx",
@@ -243,12 +262,7 @@ fn release_binary(binary: Binary) -> Result<(PathBuf, PathBuf)> {
         features,
     ];
     cargo(&args, &[])?;
-    let target =
-        PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_string()));
-    Ok((
-        target.join("release").join("cinder"),
-        target.join("bench-runs"),
-    ))
+    Ok((target.join("release").join("cinder"), out))
 }
 
 /// Trains every benchmark of `table` (filtered by `--only`) for each seed with the release
