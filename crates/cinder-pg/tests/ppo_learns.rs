@@ -19,6 +19,9 @@ use cinder_nn::device::{device_stream_turn, test_device};
 use cinder_pg::{GaeConfig, OnPolicy, Ppo, PpoConfig};
 use cinder_train::{Every, RunLogger, TrainConfig, train};
 
+/// The training budget in environment steps.
+const STEPS: usize = 50_000;
+
 #[test]
 fn learning_ppo_cartpole_150_within_50k_steps() {
     let _turn = device_stream_turn();
@@ -47,7 +50,7 @@ fn learning_ppo_cartpole_150_within_50k_steps() {
     let mut algorithm = OnPolicy::new(ppo, envs, Budget::MinSteps(256), &setup).unwrap();
     let mut eval_envs = VecEnv::from_fn(5, |_| make("CartPole-v1")).unwrap();
     let config = TrainConfig {
-        total_steps: Some(50_000),
+        total_steps: Some(STEPS),
         eval_every: Every::Iterations(0),
         eval_episodes: 10,
         ..TrainConfig::default()
@@ -67,7 +70,7 @@ fn learning_ppo_cartpole_150_within_50k_steps() {
         eval.returns.len()
     );
     assert_eq!(eval.returns.len(), 10);
-    assert!(summary.total_steps >= 50_000 && summary.total_steps < 50_000 + 256);
+    assert!(summary.total_steps >= STEPS && summary.total_steps < STEPS + 256);
     assert!(
         eval.mean >= 150.0,
         "eval mean {} < 150: {:?}",
