@@ -2,8 +2,8 @@
 //!
 //! - `cargo xtask test [--device flex|ndarray|wgpu|all] [-- <test binary args>]`: the test
 //!   matrix ([`test`]).
-//! - `cargo xtask ci`: `cargo fmt --check`, `cargo clippy --all-targets -D warnings`, then the
-//!   test matrix on all devices.
+//! - `cargo xtask ci`: `cargo fmt --check`, then the test matrix on all devices, built with
+//!   clippy's lints (`-D warnings`) on every target, benchmarks included.
 //! - `cargo xtask bench envs|acting|products|onpolicy|offpolicy|offline|explore|compare`: benchmarks in
 //!   release ([`bench`]), printed as markdown tables for `docs/benchmarks.md`.
 
@@ -27,7 +27,7 @@ struct Cli {
 enum Task {
     /// Run the test matrix (default: every device).
     Test(test::TestArgs),
-    /// Format check, clippy with -D warnings, the test matrix on every device.
+    /// Format check, then the test matrix on every device, linted by clippy as it builds.
     Ci,
     /// Run a benchmark in release.
     Bench {
