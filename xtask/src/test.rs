@@ -126,6 +126,9 @@ fn clippy_driver() -> Result<String> {
         .args(["--print", "sysroot"])
         .output()
         .with_context(|| format!("could not run {rustc} --print sysroot"))?;
+    if !output.status.success() {
+        bail!("{rustc} --print sysroot failed ({})", output.status);
+    }
     let sysroot = String::from_utf8(output.stdout).context("rustc printed a non-UTF-8 sysroot")?;
     let driver = PathBuf::from(sysroot.trim())
         .join("bin")
