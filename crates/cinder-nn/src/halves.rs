@@ -26,6 +26,7 @@ use burn::tensor::{Device, Tensor};
 use crate::device::is_flex;
 use crate::error::NnError;
 use crate::grad_clip::step;
+use crate::pair;
 
 /// The rows of the minibatch one piece works on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,7 +206,7 @@ pub fn side_by_side<RA: Send, RB: Send>(
     b: impl FnOnce() -> RB + Send,
 ) -> (RA, RB) {
     if is_flex(device) && rows >= MIN_ROWS_APART {
-        rayon::join(a, b)
+        pair::join(a, b)
     } else {
         (a(), b())
     }

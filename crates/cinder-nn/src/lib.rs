@@ -11,6 +11,8 @@
 //!   (one clipped optimiser step; [`step`] when the gradients are already separated).
 //! - [`halves`]: the two halves of a minibatch differentiated on two threads, gradients
 //!   summed (flex).
+//! - [`pair`]: two closures on two threads of a rayon pool whose second thread waits spinning
+//!   between pairs (the halves' and the side-by-side passes' fork-join).
 //! - [`flat`]: a module's parameters and gradients as one flat vector.
 //! - [`optim`]: [`adam`] with PyTorch's ε, one host pass per parameter on flex.
 //! - [`schedule`]: learning-rate (and other hyper-parameter) schedules.
@@ -34,6 +36,7 @@ pub mod halves;
 mod host;
 pub mod mlp;
 pub mod optim;
+pub mod pair;
 pub mod persist;
 pub mod schedule;
 pub mod tanh;

@@ -26,7 +26,7 @@
 //! the same gradients, bit for bit, as one backward pass through `L`.
 
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use cinder_agent::error::{check, check_count, check_max_grad_norm, check_positive, finite};
 use cinder_agent::{
     AgentError, OnPolicyLearner, Policy, PolicyConfig, PolicyGradient, Setup, Update,
@@ -38,11 +38,16 @@ use cinder_nn::persist::{
     RNG_FILE, load_counters, load_json, load_module, load_optim, save_counters, save_json,
     save_module, save_optim,
 };
-use cinder_nn::{Schedule, adam, add_grads, side_by_side, step};
+use cinder_nn::{Mlp, Schedule, adam, add_grads, side_by_side, step};
 use cinder_train::Metric;
 
 use crate::gae::{Estimated, Gae, GaeConfig, standardize};
 use crate::on_policy::{Joint, RolloutTensors, StatMeans, minibatches};
+
+/// What a minibatch's value pass hands back: the value network (stepped, for PPO), the value
+/// loss's gradients (PPO2, which steps them with the policy's) and the unweighted value loss
+/// (none while the value function is fitted separately).
+type ValueTerms = (Mlp, Option<GradientsParams>, Option<Tensor<1>>);
 
 /// PPO's hyper-parameters (Pyrado's names; SB3's defaults).
 #[derive(Debug, Clone, PartialEq)]
@@ -216,6 +221,7 @@ impl OnPolicyLearner for Ppo {
             policy: self.policy.clone(),
             vfcn: self.critic.value_function().clone(),
         };
+        let critic = &mut self.critic;
         for epoch in 0..num_epoch {
             let batches = minibatches(
                 rollout.len(),
@@ -249,40 +255,45 @@ impl OnPolicyLearner for Ppo {
                     let grads = GradientsParams::from_module(&mut grads, &joint.policy);
                     (grads, stats, clip_fraction)
                 };
-                // Value loss towards the targets (none here after a separate fit): PPO adds
-                // `L_V` as is (no scaling op), PPO2 weights it by `vfcn_coeff`. Returns the
-                // gradients and `L_V` (unweighted).
-                let value_terms = || {
-                    fit_loss.is_none().then(|| {
-                        let values = joint.vfcn.forward(observations.clone()).flatten(0, 1);
-                        let returns = t.returns.clone().select(0, rows.clone());
-                        let (value_loss, loss) = match value_step {
-                            ValueStep::Critic => {
-                                let loss = value_loss_fn.between(values, returns);
-                                (loss.clone(), loss)
-                            }
-                            ValueStep::Joint { vfcn_coeff } => {
-                                let old = t.old_values.clone().select(0, rows.clone());
-                                let clipped = old.clone() + (values.clone() - old).clamp(-eps, eps);
-                                let loss = value_loss_fn.weigh(
-                                    (values - returns.clone())
-                                        .powi_scalar(2)
-                                        .max_pair((clipped - returns).powi_scalar(2))
-                                        .mean(),
-                                );
-                                (loss.clone(), loss.mul_scalar(vfcn_coeff))
-                            }
-                        };
-                        let value_loss = value_loss.detach();
-                        (loss.backward(), value_loss)
-                    })
+                // Value loss towards the targets (none here after a separate fit), `L_V`: PPO
+                // adds it as is (no scaling op) and takes the critic's own optimiser step here,
+                // beside the policy's backward pass; PPO2 weights it by `vfcn_coeff` and steps
+                // it with the policy. Returns the value network, PPO2's value gradients and
+                // `L_V` (unweighted).
+                let value_terms = || -> Result<ValueTerms, AgentError> {
+                    let vfcn = joint.vfcn;
+                    if fit_loss.is_some() {
+                        return Ok((vfcn, None, None));
+                    }
+                    let values = vfcn.forward(observations.clone()).flatten(0, 1);
+                    let returns = t.returns.clone().select(0, rows.clone());
+                    match value_step {
+                        ValueStep::Critic => {
+                            let loss = value_loss_fn.between(values, returns);
+                            let mut grads = loss.backward();
+                            let vfcn = critic.descend(vfcn, &mut grads, critic_lr)?;
+                            Ok((vfcn, None, Some(loss.detach())))
+                        }
+                        ValueStep::Joint { vfcn_coeff } => {
+                            let old = t.old_values.clone().select(0, rows.clone());
+                            let clipped = old.clone() + (values.clone() - old).clamp(-eps, eps);
+                            let loss = value_loss_fn.weigh(
+                                (values - returns.clone())
+                                    .powi_scalar(2)
+                                    .max_pair((clipped - returns).powi_scalar(2))
+                                    .mean(),
+                            );
+                            let mut grads = loss.clone().mul_scalar(vfcn_coeff).backward();
+                            let grads = GradientsParams::from_module(&mut grads, &vfcn);
+                            Ok((vfcn, Some(grads), Some(loss.detach())))
+                        }
+                    }
                 };
                 let ((mut policy_grads, [policy_loss, entropy], clip_fraction), value) =
                     side_by_side(&self.device, rows.dims()[0], policy_terms, value_terms);
+                let (vfcn, value_grads, value_loss) = value?;
                 if let Some(clip_fraction) = clip_fraction {
-                    let value_loss = value
-                        .as_ref()
-                        .map_or_else(|| policy_loss.zeros_like(), |v| v.1.clone());
+                    let value_loss = value_loss.unwrap_or_else(|| policy_loss.zeros_like());
                     stats.add([policy_loss, value_loss, entropy, clip_fraction], count);
                 }
 
@@ -297,19 +308,16 @@ impl OnPolicyLearner for Ppo {
                             lr,
                             max_grad_norm,
                         )?,
-                        vfcn: match value {
-                            Some((mut grads, _)) => {
-                                self.critic.descend(joint.vfcn, &mut grads, critic_lr)?
-                            }
-                            None => joint.vfcn,
-                        },
+                        vfcn,
                     },
                     ValueStep::Joint { .. } => {
-                        if let Some((mut grads, _)) = value {
-                            let mut value_grads =
-                                GradientsParams::from_module(&mut grads, &joint.vfcn);
-                            add_grads(&joint.vfcn, &mut policy_grads, &mut value_grads);
+                        if let Some(mut value_grads) = value_grads {
+                            add_grads(&vfcn, &mut policy_grads, &mut value_grads);
                         }
+                        let joint = Joint {
+                            policy: joint.policy,
+                            vfcn,
+                        };
                         step(joint, policy_grads, &mut self.optim, lr, max_grad_norm)?
                     }
                 };
