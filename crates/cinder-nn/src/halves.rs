@@ -190,9 +190,10 @@ pub fn add_up(parts: Vec<Tensor<1>>) -> Tensor<1> {
 }
 
 /// Minibatch rows from which [`side_by_side`] uses two threads: below it handing one pass to
-/// the other thread costs more than it saves (64-64 networks on the 2-core AMD EPYC: PPO's
-/// 64-row minibatches 0.86x the time of one thread, 256 rows 0.74x; A2C's 40 rows 1.03x).
-pub const MIN_ROWS_APART: usize = 64;
+/// the other thread costs more than it saves. 64-64 networks on the 2-core AMD EPYC, whole
+/// runs: PPO's 64-row minibatches 0.86x the time of one thread, 256 rows 0.74x (with
+/// `rayon::join`); A2C's 40 rows 1.03x with `rayon::join`, 0.89x with [`pair::join`].
+pub const MIN_ROWS_APART: usize = 40;
 
 /// Runs `a` and `b` side by side, on two threads on flex for minibatches of at least
 /// [`MIN_ROWS_APART`] `rows` (one after the other otherwise): the backward passes of two

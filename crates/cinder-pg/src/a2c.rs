@@ -11,7 +11,7 @@
 //! with advantages `A_t`, value targets `G_t` and the value loss `L_V` as the [`Gae`] critic
 //! defines them (`c · mean((V(s_t) − G_t)²)`). When the critic fits its value function
 //! separately before (Pyrado's `GAE.update`), `L` has no value term. The policy's terms and
-//! the value term are differentiated side by side (two threads on flex, for minibatches of 64
+//! the value term are differentiated side by side (two threads on flex, for minibatches of 40
 //! rows or more): the same gradients, bit for bit, as one backward pass through `L`.
 
 use burn::optim::{GradientsParams, ModuleOptimizer};

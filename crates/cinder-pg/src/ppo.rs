@@ -22,8 +22,9 @@
 //! learning rate and gradient clip (the two networks share no parameters, so this equals
 //! fitting them one after the other on the same minibatches). PPO2 (`c = vfcn_coeff`) steps
 //! one optimiser over both networks with one global clip. The policy's terms and `c · L_V`
-//! are differentiated side by side (two threads on flex, for minibatches of 64 rows or more):
-//! the same gradients, bit for bit, as one backward pass through `L`.
+//! are differentiated side by side (two threads on flex, for minibatches of 40 rows or more),
+//! PPO's critic step taken in the value pass: the same gradients, bit for bit, as one backward
+//! pass through `L`.
 
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
