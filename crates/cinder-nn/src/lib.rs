@@ -12,7 +12,7 @@
 //! - [`halves`]: the two halves of a minibatch differentiated on two threads, gradients
 //!   summed (flex).
 //! - [`pair`]: two closures on two threads of a rayon pool whose second thread waits spinning
-//!   between pairs (the halves' and the side-by-side passes' fork-join).
+//!   between pairs ([`side_by_side`]'s fork-join).
 //! - [`flat`]: a module's parameters and gradients as one flat vector.
 //! - [`optim`]: [`adam`] with PyTorch's ε, one host pass per parameter on flex.
 //! - [`schedule`]: learning-rate (and other hyper-parameter) schedules.

@@ -110,8 +110,11 @@ where
     RA: Send,
     RB: Send,
 {
-    let in_pool = rayon::current_thread_index().is_some() && rayon::current_num_threads() >= 2;
-    if !in_pool || SLOT.held.swap(true, Ordering::Acquire) {
+    let here = match rayon::current_thread_index() {
+        Some(index) if rayon::current_num_threads() >= 2 => index,
+        _ => return rayon::join(a, b),
+    };
+    if SLOT.held.swap(true, Ordering::Acquire) {
         return rayon::join(a, b);
     }
     let job = Job {
@@ -126,7 +129,6 @@ where
     unsafe { *SLOT.job.get() = Some(job_ref) };
     SLOT.state.store(POSTED, Ordering::SeqCst);
     if !SLOT.partner.swap(true, Ordering::SeqCst) {
-        let here = rayon::current_thread_index().unwrap_or(usize::MAX);
         SLOT.spawner.store(here, Ordering::Relaxed);
         rayon::spawn(partner);
     }
@@ -212,7 +214,6 @@ fn partner() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
 
     fn pool() -> rayon::ThreadPool {
         rayon::ThreadPoolBuilder::new()
